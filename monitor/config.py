@@ -1,0 +1,367 @@
+"""Loading the YAML config into frozen records, with file:line:col on every error."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, get_args, get_origin
+from urllib.parse import urlsplit
+
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from monitor.config_schema import ConfigModel, FeedEntry, RuleEntry
+from monitor.errors import ConfigError
+from monitor.opml import read_opml
+from monitor.rules import Rule, RuleSyntaxError, build_rule, rule_warnings
+
+DEFAULT_CONFIG = "config/monitor.yaml"
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedConfig:
+    url: str
+    name: str
+    tags: tuple[str, ...] = ()
+    interval: timedelta = timedelta(minutes=15)
+    timeout: timedelta = timedelta(seconds=20)
+    max_bytes: int = 10_000_000
+    full_text: bool = False
+    max_age: timedelta = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuleConfig:
+    name: str
+    rule: Rule
+    digest: str
+    source: str  # the rule as written, for `check`
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DigestConfig:
+    name: str
+    schedule: str
+    timezone: str
+    channels: tuple[str, ...]
+    max_items: int = 50
+    send_empty: bool = False
+
+    @property
+    def instant(self) -> bool:
+        return self.schedule == "instant"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    path: str
+    database: str
+    timezone: str
+    user_agent: str
+    allow_private_networks: bool
+    feeds: tuple[FeedConfig, ...]
+    rules: tuple[RuleConfig, ...]
+    digests: Mapping[str, DigestConfig]
+    channels: Mapping[str, Any]  # name -> alerts channel settings model
+    warnings: tuple[str, ...] = field(default=())
+
+    def feed(self, url: str) -> FeedConfig | None:
+        return next((f for f in self.feeds if f.url == url), None)
+
+
+def config_path(explicit: str | None = None) -> str:
+    return explicit or os.environ.get("NEWS_MONITOR_CONFIG") or DEFAULT_CONFIG
+
+
+def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> Config:
+    """Read, substitute, validate and resolve a config file; raise ConfigError listing every problem."""
+    path = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from exc
+    return parse_config(text, path=path, env=os.environ if env is None else env)
+
+
+def parse_config(text: str, *, path: str, env: Mapping[str, str]) -> Config:
+    tree = _load_yaml(text, path)
+    missing: list[tuple[tuple, str]] = []
+    data = _substitute_env(tree, env, missing, ())
+    if missing:
+        raise ConfigError(
+            [f"{_where(path, tree, loc)}: {_dotted(loc)}: environment variable {name} is not set" for loc, name in missing]
+        )
+    try:
+        model = ConfigModel.model_validate(data or {})
+    except ValidationError as exc:
+        raise ConfigError(_explain_validation(exc, tree, path)) from None
+    return _resolve(model, tree, path)
+
+
+def _load_yaml(text: str, path: str) -> Any:
+    # The round-trip loader keeps positions; it builds only plain maps, lists and scalars.
+    yaml = YAML(typ="rt")
+    try:
+        return yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else path
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        if "duplicate key" in problem:
+            first = exc.context_mark
+            problem += f" (first defined at line {first.line + 1})" if first else ""
+        raise ConfigError(f"{where}: {problem}") from None
+
+
+def _substitute_env(node: Any, env: Mapping[str, str], missing: list[tuple[tuple, str]], loc: tuple) -> Any:
+    """Replace ${NAME} and ${NAME:-default} in every string value, keeping the tree's positions."""
+    if isinstance(node, CommentedMap):
+        for key in list(node):
+            node[key] = _substitute_env(node[key], env, missing, (*loc, key))
+        return node
+    if isinstance(node, CommentedSeq):
+        for i in range(len(node)):
+            node[i] = _substitute_env(node[i], env, missing, (*loc, i))
+        return node
+    if isinstance(node, str) and "${" in node:
+
+        def replace(match: re.Match[str]) -> str:
+            name, default = match[1], match[2]
+            if name in env:
+                return env[name]
+            if default is not None:
+                return default
+            missing.append((loc, name))
+            return ""
+
+        return _ENV_REF.sub(replace, str(node))
+    return node
+
+
+def _position(tree: Any, loc: tuple, key_position: bool = False) -> tuple[int, int] | None:
+    """1-based line and column of the value (or key) at `loc` in the loaded tree."""
+    node, best = tree, None
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(node, CommentedMap) and part in node:
+            line, col = node.lc.key(part) if (last and key_position) else node.lc.value(part)
+            best, node = (line + 1, col + 1), node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+            line, col = node.lc.item(part)
+            best, node = (line + 1, col + 1), node[part]
+        elif isinstance(node, CommentedMap):
+            continue  # a union tag in pydantic's path (e.g. the channel type): not a YAML key
+        else:
+            break
+    if best is None and isinstance(tree, CommentedMap):
+        return (1, 1)
+    return best
+
+
+def _where(path: str, tree: Any, loc: tuple, key_position: bool = False) -> str:
+    pos = _position(tree, loc, key_position)
+    return f"{path}:{pos[0]}:{pos[1]}" if pos else path
+
+
+def _dotted(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _explain_validation(exc: ValidationError, tree: Any, path: str) -> list[str]:
+    problems = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(p for p in error["loc"] if not _is_union_tag(p))
+        kind = error["type"]
+        if kind == "extra_forbidden":
+            known = _known_keys(loc[:-1])
+            hint = f" (known: {', '.join(known)})" if known else ""
+            message = f"unknown key '{loc[-1]}'{hint}"
+            where = _where(path, tree, loc, key_position=True)
+        elif kind == "missing":
+            message = f"missing required key '{loc[-1]}'"
+            where = _where(path, tree, loc[:-1])
+        else:
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if kind.startswith(("int_", "bool_", "string_", "list_", "dict_", "float_")):
+                message += f", got {error.get('input')!r}"
+            where = _where(path, tree, loc)
+        problems.append(f"{where}: {_dotted(loc)}: {message}")
+    return problems
+
+
+def _is_union_tag(part: Any) -> bool:
+    # pydantic inserts the chosen union member ("email", "function-after[...]") into error paths
+    return isinstance(part, str) and ("[" in part or part in _channel_types())
+
+
+def _channel_types() -> set[str]:
+    from alerts.channels import CHANNELS
+
+    return set(CHANNELS)
+
+
+def _known_keys(loc: tuple) -> list[str]:
+    """The keys allowed at `loc`, found by walking the models' annotations along the path."""
+    models: list[Any] = [ConfigModel]
+    skip_dict_key = False
+    for part in loc:
+        if skip_dict_key or isinstance(part, int):
+            skip_dict_key = False
+            continue
+        annotations = [m.model_fields[part].annotation for m in models if part in m.model_fields]
+        models, skip_dict_key = _models_in(annotations)
+    return sorted({name for m in models for name in m.model_fields})
+
+
+def _models_in(annotations: list[Any]) -> tuple[list[Any], bool]:
+    """The pydantic models inside annotations (through list, dict, Optional, unions, Annotated)."""
+    found: list[Any] = []
+    is_dict = False
+    pending = list(annotations)
+    while pending:
+        annotation = pending.pop()
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            found.append(annotation)
+            continue
+        if get_origin(annotation) is dict:
+            is_dict = True
+        pending.extend(a for a in get_args(annotation) if a is not str or get_origin(annotation) is not dict)
+    return found, is_dict
+
+
+def _resolve(model: ConfigModel, tree: Any, path: str) -> Config:
+    problems: list[str] = []
+    warnings: list[str] = []
+    feeds = _resolve_feeds(model, tree, path, problems)
+    digests = {
+        name: DigestConfig(
+            name=name,
+            schedule=d.schedule.strip(),
+            timezone=d.timezone or model.timezone,
+            channels=tuple(d.channels),
+            max_items=d.max_items,
+            send_empty=d.send_empty,
+        )
+        for name, d in model.digests.items()
+    }
+    for name, digest in digests.items():
+        loc: tuple = ("digests", name)
+        if not digest.instant:
+            try:
+                CronTrigger.from_crontab(digest.schedule, timezone=digest.timezone)
+            except ValueError as exc:
+                problems.append(
+                    f"{_where(path, tree, (*loc, 'schedule'))}: {_dotted((*loc, 'schedule'))}: "
+                    f"expected 'instant' or a cron expression like '0 8 * * *': {exc}"
+                )
+        for i, channel in enumerate(digest.channels):
+            if channel not in model.channels:
+                known = ", ".join(model.channels) or "none defined"
+                problems.append(
+                    f"{_where(path, tree, (*loc, 'channels', i))}: {_dotted((*loc, 'channels', i))}: "
+                    f"unknown channel '{channel}' (known: {known})"
+                )
+    rules = _resolve_rules(model, tree, path, digests, problems, warnings)
+    if problems:
+        raise ConfigError(problems)
+    return Config(
+        path=path,
+        database=model.database,
+        timezone=model.timezone,
+        user_agent=model.user_agent,
+        allow_private_networks=model.allow_private_networks,
+        feeds=tuple(feeds),
+        rules=tuple(rules),
+        digests=digests,
+        channels=dict(model.channels),
+        warnings=tuple(warnings),
+    )
+
+
+def _resolve_feeds(model: ConfigModel, tree: Any, path: str, problems: list[str]) -> list[FeedConfig]:
+    defaults = model.defaults
+    feeds: dict[str, FeedConfig] = {}
+    for i, entry in enumerate(model.feeds):
+        if entry.opml is not None:
+            try:
+                outlines = read_opml(Path(entry.opml).read_bytes())
+            except (OSError, ValueError) as exc:
+                problems.append(f"{_where(path, tree, ('feeds', i, 'opml'))}: feeds[{i}].opml: {exc}")
+                continue
+            sources = [(o.url, o.title, (*entry.tags, *o.categories)) for o in outlines]
+        else:
+            assert entry.url is not None
+            sources = [(entry.url, entry.name, tuple(entry.tags))]
+        for url, name, tags in sources:
+            if url in feeds:
+                continue  # the same feed listed twice (often via OPML) is polled once
+            feeds[url] = FeedConfig(
+                url=url,
+                name=(entry.name if entry.url else None) or name or urlsplit(url).hostname or url,
+                tags=tuple(dict.fromkeys(tags)),
+                interval=entry.interval or defaults.interval,
+                timeout=entry.timeout or defaults.timeout,
+                max_bytes=entry.max_bytes or defaults.max_bytes,
+                full_text=defaults.full_text if entry.full_text is None else entry.full_text,
+                max_age=entry.max_age or defaults.max_age,
+            )
+    return list(feeds.values())
+
+
+def _resolve_rules(
+    model: ConfigModel,
+    tree: Any,
+    path: str,
+    digests: Mapping[str, DigestConfig],
+    problems: list[str],
+    warnings: list[str],
+) -> list[RuleConfig]:
+    rules: list[RuleConfig] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(model.rules):
+        loc: tuple = ("rules", i)
+        if entry.name in seen:
+            problems.append(f"{_where(path, tree, (*loc, 'name'))}: rules[{i}].name: duplicate rule name '{entry.name}'")
+        seen.add(entry.name)
+        if entry.digest not in digests:
+            known = ", ".join(digests) or "none defined"
+            problems.append(
+                f"{_where(path, tree, (*loc, 'digest'))}: rules[{i}].digest: "
+                f"unknown digest '{entry.digest}' (known: {known})"
+            )
+        try:
+            rule = build_rule(
+                name=entry.name,
+                query=entry.query,
+                any=entry.any,
+                all=entry.all,
+                none=entry.none,
+                tags=entry.tags,
+                feeds=entry.feeds,
+                mentions=entry.mentions,
+            )
+        except RuleSyntaxError as exc:
+            field_name = "query" if entry.query is not None else "any"
+            problems.append(f"{_where(path, tree, (*loc, field_name))}: rules[{i}].{field_name}:{exc}")
+            continue
+        for warning in rule_warnings(rule):
+            warnings.append(f"{_where(path, tree, (*loc, 'query'))}: rules[{i}].query:{warning}")
+        rules.append(RuleConfig(name=entry.name, rule=rule, digest=entry.digest, source=_rule_source(entry)))
+    return rules
+
+
+def _rule_source(entry: RuleEntry) -> str:
+    parts = [entry.query] if entry.query else []
+    parts += [f"{key}: [{', '.join(getattr(entry, key))}]" for key in ("any", "all", "none") if getattr(entry, key)]
+    return "; ".join(parts)

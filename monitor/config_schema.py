@@ -1,0 +1,125 @@
+"""The config file's shape: pydantic models that validate it and export its JSON Schema."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
+
+from alerts.channels import ChannelSettings
+from monitor.units import format_duration, parse_duration, parse_size
+
+DEFAULT_USER_AGENT = "news-monitor/0.1 (+https://github.com/news-monitor/news-monitor)"
+
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(lambda v: v if isinstance(v, timedelta) else parse_duration(v)),
+    PlainSerializer(format_duration, return_type=str),
+    Field(json_schema_extra={"type": "string", "pattern": r"^\d+(\.\d+)?(s|m|h|d|w)$"}),
+]
+ByteSize = Annotated[
+    int,
+    BeforeValidator(parse_size),
+    Field(json_schema_extra={"type": ["string", "integer"]}),
+]
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown timezone {name!r} (expected an IANA name like Asia/Dushanbe)") from exc
+    return name
+
+
+TimeZone = Annotated[str, BeforeValidator(lambda v: _check_timezone(str(v)))]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FeedDefaults(Model):
+    """Settings every feed inherits unless it overrides them."""
+
+    interval: Duration = Field(default=timedelta(minutes=15), description="poll interval")
+    timeout: Duration = Field(default=timedelta(seconds=20), description="total deadline of one request")
+    max_bytes: ByteSize = Field(default=10_000_000, description="cap on a decompressed body")
+    full_text: bool = Field(default=False, description="fetch each new article's page")
+    max_age: Duration = Field(default=timedelta(days=7), description="older items never alert")
+
+
+class FeedEntry(Model):
+    """One feed (`url`) or every feed of an OPML file (`opml`)."""
+
+    url: str | None = None
+    opml: str | None = None
+    name: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    interval: Duration | None = None
+    timeout: Duration | None = None
+    max_bytes: ByteSize | None = None
+    full_text: bool | None = None
+    max_age: Duration | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> FeedEntry:
+        if (self.url is None) == (self.opml is None):
+            raise ValueError("a feed needs exactly one of 'url' or 'opml'")
+        if self.url is not None and not self.url.startswith(("http://", "https://")):
+            raise ValueError(f"feed url must start with http:// or https://, got {self.url!r}")
+        return self
+
+
+class RuleEntry(Model):
+    """A watch rule: a query and/or any/all/none term lists, and the digest it feeds."""
+
+    name: str
+    query: str | None = None
+    any: list[str] = Field(default_factory=list)
+    all: list[str] = Field(default_factory=list)
+    none: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list, description="only articles from feeds with these tags")
+    feeds: list[str] = Field(default_factory=list, description="only articles from these feeds (name or URL)")
+    mentions: int = Field(default=1, ge=1, description="at least this many hits in the article")
+    digest: str
+
+    @model_validator(mode="after")
+    def _has_terms(self) -> RuleEntry:
+        if not (self.query or self.any or self.all):
+            raise ValueError("a rule needs a 'query' or an 'any' or 'all' list")
+        return self
+
+
+class DigestEntry(Model):
+    """When a digest goes out and through which channels."""
+
+    schedule: str = Field(description="'instant' or a five-field cron expression")
+    timezone: TimeZone | None = None
+    channels: list[str] = Field(min_length=1)
+    max_items: int = Field(default=50, ge=1)
+    send_empty: bool = False
+
+
+class ConfigModel(Model):
+    """The whole config file."""
+
+    database: str = "data/monitor.db"
+    timezone: TimeZone = "UTC"
+    user_agent: str = DEFAULT_USER_AGENT
+    allow_private_networks: bool = False
+    defaults: FeedDefaults = Field(default_factory=FeedDefaults)
+    feeds: list[FeedEntry] = Field(default_factory=list)
+    rules: list[RuleEntry] = Field(default_factory=list)
+    digests: dict[str, DigestEntry] = Field(default_factory=dict)
+    channels: dict[str, ChannelSettings] = Field(default_factory=dict)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the config file, for editors (yaml-language-server)."""
+    schema = ConfigModel.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "news-monitor config"
+    return schema

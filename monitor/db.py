@@ -1,0 +1,184 @@
+"""SQLite connections (one per thread, WAL, BEGIN IMMEDIATE writes) and the named schema migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+BUSY_TIMEOUT_MS = 60_000
+
+
+def _create_base(db: sqlite_utils.Database) -> None:
+    db["feeds"].create(
+        {
+            "url": str,
+            "name": str,
+            "etag": str,
+            "last_modified": str,
+            "body_hash": str,
+            "last_polled_at": str,
+            "last_status": int,
+            "last_outcome": str,
+            "last_error": str,
+            "last_warning": str,
+            "consecutive_failures": int,
+            "next_check_at": str,
+            "redirect_to": str,
+            "gone": int,
+            "backlog_done": int,
+            "entries_seen": int,
+        },
+        pk="url",
+        defaults={"consecutive_failures": 0, "gone": 0, "backlog_done": 0, "entries_seen": 0},
+        not_null={"consecutive_failures", "gone", "backlog_done", "entries_seen"},
+    )
+    # A text primary key computed from the canonical URL: INSERT OR IGNORE works with it
+    # (an autoincrement id with UNIQUE(url) makes sqlite-utils raise KeyError on ignore).
+    db["articles"].create(
+        {
+            "id": str,
+            "url": str,
+            "link": str,
+            "guid": str,
+            "feed": str,
+            "title": str,
+            "summary": str,
+            "text": str,
+            "author": str,
+            "language": str,
+            "published": str,
+            "first_seen": str,
+            "fingerprint": bytes,
+            "cluster_id": str,
+            "full_text_status": str,
+        },
+        pk="id",
+    )
+    db["articles"].create_index(["url"], unique=True)
+    db["articles"].create_index(["first_seen"])
+    db["articles"].create_index(["cluster_id"])
+    db["articles"].enable_fts(["title", "summary", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2")
+    db["article_sources"].create(
+        {"article_id": str, "feed": str, "guid": str, "url": str, "first_seen": str},
+        pk=("article_id", "feed"),
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["article_sources"].create_index(["feed", "guid"])
+    db["matches"].create(
+        {
+            "article_id": str,
+            "rule": str,
+            "cluster_id": str,
+            "digest": str,
+            "terms": str,
+            "hits": str,
+            "hit_count": int,
+            "matched_at": str,
+            "run_id": str,
+        },
+        pk=("article_id", "rule"),
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["matches"].create_index(["digest", "run_id"])
+    db["matches"].create_index(["cluster_id", "rule"])
+    db["digest_runs"].create(
+        {"id": str, "digest": str, "created_at": str, "entries": int, "payload": str}, pk="id"
+    )
+    db["deliveries"].create(
+        {
+            "id": str,
+            "run_id": str,
+            "digest": str,
+            "channel": str,
+            "payload": str,
+            "status": str,
+            "attempts": int,
+            "created_at": str,
+            "next_attempt_at": str,
+            "last_error": str,
+            "sent_at": str,
+        },
+        pk="id",
+        defaults={"status": "pending", "attempts": 0},
+        not_null={"status", "attempts"},
+    )
+    db["deliveries"].create_index(["status", "next_attempt_at"])
+    db["channel_state"].create(
+        {"channel": str, "disabled_at": str, "reason": str}, pk="channel"
+    )
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("0001_base_schema", _create_base),
+]
+
+
+class Database:
+    """Opens one connection per thread; `write()` holds BEGIN IMMEDIATE so writers queue, never fail."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._local = threading.local()
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.migrate()
+
+    def connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self._local.conn = conn
+        return conn
+
+    def utils(self) -> sqlite_utils.Database:
+        return sqlite_utils.Database(self.connection())
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        conn = self.connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        return self.connection().execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def migrate(self) -> list[str]:
+        """Apply the named migrations not yet recorded; returns the names applied."""
+        applied: list[str] = []
+        with self.write() as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+            done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
+            db = sqlite_utils.Database(conn)
+            for name, apply in MIGRATIONS:
+                if name in done:
+                    continue
+                apply(db)
+                conn.execute(
+                    "INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
+                    (name, datetime.now(UTC).isoformat()),
+                )
+                applied.append(name)
+        return applied
