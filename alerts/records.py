@@ -1,0 +1,100 @@
+"""The digest records the delivery side takes, and their JSON form kept in the outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from pydantic import TypeAdapter
+
+# Bumped when the stored JSON changes shape, so an old outbox row is recognised.
+JSON_VERSION = 1
+
+
+def _require_aware(value: datetime | None, what: str) -> None:
+    if value is not None and value.utcoffset() is None:
+        raise ValueError(f"{what} must be timezone-aware, got {value!r}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DigestEntry:
+    """One article (with its near duplicates folded in) inside a rule's section."""
+
+    title: str
+    url: str
+    source: str  # the feed's name
+    published: datetime | None
+    snippet: str  # plain text, never HTML
+    highlights: tuple[tuple[int, int], ...] = ()  # (start, end) spans inside snippet
+    matched_terms: tuple[str, ...] = ()
+    also_reported_by: tuple[str, ...] = ()  # names of other feeds that carried the story
+
+    def __post_init__(self) -> None:
+        _require_aware(self.published, "published")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuleSection:
+    """The entries one rule contributed to a digest; `more` counts those left out by max_items."""
+
+    rule: str
+    entries: tuple[DigestEntry, ...]
+    more: int = 0
+
+    def __post_init__(self) -> None:
+        if self.more < 0:
+            raise ValueError(f"more must not be negative, got {self.more}")
+
+    @property
+    def total(self) -> int:
+        return len(self.entries) + self.more
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Digest:
+    """One run of one named digest: what goes out through each of its channels."""
+
+    id: str
+    name: str
+    created_at: datetime
+    sections: tuple[RuleSection, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        _require_aware(self.created_at, "created_at")
+
+    @property
+    def total(self) -> int:
+        """Every matched article, including those left out by max_items."""
+        return sum(section.total for section in self.sections)
+
+    @property
+    def rule_names(self) -> tuple[str, ...]:
+        """Names of the rules that contributed at least one article, in digest order."""
+        return tuple(section.rule for section in self.sections if section.total)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Stored:
+    version: int
+    digest: Digest
+
+
+_STORED = TypeAdapter(_Stored)
+
+
+def digest_to_json(digest: Digest) -> str:
+    """Serialise a digest for the outbox; `digest_from_json` rebuilds an equal one."""
+    return _STORED.dump_json(_Stored(version=JSON_VERSION, digest=digest)).decode()
+
+
+def digest_from_json(text: str) -> Digest:
+    """Rebuild a digest stored by `digest_to_json`; raises ValueError on anything else."""
+    stored = _STORED.validate_json(text, strict=False)
+    if stored.version != JSON_VERSION:
+        raise ValueError(f"unsupported digest JSON version {stored.version}")
+    return stored.digest
+
+
+def utc(value: datetime) -> datetime:
+    """The same instant in UTC, for display and payloads."""
+    return value.astimezone(UTC)
