@@ -1,0 +1,161 @@
+"""Assembling the running parts from a config, and the work both `run --once` and the service do."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from alerts.channels import make_channel
+from monitor.config import Config, FeedConfig
+from monitor.db import Database
+from monitor.digest import open_digest_run
+from monitor.fetch import HostLimiter, make_session
+from monitor.neardup import Fingerprint, NearDuplicateIndex
+from monitor.outbox import DeliveryReport, deliver_pending
+from monitor.pipeline import Context, FeedOutcome, refresh_feed
+from monitor.rules import Matcher
+from monitor.store import Store
+
+log = logging.getLogger("monitor.app")
+
+WORKERS = 8
+PER_HOST = 2
+PAGE_DELAY_S = 0.5  # politeness between two article-page requests to one host
+
+
+@dataclass(kw_only=True)
+class App:
+    config: Config
+    db: Database
+    ctx: Context
+    channels: dict
+    clock: Callable[[], datetime]
+    _in_flight: set[str] = field(default_factory=set)
+    _in_flight_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def store(self) -> Store:
+        return self.ctx.store
+
+
+def build_app(config: Config, *, clock: Callable[[], datetime] | None = None, channels: dict | None = None) -> App:
+    clock = clock or (lambda: datetime.now(UTC))
+    db = Database(config.database)
+    store = Store(db)
+    ctx = Context(
+        config=config,
+        store=store,
+        session=make_session(config.user_agent),
+        matcher=Matcher([r.rule for r in config.rules]),
+        limiter=HostLimiter(per_host=PER_HOST),
+        page_limiter=HostLimiter(per_host=1, min_interval=PAGE_DELAY_S),
+        neardup=NearDuplicateIndex(),
+        clock=clock,
+    )
+    _load_recent_fingerprints(ctx, config, clock())
+    if channels is None:
+        channels = {name: make_channel(name, settings) for name, settings in config.channels.items()}
+    return App(config=config, db=db, ctx=ctx, channels=channels, clock=clock)
+
+
+def _load_recent_fingerprints(ctx: Context, config: Config, now: datetime) -> None:
+    oldest = max((f.max_age for f in config.feeds), default=None)
+    if oldest is None:
+        return
+    for article_id, cluster_id, blob in ctx.store.recent_fingerprints(now - oldest):
+        try:
+            ctx.neardup.add(article_id, Fingerprint.from_bytes(blob))
+        except ValueError:
+            continue
+        ctx.clusters[article_id] = cluster_id or article_id
+
+
+def poll_feeds(app: App, feeds: Iterable[FeedConfig], *, workers: int = WORKERS, progress: Callable[[FeedOutcome], None] | None = None) -> list[FeedOutcome]:
+    """Poll feeds on a bounded pool; a feed already being polled is skipped, a crash is recorded."""
+    todo = []
+    with app._in_flight_lock:
+        for feed in feeds:
+            if feed.url not in app._in_flight:
+                app._in_flight.add(feed.url)
+                todo.append(feed)
+    if not todo:
+        return []
+    with ThreadPoolExecutor(max_workers=min(workers, len(todo)), thread_name_prefix="poll") as pool:
+        outcomes = list(pool.map(lambda f: _poll_one(app, f, progress), todo))
+    return outcomes
+
+
+def _poll_one(app: App, feed: FeedConfig, progress: Callable[[FeedOutcome], None] | None) -> FeedOutcome:
+    try:
+        outcome = refresh_feed(feed, app.ctx)
+    except Exception as exc:  # one feed's surprise must not stop the others
+        log.exception("poll crashed feed=%s", feed.url)
+        outcome = FeedOutcome(url=feed.url, outcome="error", error=f"internal error: {type(exc).__name__}: {exc}")
+        _record_crash(app, feed, outcome)
+    finally:
+        with app._in_flight_lock:
+            app._in_flight.discard(feed.url)
+    if progress:
+        progress(outcome)
+    return outcome
+
+
+def _record_crash(app: App, feed: FeedConfig, outcome: FeedOutcome) -> None:
+    from datetime import timedelta
+
+    from monitor.store import FeedPoll
+
+    now = app.clock()
+    try:
+        state = app.store.feed_state(feed.url)
+        failures = (state.consecutive_failures if state else 0) + 1
+        app.store.record_poll(
+            FeedPoll(
+                url=feed.url, name=feed.name, polled_at=now, status=None, outcome="error",
+                next_check_at=now + min(feed.interval * 2**failures, timedelta(hours=24)),
+                failures=failures, error=outcome.error, keep_validators=True,
+            )
+        )
+    except Exception:
+        log.exception("could not record the crash feed=%s", feed.url)
+
+
+def due_feeds(app: App) -> list[FeedConfig]:
+    urls = app.store.due_feeds([f.url for f in app.config.feeds], app.clock())
+    by_url = {f.url: f for f in app.config.feeds}
+    return [by_url[u] for u in urls]
+
+
+def send_digest(app: App, name: str) -> list[DeliveryReport]:
+    """Select and send one digest now (its outbox rows first, then every due delivery)."""
+    digest = app.config.digests[name]
+    opened = open_digest_run(app.db, app.config, digest, app.clock())
+    if opened is not None:
+        log.info("digest opened digest=%s run=%s entries=%d", name, opened.id, opened.total)
+    return deliver_pending(app.db, app.channels, app.clock(), clock=app.clock)
+
+
+def send_instant_digests(app: App) -> list[DeliveryReport]:
+    for digest in app.config.digests.values():
+        if digest.instant:
+            try:
+                open_digest_run(app.db, app.config, digest, app.clock())
+            except Exception:
+                log.exception("digest selection failed digest=%s", digest.name)
+    return deliver_pending(app.db, app.channels, app.clock(), clock=app.clock)
+
+
+def run_once(app: App, *, progress: Callable[[FeedOutcome], None] | None = None) -> list[FeedOutcome]:
+    """Poll every feed now, send the instant digests and whatever the outbox has due."""
+    outcomes = poll_feeds(app, [f for f in app.config.feeds if not _gone(app, f)], progress=progress)
+    send_instant_digests(app)
+    return outcomes
+
+
+def _gone(app: App, feed: FeedConfig) -> bool:
+    state = app.store.feed_state(feed.url)
+    return bool(state and state.gone)

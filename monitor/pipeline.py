@@ -1,0 +1,252 @@
+"""One poll of one feed, top to bottom: fetch, parse, extract, dedupe, store, match."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import requests
+
+from monitor.config import Config, FeedConfig
+from monitor.dedupe import Identity, alertable, body_hash, identify
+from monitor.errors import ExtractError, FetchError, ParseError
+from monitor.extract import extract_text
+from monitor.fetch import FetchResult, HostLimiter, fetch
+from monitor.matching import match_articles
+from monitor.neardup import NearDuplicateIndex, fingerprint
+from monitor.parse import Entry, ParsedFeed, parse_feed
+from monitor.rules import Matcher
+from monitor.schedule import next_check
+from monitor.store import FeedPoll, FeedState, SourceUpdate, Store, StoredArticle
+
+log = logging.getLogger("monitor.pipeline")
+
+MAX_TEXT_CHARS = 200_000  # a stored article's text; longer pages are cut
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedOutcome:
+    url: str
+    outcome: str  # ok, not_modified, unchanged, error, gone
+    status: int | None = None
+    entries: int = 0
+    new_articles: int = 0
+    matches: int = 0
+    error: str | None = None
+    warning: str | None = None
+
+
+@dataclass(kw_only=True)
+class Context:
+    """The long-lived parts one poll needs; built once by the service or the one-shot run."""
+
+    config: Config
+    store: Store
+    session: requests.Session
+    matcher: Matcher
+    limiter: HostLimiter
+    page_limiter: HostLimiter
+    neardup: NearDuplicateIndex
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    rng: random.Random = field(default_factory=random.Random)
+    parse: Callable[..., ParsedFeed] = parse_feed
+    clusters: dict[str, str] = field(default_factory=dict)  # article id -> cluster id, for the index
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def refresh_feed(feed: FeedConfig, ctx: Context) -> FeedOutcome:
+    """Poll one feed and record the outcome; never raises for anything the feed does."""
+    now = ctx.clock()
+    state = ctx.store.feed_state(feed.url) or FeedState(url=feed.url)
+    try:
+        result = fetch(
+            ctx.session,
+            state.redirect_to or feed.url,
+            etag=state.etag,
+            last_modified=state.last_modified,
+            timeout=feed.timeout.total_seconds(),
+            max_bytes=feed.max_bytes,
+            limiter=ctx.limiter,
+        )
+    except FetchError as exc:
+        return _record_failure(feed, state, ctx, now, status=None, error=f"{exc.kind}: {exc}", retry_after=exc.retry_after)
+    if result.status == 304:
+        return _record(feed, state, ctx, now, result, "not_modified")
+    if result.status == 410:
+        return _record(feed, state, ctx, now, result, "gone", error="410 Gone: polling stopped")
+    if result.status >= 400 or result.body is None:
+        return _record_failure(feed, state, ctx, now, status=result.status, error=f"HTTP {result.status}", retry_after=result.retry_after, result=result)
+    digest = body_hash(result.body)
+    if digest == state.body_hash:
+        return _record(feed, state, ctx, now, result, "unchanged", body=digest)
+    try:
+        parsed = ctx.parse(result.body, url=result.final_url, content_type=result.content_type)
+    except ParseError as exc:
+        return _record_failure(feed, state, ctx, now, status=result.status, error=f"parse: {exc}", result=result)
+    new, matched = ingest(feed, parsed, ctx, now, backlog=not state.backlog_done)
+    return _record(
+        feed, state, ctx, now, result, "ok", body=digest, entries=len(parsed.entries),
+        new=new, matches=matched, warning=parsed.warning, ttl=parsed.ttl,
+    )
+
+
+def ingest(feed: FeedConfig, parsed: ParsedFeed, ctx: Context, now: datetime, *, backlog: bool) -> tuple[int, int]:
+    """Store what is new in a parsed feed and match it; returns (new articles, new matches)."""
+    items = _unique_items(feed, parsed.entries)
+    seen_guids, existing = ctx.store.known_ids(feed.url, [i.guid for _, i in items], [i.article_id for _, i in items])
+    fresh = [(e, i) for e, i in items if i.guid not in seen_guids and i.article_id not in existing]
+    again = [(e, i) for e, i in items if i.guid not in seen_guids and i.article_id in existing]
+    full_texts: dict[str, tuple[str, str]] = {}
+    if feed.full_text:
+        wanted = [i for _, i in fresh if i.link]
+        wanted += [i for _, i in again if i.link and i.article_id in ctx.store.articles_missing_text([x.article_id for _, x in again])]
+        full_texts = {i.article_id: _full_text(i.link, feed, ctx) for i in wanted}
+    articles = [_article(e, i, feed, now, full_texts.get(i.article_id), ctx) for e, i in fresh]
+    stored = ctx.store.save_articles(
+        feed.url,
+        articles,
+        [SourceUpdate(article_id=i.article_id, guid=i.guid, url=i.link or i.url) for _, i in again],
+        {aid: ft for aid, ft in full_texts.items() if aid in {i.article_id for _, i in again}},
+        now,
+    )
+    with ctx.lock:
+        for a in stored:
+            if a.fingerprint:
+                ctx.neardup.add(a.id, _fp_from_bytes(a.fingerprint))
+                ctx.clusters[a.id] = a.cluster_id or a.id
+    to_match = [a for a in stored if alertable(published=a.published, now=now, max_age=feed.max_age, backlog=backlog)]
+    refreshed = [aid for aid, (_, status) in full_texts.items() if status == "ok" and aid in {i.article_id for _, i in again}]
+    matched = match_articles(ctx, feed, to_match, refreshed, now, backlog=backlog)
+    return len(stored), matched
+
+
+def _unique_items(feed: FeedConfig, entries: tuple[Entry, ...]) -> list[tuple[Entry, Identity]]:
+    out: dict[str, tuple[Entry, Identity]] = {}
+    for entry in entries:
+        if not (entry.link or entry.guid or entry.title):
+            continue
+        identity = identify(feed_url=feed.url, guid=entry.guid, link=entry.link, title=entry.title)
+        out.setdefault(identity.article_id, (entry, identity))
+    return list(out.values())
+
+
+def _full_text(link: str, feed: FeedConfig, ctx: Context) -> tuple[str, str]:
+    """(text, status): status 'ok', or why the summary had to do."""
+    try:
+        page: FetchResult = fetch(
+            ctx.session,
+            link,
+            timeout=feed.timeout.total_seconds(),
+            max_bytes=feed.max_bytes,
+            guard=not ctx.config.allow_private_networks,
+            limiter=ctx.page_limiter,
+            accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+        )
+        if page.status >= 400 or page.body is None:
+            return "", f"HTTP {page.status}"
+        return extract_text(page.body, url=page.final_url)[:MAX_TEXT_CHARS], "ok"
+    except (FetchError, ExtractError) as exc:
+        log.info("full text unavailable feed=%s link=%s: %s", feed.url, link, exc)
+        return "", f"{getattr(exc, 'kind', 'extract')}: {exc}"[:300]
+
+
+def _article(entry: Entry, identity: Identity, feed: FeedConfig, now: datetime, full: tuple[str, str] | None, ctx: Context) -> StoredArticle:
+    summary = entry.summary or entry.content[:1000]
+    text, status = full if full else ("", None)
+    if not text:
+        text = entry.content if entry.content and entry.content != summary else ""
+    fp = fingerprint(entry.title, text or summary)
+    with ctx.lock:
+        similar = ctx.neardup.find(fp)
+        cluster = ctx.clusters.get(similar, similar) if similar else identity.article_id
+    return StoredArticle(
+        id=identity.article_id,
+        url=identity.url,
+        link=identity.link,
+        guid=identity.guid,
+        feed=feed.url,
+        title=entry.title,
+        summary=summary,
+        text=text,
+        author=entry.author,
+        language=entry.language,
+        published=entry.published,
+        first_seen=now,
+        fingerprint=fp.to_bytes(),
+        cluster_id=cluster,
+        full_text_status=status,
+    )
+
+
+def _fp_from_bytes(data: bytes):  # noqa: ANN202 - the fingerprint type belongs to neardup
+    from monitor.neardup import Fingerprint
+
+    return Fingerprint.from_bytes(data)
+
+
+def _record(
+    feed: FeedConfig,
+    state: FeedState,
+    ctx: Context,
+    now: datetime,
+    result: FetchResult,
+    outcome: str,
+    *,
+    body: str | None = None,
+    entries: int = 0,
+    new: int = 0,
+    matches: int = 0,
+    error: str | None = None,
+    warning: str | None = None,
+    ttl: int | None = None,
+) -> FeedOutcome:
+    when = next_check(
+        now=now, interval=feed.interval, status=result.status, failures=0,
+        retry_after=result.retry_after, ttl_minutes=ttl, max_age=result.max_age, rng=ctx.rng,
+    )
+    redirect = result.permanent_redirect
+    ctx.store.record_poll(
+        FeedPoll(
+            url=feed.url, name=feed.name, polled_at=now, status=result.status, outcome=outcome,
+            next_check_at=when, failures=0, error=error, warning=warning,
+            etag=result.etag or (state.etag if outcome == "not_modified" else None),
+            last_modified=result.last_modified or (state.last_modified if outcome == "not_modified" else None),
+            body_hash=body, redirect_to=redirect, entries_seen=entries,
+        )
+    )
+    if redirect:
+        log.warning("feed moved permanently feed=%s to=%s", feed.url, redirect)
+    if warning:
+        log.info("feed parsed with warnings feed=%s: %s", feed.url, warning)
+    return FeedOutcome(url=feed.url, outcome=outcome, status=result.status, entries=entries, new_articles=new, matches=matches, error=error, warning=warning)
+
+
+def _record_failure(
+    feed: FeedConfig,
+    state: FeedState,
+    ctx: Context,
+    now: datetime,
+    *,
+    status: int | None,
+    error: str,
+    retry_after: float | None = None,
+    result: FetchResult | None = None,
+) -> FeedOutcome:
+    failures = state.consecutive_failures + 1
+    when = next_check(
+        now=now, interval=feed.interval, status=status, failures=failures,
+        retry_after=retry_after, ttl_minutes=None, max_age=None, rng=ctx.rng,
+    )
+    ctx.store.record_poll(
+        FeedPoll(
+            url=feed.url, name=feed.name, polled_at=now, status=status, outcome="error",
+            next_check_at=when, failures=failures, error=error[:500], keep_validators=True,
+            redirect_to=result.permanent_redirect if result else None,
+        )
+    )
+    log.warning("feed failed feed=%s failures=%d error=%s", feed.url, failures, error[:200])
+    return FeedOutcome(url=feed.url, outcome="error", status=status, error=error)

@@ -1,0 +1,144 @@
+"""The long-running service: APScheduler jobs over state kept in the database, signals and reloads."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from monitor.app import WORKERS, App, _poll_one, build_app, due_feeds, send_digest, send_instant_digests
+from monitor.config import Config, load_config
+from monitor.errors import ConfigError
+from monitor.outbox import deliver_pending
+
+log = logging.getLogger("monitor.service")
+
+TICK_SECONDS = 5
+OUTBOX_SECONDS = 30
+
+
+class Service:
+    """Polls due feeds on a tick, sends cron digests in their timezone, retries the outbox.
+
+    No APScheduler job store: jobs are rebuilt from the config; all state lives in our tables.
+    """
+
+    def __init__(self, config: Config, *, clock: Callable[[], datetime] | None = None, config_loader: Callable[[str], Config] = load_config) -> None:
+        self.app: App = build_app(config, clock=clock)
+        self.clock = self.app.clock
+        self._load = config_loader
+        self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="poll")
+        self._stop = threading.Event()
+        self._reload = threading.Event()
+        self.scheduler = BackgroundScheduler(timezone=UTC)
+        self.last_tick: datetime | None = None
+        self.started_at: datetime | None = None
+
+    # jobs ------------------------------------------------------------------
+
+    def tick(self) -> int:
+        """Hand every due feed to the pool (skipping those in flight); returns how many were handed."""
+        self.last_tick = self.clock()
+        handed = 0
+        with self.app._in_flight_lock:
+            feeds = [f for f in due_feeds(self.app) if f.url not in self.app._in_flight]
+            for feed in feeds:
+                self.app._in_flight.add(feed.url)
+        for feed in feeds:
+            self._pool.submit(self._poll_and_alert, feed)
+            handed += 1
+        return handed
+
+    def _poll_and_alert(self, feed) -> None:  # noqa: ANN001
+        outcome = _poll_one(self.app, feed, None)
+        if outcome.matches:
+            try:
+                send_instant_digests(self.app)
+            except Exception:
+                log.exception("instant digest failed after feed=%s", feed.url)
+
+    def send_cron_digest(self, name: str) -> None:
+        try:
+            send_digest(self.app, name)
+        except Exception:
+            log.exception("digest failed digest=%s", name)
+
+    def retry_outbox(self) -> None:
+        try:
+            deliver_pending(self.app.db, self.app.channels, self.clock(), clock=self.clock)
+        except Exception:
+            log.exception("outbox retry failed")
+
+    # lifecycle -------------------------------------------------------------
+
+    def schedule_jobs(self) -> None:
+        self.scheduler.remove_all_jobs()
+        # A job that waited for a free thread must still run: grace about the job's own interval.
+        self.scheduler.add_job(self.tick, IntervalTrigger(seconds=TICK_SECONDS), id="tick", misfire_grace_time=TICK_SECONDS, coalesce=True, max_instances=1)
+        self.scheduler.add_job(self.retry_outbox, IntervalTrigger(seconds=OUTBOX_SECONDS), id="outbox", misfire_grace_time=OUTBOX_SECONDS, coalesce=True, max_instances=1)
+        for digest in self.app.config.digests.values():
+            if digest.instant:
+                continue
+            trigger = CronTrigger.from_crontab(digest.schedule, timezone=digest.timezone)
+            self.scheduler.add_job(self.send_cron_digest, trigger, args=[digest.name], id=f"digest:{digest.name}", misfire_grace_time=3600, coalesce=True, max_instances=1)
+
+    def cron_triggers(self) -> dict[str, CronTrigger]:
+        return {d.name: CronTrigger.from_crontab(d.schedule, timezone=d.timezone) for d in self.app.config.digests.values() if not d.instant}
+
+    def reload(self) -> bool:
+        """Re-read the config; a bad one is reported and the running one kept."""
+        path = self.app.config.path
+        try:
+            config = self._load(path)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                log.error("reload refused, keeping the running config: %s", problem)
+            return False
+        old = self.app
+        self.app = build_app(config, clock=self.clock)
+        self.app._in_flight = old._in_flight
+        self.app._in_flight_lock = old._in_flight_lock
+        self.schedule_jobs()
+        log.info("config reloaded feeds=%d rules=%d", len(config.feeds), len(config.rules))
+        return True
+
+    def install_signal_handlers(self) -> None:
+        # BlockingScheduler installs none: SIGTERM would kill a poll mid-write. We finish, then exit.
+        signal.signal(signal.SIGTERM, lambda *_: self._stop.set())
+        signal.signal(signal.SIGINT, lambda *_: self._stop.set())
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, lambda *_: self._reload.set())
+
+    def run(self, *, on_started: Callable[[], None] | None = None) -> None:
+        self.started_at = self.clock()
+        self.schedule_jobs()
+        self.scheduler.start()
+        self.tick()
+        log.info("service started feeds=%d rules=%d digests=%d", len(self.app.config.feeds), len(self.app.config.rules), len(self.app.config.digests))
+        if on_started:
+            on_started()
+        while not self._stop.is_set():
+            self._stop.wait(0.5)
+            if self._reload.is_set():
+                self._reload.clear()
+                self.reload()
+        self.shutdown()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def shutdown(self) -> None:
+        log.info("stopping: finishing the polls in flight")
+        self.scheduler.shutdown(wait=True)
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        log.info("stopped")
+
+    def healthy(self, max_silence: timedelta = timedelta(seconds=TICK_SECONDS * 6)) -> bool:
+        return self.scheduler.running and self.last_tick is not None and self.clock() - self.last_tick <= max_silence
