@@ -1,0 +1,46 @@
+"""The main text of an article page: what the story says, without the page around it."""
+
+from __future__ import annotations
+
+import logging
+
+import trafilatura
+
+from monitor.errors import ExtractError
+
+# trafilatura reports every page it finds thin at WARNING; our caller records ExtractError instead.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
+
+# Below this many characters of text the page held no article (a consent wall, a login form).
+_MIN_TEXT_CHARS = 40
+
+# Chosen by measurement (bench/extraction.py, 181 real pages): against trafilatura's defaults,
+# F1 0.964 vs 0.948 at recall 0.984 vs 0.983, and ~40% faster. Recall comes first: a rule must
+# see the story's last paragraph. Readers' comments are not the story; the fallback extractors
+# that `fast` skips added boilerplate more often than they rescued text.
+EXTRACT_OPTIONS: dict[str, bool] = {
+    "favor_recall": True,
+    "include_comments": False,
+    "include_tables": True,
+    "fast": True,
+}
+
+
+def extract_text(html: bytes | str, *, url: str | None = None) -> str:
+    """The article text of ``html`` as paragraphs separated by newlines.
+
+    Raises ``ExtractError`` with a one-line reason when nothing usable comes out.
+    """
+    if not html or not (html.strip() if isinstance(html, str) else html.strip()):
+        raise ExtractError("empty page")
+    try:
+        text = trafilatura.extract(html, url=url, output_format="txt", **EXTRACT_OPTIONS)
+    except (ValueError, TypeError, UnicodeError) as error:
+        # lxml gives up on some byte soups with these rather than returning nothing.
+        raise ExtractError(f"page could not be parsed: {error}") from error
+    text = (text or "").strip()
+    if len(text) < _MIN_TEXT_CHARS:
+        raise ExtractError(
+            "no article text found" if not text else f"only {len(text)} characters of text found"
+        )
+    return text
