@@ -82,7 +82,7 @@ def tokens(text: str) -> Counter[str]:
 
 
 def score(extracted: str, expected: str) -> Score:
-    """Bag-of-tokens overlap: shared tokens over extracted (precision) and over expected (recall)."""
+    """Bag-of-tokens overlap: shared tokens over extracted (precision), over expected (recall)."""
     got, want = tokens(extracted), tokens(expected)
     shared = sum((got & want).values())
     return Score(
