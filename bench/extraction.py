@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import trafilatura
 
@@ -132,7 +133,7 @@ def evaluate(name: str, extractor: Extractor, pages: Iterable[Page]) -> Report:
     )
 
 
-def _trafilatura(**options: bool) -> Extractor:
+def _trafilatura(**options: Any) -> Extractor:
     def extract(html: bytes, url: str) -> str:
         return trafilatura.extract(html, url=url, **options) or ""
 
