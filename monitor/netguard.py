@@ -1,0 +1,297 @@
+"""Connection-level protection against hostile servers: refusing loopback, private, link-local
+and metadata addresses for links taken from feeds, and cutting any connection at its deadline.
+
+The address check runs at connect time on the address the socket is about to reach, so a name that
+resolves to a public address when looked at and to a private one a moment later gains nothing:
+the vetted address is the one connected to, and no second lookup happens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import socket
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.util.connection import create_connection
+
+from monitor.errors import BlockedAddressError
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[[str, int], Sequence[str]]
+
+_V4 = ipaddress.IPv4Network
+_V6 = ipaddress.IPv6Network
+# Ranges that ipaddress does not flag as non-global in every Python version we support.
+_EXTRA_FORBIDDEN_V4 = (_V4("100.64.0.0/10"), _V4("192.0.0.0/24"), _V4("198.18.0.0/15"))
+_EXTRA_FORBIDDEN_V6 = (
+    _V6("64:ff9b:1::/48"),  # local-use NAT64: translates into the operator's own networks
+    _V6("::/96"),  # deprecated IPv4-compatible form
+    _V6("fec0::/10"),  # site-local
+    _V6("2001::/32"),  # Teredo: the client address is obfuscated, so it cannot be vetted
+)
+_NAT64 = _V6("64:ff9b::/96")
+METADATA_ADDRESSES = frozenset(
+    {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+)
+
+
+def is_forbidden_address(ip: IPAddress) -> bool:
+    """True for any address a link from feed content must not reach."""
+    if ip in METADATA_ADDRESSES:
+        return True
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            return is_forbidden_address(embedded)
+        if any(ip in net for net in _EXTRA_FORBIDDEN_V6) or ip.is_site_local:
+            return True
+    elif any(ip in net for net in _EXTRA_FORBIDDEN_V4):
+        return True
+    return (
+        not ip.is_global
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_private
+    )
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv4-mapped, NAT64 or 6to4 address leads to, if any."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip.sixtofour
+
+
+def check_address(ip: IPAddress, *, host: str = "") -> None:
+    """Raise BlockedAddressError when ``ip`` is forbidden."""
+    if is_forbidden_address(ip):
+        raise BlockedAddressError(f"{host or ip} resolves to {ip}, which is not a public address")
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """Every address the system resolver gives for host:port (TCP)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AddressGuard:
+    """How names are resolved and which addresses are refused; both replaceable in tests."""
+
+    resolve: Resolver = system_resolver
+    forbidden: Callable[[IPAddress], bool] = is_forbidden_address
+
+    def vetted_addresses(self, host: str, port: int) -> list[IPAddress]:
+        """Resolve host once and refuse it if any of its addresses is forbidden."""
+        literal = _literal_address(host)
+        found = [literal] if literal else [_parse(a) for a in self.resolve(host, port)]
+        if not found:
+            raise socket.gaierror(f"no address for {host}")
+        for ip in found:
+            if self.forbidden(ip):
+                raise BlockedAddressError(f"{host} resolves to {ip}, which is not a public address")
+        return found
+
+    def connect(
+        self,
+        host: str,
+        port: int,
+        *,
+        timeout: float | None,
+        source_address: tuple[str, int] | None = None,
+        socket_options: list[tuple[int, int, int | bytes]] | None = None,
+    ) -> socket.socket:
+        """A socket connected to one of host's vetted addresses, never to anything else."""
+        last_error: OSError | None = None
+        for ip in self.vetted_addresses(host, port):
+            try:
+                return create_connection(
+                    (str(ip), port),
+                    timeout,
+                    source_address=source_address,
+                    socket_options=socket_options,
+                )
+            except OSError as exc:
+                last_error = exc
+        assert last_error is not None  # vetted_addresses never returns an empty list
+        raise last_error
+
+
+def _literal_address(host: str) -> IPAddress | None:
+    try:
+        return _parse(host.strip("[]"))
+    except ValueError:
+        return None
+
+
+def _parse(address: str) -> IPAddress:
+    # A zone index (fe80::1%eth0) does not change which network the address is in.
+    return ipaddress.ip_address(address.split("%", 1)[0])
+
+
+def _guarded_new_conn(conn: HTTPConnection, guard: AddressGuard) -> socket.socket:
+    """urllib3's _new_conn, connecting only to addresses the guard vetted."""
+    try:
+        return guard.connect(
+            conn._dns_host,
+            conn.port or 0,
+            timeout=conn.timeout,  # type: ignore[arg-type]
+            source_address=conn.source_address,
+            socket_options=conn.socket_options,
+        )
+    except socket.gaierror as exc:
+        raise NameResolutionError(conn.host, conn, exc) from exc
+    except TimeoutError as exc:
+        raise ConnectTimeoutError(conn, f"Connection to {conn.host} timed out") from exc
+    except OSError as exc:
+        raise NewConnectionError(conn, f"Failed to establish a new connection: {exc}") from exc
+
+
+# The deadline in force for the exchange running on this thread; connections report their
+# sockets to it so that it can cut them when time is up.
+_active = threading.local()
+
+
+class Deadline:
+    """A total time limit for one exchange; when it passes, the sockets in use are shut down.
+
+    Socket timeouts restart on every byte, so a server trickling one byte a second (or sending
+    headers forever) would otherwise hold the worker indefinitely. Use as a context manager on
+    the thread that makes the request.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.expires_at = time.monotonic() + seconds
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._fired = False
+        self._done = False
+        self._timer = threading.Timer(max(seconds, 0.0), self._expire)
+        self._timer.daemon = True
+
+    def remaining(self) -> float:
+        return self.expires_at - time.monotonic()
+
+    @property
+    def expired(self) -> bool:
+        return self._fired or self.remaining() <= 0
+
+    def watch(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            if self._done:
+                return
+            if self._fired:
+                _shut(sock)
+            self._sockets.append(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self._fired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def __enter__(self) -> Deadline:
+        _active.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._lock:
+            self._done = True
+        self._timer.cancel()
+        _active.deadline = None
+
+
+def _shut(sock: socket.socket) -> None:
+    # The plain socket method, also for TLS sockets: SSLSocket.shutdown would drop its SSL
+    # object under the reading thread's feet; this only makes the pending read see EOF.
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+def _watch(sock: socket.socket | None) -> None:
+    deadline: Deadline | None = getattr(_active, "deadline", None)
+    if deadline is not None:
+        deadline.watch(sock)
+
+
+class GuardedHTTPConnection(HTTPConnection):
+    """Vets where it connects when ``address_guard`` is set; always obeys the Deadline."""
+
+    address_guard: ClassVar[AddressGuard | None] = None
+
+    def _new_conn(self) -> socket.socket:
+        if self.address_guard is None:
+            return super()._new_conn()
+        return _guarded_new_conn(self, self.address_guard)
+
+    def connect(self) -> None:
+        super().connect()
+        _watch(self.sock)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watch(self.sock)  # a connection reused from the pool is already connected
+        super().request(*args, **kwargs)
+
+
+class GuardedHTTPSConnection(HTTPSConnection):
+    """The HTTPS twin of GuardedHTTPConnection; TLS still verifies the original host name."""
+
+    address_guard: ClassVar[AddressGuard | None] = None
+
+    def _new_conn(self) -> socket.socket:
+        if self.address_guard is None:
+            return super()._new_conn()
+        return _guarded_new_conn(self, self.address_guard)
+
+    def connect(self) -> None:
+        super().connect()
+        _watch(self.sock)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watch(self.sock)
+        super().request(*args, **kwargs)
+
+
+def _pool_classes(guard: AddressGuard | None) -> dict[str, type[HTTPConnectionPool]]:
+    http = type("HTTPConnection", (GuardedHTTPConnection,), {"address_guard": guard})
+    https = type("HTTPSConnection", (GuardedHTTPSConnection,), {"address_guard": guard})
+    return {
+        "http": type("HTTPConnectionPool", (HTTPConnectionPool,), {"ConnectionCls": http}),
+        "https": type("HTTPSConnectionPool", (HTTPSConnectionPool,), {"ConnectionCls": https}),
+    }
+
+
+class GuardedAdapter(HTTPAdapter):
+    """Pooled connections that obey the Deadline and, given a guard, vet every address."""
+
+    def __init__(self, guard: AddressGuard | None) -> None:
+        self._pools = _pool_classes(guard)
+        super().__init__(pool_connections=64, pool_maxsize=8)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = self._pools
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = self._pools
+        return manager
