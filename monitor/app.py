@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from alerts.channels import make_channel
+from monitor import metrics
 from monitor.config import Config, FeedConfig
 from monitor.db import Database
 from monitor.digest import open_digest_run
@@ -90,6 +92,7 @@ def poll_feeds(app: App, feeds: Iterable[FeedConfig], *, workers: int = WORKERS,
 
 
 def _poll_one(app: App, feed: FeedConfig, progress: Callable[[FeedOutcome], None] | None) -> FeedOutcome:
+    started = time.perf_counter()
     try:
         outcome = refresh_feed(feed, app.ctx)
     except Exception as exc:  # one feed's surprise must not stop the others
@@ -99,6 +102,7 @@ def _poll_one(app: App, feed: FeedConfig, progress: Callable[[FeedOutcome], None
     finally:
         with app._in_flight_lock:
             app._in_flight.discard(feed.url)
+    metrics.record_poll(outcome.outcome, time.perf_counter() - started, outcome.new_articles)
     if progress:
         progress(outcome)
     return outcome

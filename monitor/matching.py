@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from monitor import metrics
 from monitor.config import FeedConfig, RuleConfig
 from monitor.rules import Document, Matcher, RuleMatch
 from monitor.store import MatchRow, StoredArticle, from_iso
@@ -66,7 +68,9 @@ def match_articles(
     if not backlog:
         for row in ctx.store.articles_since(now - feed.max_age, refreshed_ids):
             rows += match_rows(ctx.matcher, ctx.config.rules, stored_article(row), feed, now)
-    return ctx.store.save_matches(rows) if rows else 0
+    saved = ctx.store.save_matches(rows) if rows else []
+    metrics.record_matches(Counter(row.rule for row in saved))
+    return len(saved)
 
 
 def stored_article(row: dict) -> StoredArticle:

@@ -10,6 +10,7 @@ from typing import Any
 
 from alerts.errors import DeliveryError
 from alerts.records import digest_from_json
+from monitor import metrics
 from monitor.db import Database
 from monitor.store import from_iso, iso
 
@@ -82,6 +83,7 @@ def _send_one(db: Database, row: Any, channel: Any, now: datetime) -> DeliveryRe
             (iso(now), row["id"]),
         )
     log.info("delivered channel=%s digest=%s delivery=%s", row["channel"], row["digest"], row["id"])
+    metrics.record_delivery(row["channel"], "sent")
     return DeliveryReport(id=row["id"], channel=row["channel"], digest=row["digest"], status="sent")
 
 
@@ -97,6 +99,7 @@ def _retry_later(db: Database, row: Any, error: str, now: datetime, retry_after:
             (attempts, iso(when), error[:500], row["id"]),
         )
     log.warning("delivery failed channel=%s delivery=%s attempt=%d retry_at=%s: %s", row["channel"], row["id"], attempts, iso(when), error[:200])
+    metrics.record_delivery(row["channel"], "retry")
     return DeliveryReport(id=row["id"], channel=row["channel"], digest=row["digest"], status="pending", error=error)
 
 
@@ -106,6 +109,7 @@ def _finish(db: Database, row: Any, status: str, error: str, now: datetime) -> D
             "UPDATE deliveries SET status = ?, last_error = ?, attempts = attempts + 1 WHERE id = ?",
             (status, error[:500], row["id"]),
         )
+    metrics.record_delivery(row["channel"], status)
     return DeliveryReport(id=row["id"], channel=row["channel"], digest=row["digest"], status=status, error=error)
 
 

@@ -281,9 +281,9 @@ class Store:
 
     # matches ---------------------------------------------------------------
 
-    def save_matches(self, matches: Sequence[MatchRow]) -> int:
-        """Store matches; a story (cluster) already matched by a rule is not matched again."""
-        saved = 0
+    def save_matches(self, matches: Sequence[MatchRow]) -> list[MatchRow]:
+        """Store matches; a story (cluster) already matched by a rule is not matched again. Returns those saved."""
+        saved: list[MatchRow] = []
         with self.db.write() as conn:
             for m in matches:
                 if m.cluster_id and conn.execute(
@@ -296,7 +296,8 @@ class Store:
                     (m.article_id, m.rule, m.cluster_id, m.digest, json.dumps(list(m.terms), ensure_ascii=False),
                      json.dumps(list(m.hits), ensure_ascii=False), len(m.hits), iso(m.matched_at)),
                 )
-                saved += cursor.rowcount
+                if cursor.rowcount:
+                    saved.append(m)
         return saved
 
 

@@ -1,0 +1,70 @@
+"""Prometheus metrics of polls, stored articles, matches and deliveries, in the service's own registry."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Mapping
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+# Our own registry: /metrics shows the service, not the process collectors of whoever imports us.
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+POLLS = Counter(
+    "news_monitor_polls", "Feed polls by outcome (ok, not_modified, unchanged, error, gone).",
+    ["outcome"], registry=REGISTRY,
+)
+ARTICLES_STORED = Counter(
+    "news_monitor_articles_stored", "New articles stored (after deduplication).", registry=REGISTRY,
+)
+MATCHES = Counter(
+    "news_monitor_matches", "Rule matches saved, by rule.", ["rule"], registry=REGISTRY,
+)
+DELIVERIES = Counter(
+    "news_monitor_deliveries", "Delivery attempts by channel and resulting status.",
+    ["channel", "status"], registry=REGISTRY,
+)
+POLL_DURATION = Histogram(
+    "news_monitor_poll_duration_seconds", "Wall time of one feed poll, fetch to matching.",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120),
+    registry=REGISTRY,
+)
+OUTBOX_BACKLOG = Gauge(
+    "news_monitor_outbox_backlog", "Deliveries pending in the outbox (read at scrape time).",
+    registry=REGISTRY,
+)
+
+
+def record_poll(outcome: str, seconds: float, new_articles: int) -> None:
+    POLLS.labels(outcome=outcome).inc()
+    POLL_DURATION.observe(seconds)
+    if new_articles:
+        ARTICLES_STORED.inc(new_articles)
+
+
+def record_matches(rule_counts: Mapping[str, int]) -> None:
+    for rule, count in rule_counts.items():
+        if count:
+            MATCHES.labels(rule=rule).inc(count)
+
+
+def record_delivery(channel: str, status: str) -> None:
+    DELIVERIES.labels(channel=channel, status=status).inc()
+
+
+def watch_backlog(read_backlog: Callable[[], int]) -> None:
+    """Read the outbox backlog from the database whenever /metrics is scraped."""
+
+    def safe_read() -> float:
+        # A scrape during a locked or missing database must not fail the whole page.
+        try:
+            return float(read_backlog())
+        except sqlite3.Error:
+            return float("nan")
+
+    OUTBOX_BACKLOG.set_function(safe_read)
+
+
+def exposition() -> bytes:
+    """The registry in the Prometheus text format."""
+    return generate_latest(REGISTRY)
