@@ -1,0 +1,154 @@
+"""The email channel: the digest as multipart text + HTML, sent over SMTP (STARTTLS, TLS, auth)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import smtplib
+import ssl
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, parseaddr
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, SecretStr, model_validator
+
+from alerts.channels.base import Channel, ChannelSettingsBase, Seconds
+from alerts.errors import DeliveryError
+from alerts.records import Digest
+from alerts.render import render_html, render_text, subject
+
+log = logging.getLogger(__name__)
+
+_LINE_BREAK = re.compile(r"[\r\n\x0b\x0c\x85\u2028\u2029]")
+_DOMAIN = re.compile(r"^[A-Za-z0-9.-]+$")
+
+
+def _check_address(value: str) -> str:
+    if _LINE_BREAK.search(value):
+        raise ValueError("an address may not contain a line break")
+    _, address = parseaddr(value)
+    if "@" not in address or address.startswith("@") or address.endswith("@"):
+        raise ValueError(f"not an email address: {value!r}")
+    return value
+
+
+# `analysts@example.org` or `Analysts <analysts@example.org>`, never with a line break.
+EmailAddress = Annotated[str, AfterValidator(_check_address)]
+
+
+class SmtpSettings(ChannelSettingsBase):
+    """How to reach the mail relay; `tls` is implicit TLS (port 465), `starttls` upgrades."""
+
+    host: str = Field(min_length=1)
+    port: int | None = Field(default=None, ge=1, le=65535)
+    starttls: bool = False
+    tls: bool = False
+    username: str | None = None
+    password: SecretStr | None = None
+    timeout: Seconds = 30.0
+    ca_file: Path | None = None  # extra trust anchors, for a relay with a private CA
+
+    @model_validator(mode="after")
+    def _one_tls_mode(self) -> SmtpSettings:
+        if self.starttls and self.tls:
+            raise ValueError("choose starttls (upgrade) or tls (implicit), not both")
+        if self.password is not None and not self.username:
+            raise ValueError("a password needs a username")
+        return self
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or (465 if self.tls else 587 if self.starttls else 25)
+
+
+class EmailSettings(ChannelSettingsBase):
+    type: Literal["email"]
+    to: tuple[EmailAddress, ...] = Field(min_length=1)
+    sender: EmailAddress = Field(alias="from")
+    smtp: SmtpSettings
+
+
+def message_id(delivery_id: str, sender: str) -> str:
+    """A Message-ID that depends only on the delivery, so a resend carries the same one."""
+    domain = parseaddr(sender)[1].rpartition("@")[2]
+    if not _DOMAIN.match(domain):
+        domain = "news-monitor.invalid"
+    token = hashlib.sha256(delivery_id.encode("utf-8")).hexdigest()[:40]
+    return f"<digest.{token}@{domain}>"
+
+
+def build_message(
+    digest: Digest, delivery_id: str, settings: EmailSettings, now: datetime
+) -> EmailMessage:
+    """The mail for one delivery: a text part and an HTML alternative of the same digest."""
+    message = EmailMessage(policy=SMTP)
+    headers = {
+        "Subject": subject(digest),
+        "From": settings.sender,
+        "To": ", ".join(settings.to),
+        "Date": format_datetime(now.astimezone(UTC)),
+        "Message-ID": message_id(delivery_id, settings.sender),
+        # RFC 3834: tells auto-responders (vacation replies) not to answer a digest.
+        "Auto-Submitted": "auto-generated",
+    }
+    for name, value in headers.items():
+        if _LINE_BREAK.search(value):
+            raise DeliveryError(f"refusing a {name} header with a line break")
+        message[name] = value
+    message.set_content(render_text(digest), cte="quoted-printable")
+    message.add_alternative(render_html(digest), subtype="html", cte="quoted-printable")
+    return message
+
+
+class EmailChannel(Channel[EmailSettings]):
+    """Sends each digest as one mail to every configured recipient."""
+
+    settings_model = EmailSettings
+
+    def send(self, digest: Digest, delivery_id: str) -> None:
+        message = build_message(digest, delivery_id, self.settings, datetime.now(UTC))
+        recipients = [parseaddr(address)[1] for address in self.settings.to]
+        try:
+            refused = self._submit(message, recipients)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise DeliveryError(f"email {self.name}: {_describe(exc)}") from exc
+        if refused:
+            # Some recipients took it: a resend would duplicate their copy, so this counts
+            # as delivered, and the refusals are left for the operator to see.
+            log.warning("email %s: recipients refused: %s", self.name, ", ".join(sorted(refused)))
+
+    def _submit(self, message: EmailMessage, recipients: list[str]) -> dict[str, object]:
+        smtp = self.settings.smtp
+        context = ssl.create_default_context(cafile=smtp.ca_file)
+        client: smtplib.SMTP
+        if smtp.tls:
+            client = smtplib.SMTP_SSL(
+                smtp.host, smtp.effective_port, timeout=smtp.timeout, context=context
+            )
+        else:
+            client = smtplib.SMTP(smtp.host, smtp.effective_port, timeout=smtp.timeout)
+        with client:
+            if smtp.starttls:
+                client.starttls(context=context)
+            if smtp.username:
+                password = smtp.password.get_secret_value() if smtp.password else ""
+                client.login(smtp.username, password)
+            sender = parseaddr(self.settings.sender)[1]
+            return dict(client.send_message(message, from_addr=sender, to_addrs=recipients))
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return f"every recipient refused ({', '.join(sorted(exc.recipients))})"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        reply = (
+            exc.smtp_error.decode("utf-8", "replace")
+            if isinstance(exc.smtp_error, bytes)
+            else str(exc.smtp_error)
+        )
+        return f"server said {exc.smtp_code} {reply}"
+    return f"{type(exc).__name__}: {exc}"
