@@ -113,11 +113,6 @@ def ingest(feed: FeedConfig, parsed: ParsedFeed, ctx: Context, now: datetime, *,
         {aid: ft for aid, ft in full_texts.items() if aid in {i.article_id for _, i in again}},
         now,
     )
-    with ctx.lock:
-        for a in stored:
-            if a.fingerprint:
-                ctx.neardup.add(a.id, _fp_from_bytes(a.fingerprint))
-                ctx.clusters[a.id] = a.cluster_id or a.id
     to_match = [a for a in stored if alertable(published=a.published, now=now, max_age=feed.max_age, backlog=backlog)]
     refreshed = [aid for aid, (_, status) in full_texts.items() if status == "ok" and aid in {i.article_id for _, i in again}]
     matched = match_articles(ctx, feed, to_match, refreshed, now, backlog=backlog)
@@ -160,9 +155,11 @@ def _article(entry: Entry, identity: Identity, feed: FeedConfig, now: datetime, 
     if not text:
         text = entry.content if entry.content and entry.content != summary else ""
     fp = fingerprint(entry.title, text or summary)
+    # Look-up and insertion in one step, so two copies polled at the same moment still fold.
     with ctx.lock:
-        similar = ctx.neardup.find(fp)
+        similar = ctx.neardup.find_or_add(identity.article_id, fp)
         cluster = ctx.clusters.get(similar, similar) if similar else identity.article_id
+        ctx.clusters[identity.article_id] = cluster
     return StoredArticle(
         id=identity.article_id,
         url=identity.url,
@@ -180,12 +177,6 @@ def _article(entry: Entry, identity: Identity, feed: FeedConfig, now: datetime, 
         cluster_id=cluster,
         full_text_status=status,
     )
-
-
-def _fp_from_bytes(data: bytes):  # noqa: ANN202 - the fingerprint type belongs to neardup
-    from monitor.neardup import Fingerprint
-
-    return Fingerprint.from_bytes(data)
 
 
 def _record(
