@@ -1,0 +1,239 @@
+"""Deciding whether a node tree holds for one article, and where its positive terms hit.
+
+An article is segmented once per field (``DocView``); word positions and character offsets are
+worked out lazily, only for fields that a phrase, NEAR or a matched rule actually looks at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from monitor.rules.meta import meta_holds
+from monitor.rules.records import Document, Hit
+from monitor.rules.syntax import And, Meta, Near, Node, Not, Or, Term, Word, wildcard_pattern
+from monitor.rules.tokens import exact, normal_all, word_spans, words
+
+Span = tuple[int, int]  # word indices [start, end) within one field
+
+
+class FieldView:
+    """One field of an article as words: their normal forms, positions and character offsets."""
+
+    __slots__ = ("text", "raw", "normal", "vocabulary", "_positions", "_exact", "_offsets")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.raw = words(text)
+        self.normal = normal_all(self.raw)
+        self.vocabulary = set(self.normal)
+        self._positions: dict[str, list[int]] | None = None
+        self._exact: dict[str, list[int]] | None = None
+        self._offsets: list[tuple[int, int]] | None = None
+
+    def positions(self, key: str) -> list[int]:
+        if self._positions is None:
+            self._positions = _index(self.normal)
+        return self._positions.get(key, [])
+
+    def exact_positions(self, key: str) -> list[int]:
+        if self._exact is None:
+            self._exact = _index([exact(w) for w in self.raw])
+        return self._exact.get(key, [])
+
+    def exact_vocabulary(self) -> set[str]:
+        self.exact_positions("")
+        assert self._exact is not None
+        return set(self._exact)
+
+    def offsets(self, span: Span) -> tuple[int, int]:
+        """Character offsets of a run of words."""
+        if self._offsets is None:
+            self._offsets = word_spans(self.text)
+        return self._offsets[span[0]][0], self._offsets[span[1] - 1][1]
+
+
+def _index(forms: list[str]) -> dict[str, list[int]]:
+    index: dict[str, list[int]] = {}
+    for i, form in enumerate(forms):
+        index.setdefault(form, []).append(i)
+    return index
+
+
+class DocView:
+    """An article segmented for matching; text fields are segmented on first use."""
+
+    __slots__ = ("doc", "_fields")
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self._fields: dict[str, FieldView] = {}
+
+    def field(self, name: str) -> FieldView:
+        view = self._fields.get(name)
+        if view is None:
+            view = self._fields[name] = FieldView(getattr(self.doc, name))
+        return view
+
+
+# -- words and terms ----------------------------------------------------------------------------
+
+
+def word_present(word: Word, case_sensitive: bool, view: FieldView) -> bool:
+    if word.anything:
+        return bool(view.raw)
+    if word.wildcard:
+        pattern = wildcard_pattern(word.key)
+        vocabulary = view.exact_vocabulary() if case_sensitive else view.vocabulary
+        return any(pattern.fullmatch(w) for w in vocabulary)
+    if case_sensitive:
+        return bool(view.exact_positions(word.key))
+    return word.key in view.vocabulary
+
+
+def word_positions(word: Word, case_sensitive: bool, view: FieldView) -> list[int]:
+    if word.anything:
+        return list(range(len(view.raw)))
+    lookup = view.exact_positions if case_sensitive else view.positions
+    if not word.wildcard:
+        return lookup(word.key)
+    pattern = wildcard_pattern(word.key)
+    vocabulary = view.exact_vocabulary() if case_sensitive else view.vocabulary
+    return sorted(i for w in vocabulary if pattern.fullmatch(w) for i in lookup(w))
+
+
+def term_spans(term: Term, view: FieldView) -> list[Span]:
+    """Where the term's words stand adjacent and in order in this field."""
+    if not all(word_present(w, term.case_sensitive, view) for w in term.words):
+        return []
+    starts = set(word_positions(term.words[0], term.case_sensitive, view))
+    for k, word in enumerate(term.words[1:], start=1):
+        starts &= {i - k for i in word_positions(word, term.case_sensitive, view)}
+    n = len(term.words)
+    return [(i, i + n) for i in sorted(starts)]
+
+
+def spans(node: Node, view: DocView, field: str) -> list[Span]:
+    """Word spans of a positional node (term, NEAR, OR of those) within one field."""
+    match node:
+        case Term():
+            return term_spans(node, view.field(field)) if field in node.fields else []
+        case Or():
+            return sorted({s for c in node.children for s in spans(c, view, field)})
+        case Near():
+            return [_joined(a, b) for a, b in near_pairs(node, view, field)]
+    return []
+
+
+def near_pairs(node: Near, view: DocView, field: str) -> list[tuple[Span, Span]]:
+    """Pairs of left and right spans that do not overlap and have at most n words between."""
+    left, right = spans(node.left, view, field), spans(node.right, view, field)
+    return [(a, b) for a in left for b in right if 0 <= _gap(a, b) <= node.distance]
+
+
+def _gap(a: Span, b: Span) -> int:
+    return max(a[0], b[0]) - min(a[1], b[1])
+
+
+def _joined(a: Span, b: Span) -> Span:
+    return min(a[0], b[0]), max(a[1], b[1])
+
+
+def positional_fields(node: Node) -> tuple[str, ...]:
+    match node:
+        case Term():
+            return node.fields
+        case Or():
+            return tuple(dict.fromkeys(f for c in node.children for f in positional_fields(c)))
+        case Near():
+            return tuple(
+                dict.fromkeys(positional_fields(node.left) + positional_fields(node.right))
+            )
+    return ()
+
+
+# -- truth -------------------------------------------------------------------------------------
+
+Check = Callable[[DocView], bool]
+
+
+def compile_check(node: Node) -> Check:
+    """A function telling whether ``node`` holds for an article (no offsets worked out)."""
+    match node:
+        case Term():
+            return _term_check(node)
+        case Meta():
+            return lambda view: meta_holds(node, view.doc)
+        case Not():
+            inner = compile_check(node.child)
+            return lambda view: not inner(view)
+        case And():
+            parts = tuple(compile_check(c) for c in node.children)
+            return lambda view: all(p(view) for p in parts)
+        case Or():
+            parts = tuple(compile_check(c) for c in node.children)
+            return lambda view: any(p(view) for p in parts)
+        case Near():
+            fields = positional_fields(node)
+            return lambda view: any(near_pairs(node, view, f) for f in fields)
+    raise TypeError(node)  # pragma: no cover
+
+
+def _term_check(term: Term) -> Check:
+    fields = term.fields
+    if len(term.words) == 1 and not term.case_sensitive and not term.words[0].wildcard:
+        key = term.words[0].key  # the common case: a set lookup per field
+        return lambda view: any(key in view.field(f).vocabulary for f in fields)
+    return lambda view: any(term_spans(term, view.field(f)) for f in fields)
+
+
+# -- hits --------------------------------------------------------------------------------------
+
+
+def collect_hits(node: Node, view: DocView) -> list[Hit] | None:
+    """The hits of the positive terms in the parts of ``node`` that hold; None if it fails."""
+    match node:
+        case Term():
+            found = [_hit(node, view, f, s) for f in node.fields for s in spans(node, view, f)]
+            return found or None
+        case Meta():
+            return [] if meta_holds(node, view.doc) else None
+        case Not():
+            return [] if collect_hits(node.child, view) is None else None
+        case And():
+            found = []
+            for child in node.children:
+                part = collect_hits(child, view)
+                if part is None:
+                    return None
+                found += part
+            return found
+        case Or():
+            parts = [collect_hits(c, view) for c in node.children]
+            held = [p for p in parts if p is not None]
+            return [h for p in held for h in p] if held else None
+        case Near():
+            return _near_hits(node, view) or None
+    raise TypeError(node)  # pragma: no cover
+
+
+def _near_hits(node: Near, view: DocView) -> list[Hit]:
+    found: list[Hit] = []
+    for field in positional_fields(node):
+        for pair in near_pairs(node, view, field):
+            for side, span in zip((node.left, node.right), pair, strict=True):
+                found += _hits_within(side, view, field, span)
+    return found
+
+
+def _hits_within(node: Node, view: DocView, field: str, span: Span) -> list[Hit]:
+    """Hits of the terms under a positional node that lie inside a span it produced."""
+    if isinstance(node, Term):
+        inside = [s for s in spans(node, view, field) if span[0] <= s[0] and s[1] <= span[1]]
+        return [_hit(node, view, field, s) for s in inside]
+    children = node.children if isinstance(node, Or) else (node.left, node.right)  # type: ignore[union-attr]
+    return [h for c in children for h in _hits_within(c, view, field, span)]
+
+
+def _hit(term: Term, view: DocView, field: str, span: Span) -> Hit:
+    start, end = view.field(field).offsets(span)
+    return Hit(term=term.source, field=field, start=start, end=end)
