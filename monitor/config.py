@@ -181,9 +181,15 @@ def _dotted(loc: tuple) -> str:
 def _explain_validation(exc: ValidationError, tree: Any, path: str) -> list[str]:
     problems = []
     for error in exc.errors(include_url=False):
-        loc = tuple(p for p in error["loc"] if not _is_union_tag(p))
+        loc = _yaml_loc(tree, error["loc"])
         kind = error["type"]
-        if kind == "extra_forbidden":
+        if kind == "union_tag_invalid":
+            tag = error.get("ctx", {}).get("tag")
+            expected = str(error.get("ctx", {}).get("expected_tags", "")).replace("'", "")
+            loc = (*loc, "type")
+            message = f"unknown channel type '{tag}' (known: {expected})"
+            where = _where(path, tree, loc)
+        elif kind == "extra_forbidden":
             known = _known_keys(loc[:-1])
             hint = f" (known: {', '.join(known)})" if known else ""
             message = f"unknown key '{loc[-1]}'{hint}"
@@ -200,15 +206,21 @@ def _explain_validation(exc: ValidationError, tree: Any, path: str) -> list[str]
     return problems
 
 
-def _is_union_tag(part: Any) -> bool:
-    # pydantic inserts the chosen union member ("email", "function-after[...]") into error paths
-    return isinstance(part, str) and ("[" in part or part in _channel_types())
-
-
-def _channel_types() -> set[str]:
-    from alerts.channels import CHANNELS
-
-    return set(CHANNELS)
+def _yaml_loc(tree: Any, loc: tuple) -> tuple:
+    """pydantic's error path without the union-member names it inserts (e.g. the channel type)."""
+    out: list = []
+    node = tree
+    for i, part in enumerate(loc):
+        if isinstance(node, CommentedMap) and part in node:
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif i < len(loc) - 1 and isinstance(node, CommentedMap):
+            continue  # not a key of this mapping: a union tag, skipped
+        else:
+            node = None
+        out.append(part)
+    return tuple(out)
 
 
 def _known_keys(loc: tuple) -> list[str]:

@@ -9,7 +9,7 @@ import pytest
 from monitor.config import load_config, parse_config
 from monitor.errors import ConfigError
 
-from .conftest import REPO, write_config
+from conftest import REPO, write_config
 
 BASE = """\
 feeds:
@@ -62,12 +62,12 @@ def test_defaults_apply_and_feed_overrides_win() -> None:
     [
         (("feeds:", "feedz: []\nfeeds:"), "monitor.yaml:1:1: feedz: unknown key 'feedz' (known: "),
         (("digest: instant", "digest: dayly"), "monitor.yaml:7:13: rules[0].digest: unknown digest 'dayly' (known: instant, daily)"),
-        (("channels: [console]}\n  daily", "channels: [mail]}\n  daily"), "monitor.yaml:9:47: digests.instant.channels[0]: unknown channel 'mail' (known: console)"),
+        (("channels: [console]}\n  daily", "channels: [mail]}\n  daily"), "monitor.yaml:9:43: digests.instant.channels[0]: unknown channel 'mail' (known: console)"),
         (("    tags: [central-asia]\n", "    tags: [central-asia]\n    interval: soon\n"), "monitor.yaml:4:15: feeds[0].interval: expected a duration like 30s, 15m, 2h or 7d, got 'soon'"),
         (("any: [Rogun]", "query: 'Rogun AND'"), "monitor.yaml:6:12: rules[0].query:1:"),
-        (("Asia/Dushanbe", "Asia/Nowhere"), "monitor.yaml:10:51: digests.daily.timezone: unknown timezone 'Asia/Nowhere'"),
-        (('"0 8 * * *"', '"0 25 * * *"'), "monitor.yaml:10:23: digests.daily.schedule: expected 'instant' or a cron expression"),
-        (("  console: {type: console}", "  console: {type: carrier-pigeon}"), "monitor.yaml:12:12: channels.console"),
+        (("Asia/Dushanbe", "Asia/Nowhere"), "monitor.yaml:10:44: digests.daily.timezone: unknown timezone 'Asia/Nowhere'"),
+        (('"0 8 * * *"', '"0 25 * * *"'), "monitor.yaml:10:21: digests.daily.schedule: expected 'instant' or a cron expression"),
+        (("  console: {type: console}", "  console: {type: carrier-pigeon}"), "monitor.yaml:12:19: channels.console.type: unknown channel type 'carrier-pigeon' (known: email, webhook, console, file, atom)"),
         (("    any: [Rogun]\n", ""), "monitor.yaml:5:5: rules[0]: a rule needs a 'query' or an 'any' or 'all' list"),
         (("  - name: Rogun\n", "  - name: Rogun\n    mentions: many\n"), "monitor.yaml:6:15: rules[0].mentions:"),
         (("https://example.org/rss.xml", "ftp://example.org/rss.xml"), "monitor.yaml:2:5: feeds[0]: feed url must start with http:// or https://"),
@@ -95,7 +95,7 @@ def test_environment_variables_are_substituted_with_defaults() -> None:
     text = BASE.replace("  console: {type: console}", '  console: {type: console}\n  hook: {type: webhook, url: "${HOOK_URL:-https://hooks.example.org/x}", secret: "${SECRET}"}')
     config = parse_config(text, path="x", env={"SECRET": "s3cr3t-value"})
     hook = config.channels["hook"]
-    assert hook.url == "https://hooks.example.org/x"
+    assert hook.url.get_secret_value() == "https://hooks.example.org/x"
     assert hook.secret.get_secret_value() == "s3cr3t-value"
     assert "s3cr3t-value" not in repr(hook)
 
@@ -103,7 +103,7 @@ def test_environment_variables_are_substituted_with_defaults() -> None:
 def test_a_missing_environment_variable_names_where_it_is_used() -> None:
     text = BASE.replace("  console: {type: console}", '  console: {type: console}\n  hook: {type: webhook, url: "https://h.example.org", secret: "${SECRET}"}')
     found = problems(text)
-    assert found == ["monitor.yaml:13:57: channels.hook.secret: environment variable SECRET is not set"]
+    assert found == ["monitor.yaml:13:63: channels.hook.secret: environment variable SECRET is not set"]
 
 
 def test_or_mixed_with_and_gives_a_warning_not_an_error() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from monitor.app import build_app, due_feeds, poll_feeds, run_once
 from monitor.config import load_config
 
-from .conftest import Clock, FeedServer, rss, write_config
+from conftest import Clock, FeedServer, rss, write_config
 
 RULES = """
 rules:

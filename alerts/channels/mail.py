@@ -14,7 +14,7 @@ from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, SecretStr, model_validator
+from pydantic import AfterValidator, Field, SecretStr, field_validator, model_validator
 
 from alerts.channels.base import Channel, ChannelSettingsBase, Seconds
 from alerts.errors import DeliveryError
@@ -51,6 +51,12 @@ class SmtpSettings(ChannelSettingsBase):
     password: SecretStr | None = None
     timeout: Seconds = 30.0
     ca_file: Path | None = None  # extra trust anchors, for a relay with a private CA
+
+    @field_validator("username", "password", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # "${SMTP_USER:-}" in a config means "no auth" when the variable is unset
+        return None if value == "" else value
 
     @model_validator(mode="after")
     def _one_tls_mode(self) -> SmtpSettings:
