@@ -47,6 +47,11 @@ def collapse_whitespace(text: str) -> str:
     return _ANY_SPACE.sub(" ", text).strip()
 
 
+def plain_text(text: str) -> str:
+    """Text that is already plain: spaces collapsed, line breaks kept, blank lines dropped."""
+    return _tidy(text)
+
+
 def _tidy(text: str) -> str:
     text = _SPACES.sub(" ", text.replace("\r", "\n").replace("\xa0", " "))
     return _BREAK_RUNS.sub("\n", text).strip()
