@@ -1,4 +1,4 @@
-"""Prometheus metrics of polls, stored articles, matches and deliveries, in the service's own registry."""
+"""Prometheus metrics of polls, articles, matches and deliveries, in the service's own registry."""
 
 from __future__ import annotations
 
@@ -11,26 +11,37 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 POLLS = Counter(
-    "news_monitor_polls", "Feed polls by outcome (ok, not_modified, unchanged, error, gone).",
-    ["outcome"], registry=REGISTRY,
+    "news_monitor_polls",
+    "Feed polls by outcome (ok, not_modified, unchanged, error, gone).",
+    ["outcome"],
+    registry=REGISTRY,
 )
 ARTICLES_STORED = Counter(
-    "news_monitor_articles_stored", "New articles stored (after deduplication).", registry=REGISTRY,
+    "news_monitor_articles_stored",
+    "New articles stored (after deduplication).",
+    registry=REGISTRY,
 )
 MATCHES = Counter(
-    "news_monitor_matches", "Rule matches saved, by rule.", ["rule"], registry=REGISTRY,
+    "news_monitor_matches",
+    "Rule matches saved, by rule.",
+    ["rule"],
+    registry=REGISTRY,
 )
 DELIVERIES = Counter(
-    "news_monitor_deliveries", "Delivery attempts by channel and resulting status.",
-    ["channel", "status"], registry=REGISTRY,
+    "news_monitor_deliveries",
+    "Delivery attempts by channel and resulting status.",
+    ["channel", "status"],
+    registry=REGISTRY,
 )
 POLL_DURATION = Histogram(
-    "news_monitor_poll_duration_seconds", "Wall time of one feed poll, fetch to matching.",
+    "news_monitor_poll_duration_seconds",
+    "Wall time of one feed poll, fetch to matching.",
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120),
     registry=REGISTRY,
 )
 OUTBOX_BACKLOG = Gauge(
-    "news_monitor_outbox_backlog", "Deliveries pending in the outbox (read at scrape time).",
+    "news_monitor_outbox_backlog",
+    "Deliveries pending in the outbox (read at scrape time).",
     registry=REGISTRY,
 )
 
