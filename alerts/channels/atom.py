@@ -56,16 +56,20 @@ def entry_element(entry: DigestEntry, rule: str, fallback_time: datetime) -> ET.
     """One article as an Atom <entry>; feed text goes in as text, never as markup."""
     element = ET.Element(_tag("entry"))
     _text(element, "id", entry_id(entry.url))
-    _text(element, "title", one_line(entry.title) or "(no title)", type="text")
+    _text(element, "title", _line(entry.title) or "(no title)", type="text")
     if is_web_url(entry.url):
         ET.SubElement(element, _tag("link"), {"rel": "alternate", "href": xml_legal(entry.url)})
     _text(element, "updated", iso_time(entry.published or fallback_time))
     if entry.published:
         _text(element, "published", iso_time(entry.published))
-    _text(ET.SubElement(element, _tag("author")), "name", one_line(entry.source) or "unknown")
-    ET.SubElement(element, _tag("category"), {"term": xml_legal(one_line(rule))})
+    _text(ET.SubElement(element, _tag("author")), "name", _line(entry.source) or "unknown")
+    ET.SubElement(element, _tag("category"), {"term": _line(rule)})
     _text(element, "summary", _summary(entry), type="text")
     return element
+
+
+def _line(text: str) -> str:
+    return one_line(xml_legal(text))
 
 
 def _summary(entry: DigestEntry) -> str:
@@ -102,7 +106,7 @@ def _updated(entry: ET.Element) -> datetime:
 def _feed(rule: str, entries: list[ET.Element], now: datetime) -> ET.Element:
     feed = ET.Element(_tag("feed"))
     _text(feed, "id", f"urn:uuid:{uuid.uuid5(_FEED_ID_NAMESPACE, rule)}")
-    _text(feed, "title", f"news-monitor: {one_line(rule)}", type="text")
+    _text(feed, "title", f"news-monitor: {_line(rule)}", type="text")
     _text(
         feed,
         "updated",
