@@ -30,7 +30,9 @@ class DeliveryReport:
     error: str | None = None
 
 
-def retry_at(*, attempts: int, created_at: datetime, now: datetime, retry_after: float | None = None) -> datetime | None:
+def retry_at(
+    *, attempts: int, created_at: datetime, now: datetime, retry_after: float | None = None
+) -> datetime | None:
     """When to try again after `attempts` failures: 1 min doubling to 6 h; None once 48 h have passed."""
     delay = min(FIRST_RETRY * 2 ** max(attempts - 1, 0), MAX_RETRY)
     if retry_after is not None:
@@ -48,7 +50,9 @@ def deliver_pending(
     clock: Callable[[], datetime] | None = None,
 ) -> list[DeliveryReport]:
     """Send every pending delivery that is due; one failing channel never holds up the others."""
-    disabled = {r[0] for r in db.query("SELECT channel FROM channel_state WHERE disabled_at IS NOT NULL")}
+    disabled = {
+        r[0] for r in db.query("SELECT channel FROM channel_state WHERE disabled_at IS NOT NULL")
+    }
     sql = "SELECT * FROM deliveries WHERE status = 'pending'"
     params: tuple = ()
     if not ignore_backoff:
@@ -58,8 +62,14 @@ def deliver_pending(
     for row in db.query(sql + " ORDER BY created_at, id", params):
         channel = channels.get(row["channel"])
         if row["channel"] in disabled or channel is None:
-            reason = "channel disabled" if row["channel"] in disabled else "channel no longer configured"
-            reports.append(_finish(db, row, "disabled" if row["channel"] in disabled else "failed", reason, now))
+            reason = (
+                "channel disabled" if row["channel"] in disabled else "channel no longer configured"
+            )
+            reports.append(
+                _finish(
+                    db, row, "disabled" if row["channel"] in disabled else "failed", reason, now
+                )
+            )
             continue
         reports.append(_send_one(db, row, channel, clock() if clock else now))
     return reports
@@ -77,30 +87,56 @@ def _send_one(db: Database, row: Any, channel: Any, now: datetime) -> DeliveryRe
     except Exception as exc:  # a channel bug must not stop the outbox
         log.exception("delivery crashed channel=%s delivery=%s", row["channel"], row["id"])
         return _retry_later(db, row, f"{type(exc).__name__}: {exc}", now, None)
-    with db.write() as conn:
-        conn.execute(
-            "UPDATE deliveries SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
-            (iso(now), row["id"]),
-        )
+    mark_sent(db, row["id"], now)
     log.info("delivered channel=%s digest=%s delivery=%s", row["channel"], row["digest"], row["id"])
     metrics.record_delivery(row["channel"], "sent")
     return DeliveryReport(id=row["id"], channel=row["channel"], digest=row["digest"], status="sent")
 
 
-def _retry_later(db: Database, row: Any, error: str, now: datetime, retry_after: float | None) -> DeliveryReport:
+def mark_sent(db: Database, delivery: str, now: datetime) -> None:
+    """The channel accepted it: only now is it sent (a crash before this line means a resend)."""
+    with db.write() as conn:
+        conn.execute(
+            "UPDATE deliveries SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+            (iso(now), delivery),
+        )
+
+
+def _retry_later(
+    db: Database, row: Any, error: str, now: datetime, retry_after: float | None
+) -> DeliveryReport:
     attempts = row["attempts"] + 1
-    when = retry_at(attempts=attempts, created_at=from_iso(row["created_at"]) or now, now=now, retry_after=retry_after)
+    when = retry_at(
+        attempts=attempts,
+        created_at=from_iso(row["created_at"]) or now,
+        now=now,
+        retry_after=retry_after,
+    )
     if when is None:
-        log.error("delivery given up after 48 h channel=%s delivery=%s: %s", row["channel"], row["id"], error)
+        log.error(
+            "delivery given up after 48 h channel=%s delivery=%s: %s",
+            row["channel"],
+            row["id"],
+            error,
+        )
         return _finish(db, row, "failed", f"gave up after {attempts} attempts: {error}", now)
     with db.write() as conn:
         conn.execute(
             "UPDATE deliveries SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
             (attempts, iso(when), error[:500], row["id"]),
         )
-    log.warning("delivery failed channel=%s delivery=%s attempt=%d retry_at=%s: %s", row["channel"], row["id"], attempts, iso(when), error[:200])
+    log.warning(
+        "delivery failed channel=%s delivery=%s attempt=%d retry_at=%s: %s",
+        row["channel"],
+        row["id"],
+        attempts,
+        iso(when),
+        error[:200],
+    )
     metrics.record_delivery(row["channel"], "retry")
-    return DeliveryReport(id=row["id"], channel=row["channel"], digest=row["digest"], status="pending", error=error)
+    return DeliveryReport(
+        id=row["id"], channel=row["channel"], digest=row["digest"], status="pending", error=error
+    )
 
 
 def _finish(db: Database, row: Any, status: str, error: str, now: datetime) -> DeliveryReport:
@@ -110,7 +146,9 @@ def _finish(db: Database, row: Any, status: str, error: str, now: datetime) -> D
             (status, error[:500], row["id"]),
         )
     metrics.record_delivery(row["channel"], status)
-    return DeliveryReport(id=row["id"], channel=row["channel"], digest=row["digest"], status=status, error=error)
+    return DeliveryReport(
+        id=row["id"], channel=row["channel"], digest=row["digest"], status=status, error=error
+    )
 
 
 def _disable_channel(db: Database, channel: str, reason: str, now: datetime) -> None:
