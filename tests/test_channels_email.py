@@ -263,3 +263,17 @@ def test_password_stays_out_of_repr() -> None:
     team = channel(25, username=USER, password=PASSWORD)
     assert PASSWORD not in repr(team.settings)
     assert PASSWORD not in str(team.settings.model_dump())
+
+
+def test_numeric_password_from_yaml_is_accepted_and_hidden() -> None:
+    settings = EmailSettings.model_validate(
+        {
+            "type": "email",
+            "to": ["a@example.org"],
+            "from": "m@example.org",
+            "smtp": {"host": "h", "username": "u", "password": 734512},
+        }
+    )
+    assert settings.smtp.password is not None
+    assert settings.smtp.password.get_secret_value() == "734512"
+    assert "734512" not in repr(settings)

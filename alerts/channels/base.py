@@ -6,7 +6,7 @@ import re
 from abc import ABC, abstractmethod
 from typing import Annotated, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr
 
 from alerts.records import Digest
 
@@ -23,6 +23,17 @@ def _seconds(value: object) -> object:
 
 # A positive timeout, written as a number of seconds or a duration like `20s` or `2m`.
 Seconds = Annotated[float, BeforeValidator(_seconds), Field(gt=0, le=3600)]
+
+
+def _scalar_as_text(value: object) -> object:
+    # YAML reads `password: 123456` as a number; refusing it would echo the secret in the error.
+    if isinstance(value, bool):
+        return value
+    return str(value) if isinstance(value, int | float) else value
+
+
+# A password, token or signing secret: never shown in repr, dumps, logs or errors.
+Secret = Annotated[SecretStr, BeforeValidator(_scalar_as_text)]
 
 
 class ChannelSettingsBase(BaseModel):

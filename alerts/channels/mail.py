@@ -14,9 +14,9 @@ from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from alerts.channels.base import Channel, ChannelSettingsBase, Seconds
+from alerts.channels.base import Channel, ChannelSettingsBase, Seconds, Secret
 from alerts.errors import DeliveryError
 from alerts.records import Digest
 from alerts.render import render_html, render_text, subject
@@ -48,7 +48,7 @@ class SmtpSettings(ChannelSettingsBase):
     starttls: bool = False
     tls: bool = False
     username: str | None = None
-    password: SecretStr | None = None
+    password: Secret | None = None
     timeout: Seconds = 30.0
     ca_file: Path | None = None  # extra trust anchors, for a relay with a private CA
 

@@ -14,7 +14,7 @@ import requests
 import urllib3
 from pydantic import SecretStr, field_validator
 
-from alerts.channels.base import Channel, ChannelSettingsBase, Seconds
+from alerts.channels.base import Channel, ChannelSettingsBase, Seconds, Secret
 from alerts.errors import DeliveryError
 from alerts.records import Digest
 from alerts.render import digest_payload, discord_payload, slack_payload
@@ -35,8 +35,8 @@ _USER_AGENT = "news-monitor webhook"
 class WebhookSettings(ChannelSettingsBase):
     type: Literal["webhook"]
     # Slack and Discord webhook URLs carry their token in the path, so the URL is a secret too.
-    url: SecretStr
-    secret: SecretStr | None = None
+    url: Secret
+    secret: Secret | None = None
     format: Literal["json", "slack", "discord"] = "json"
     timeout: Seconds = 10.0
 
