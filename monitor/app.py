@@ -44,7 +44,9 @@ class App:
         return self.ctx.store
 
 
-def build_app(config: Config, *, clock: Callable[[], datetime] | None = None, channels: dict | None = None) -> App:
+def build_app(
+    config: Config, *, clock: Callable[[], datetime] | None = None, channels: dict | None = None
+) -> App:
     clock = clock or (lambda: datetime.now(UTC))
     db = Database(config.database)
     store = Store(db)
@@ -60,7 +62,9 @@ def build_app(config: Config, *, clock: Callable[[], datetime] | None = None, ch
     )
     _load_recent_fingerprints(ctx, config, clock())
     if channels is None:
-        channels = {name: make_channel(name, settings) for name, settings in config.channels.items()}
+        channels = {
+            name: make_channel(name, settings) for name, settings in config.channels.items()
+        }
     return App(config=config, db=db, ctx=ctx, channels=channels, clock=clock)
 
 
@@ -76,7 +80,13 @@ def _load_recent_fingerprints(ctx: Context, config: Config, now: datetime) -> No
         ctx.clusters[article_id] = cluster_id or article_id
 
 
-def poll_feeds(app: App, feeds: Iterable[FeedConfig], *, workers: int = WORKERS, progress: Callable[[FeedOutcome], None] | None = None) -> list[FeedOutcome]:
+def poll_feeds(
+    app: App,
+    feeds: Iterable[FeedConfig],
+    *,
+    workers: int = WORKERS,
+    progress: Callable[[FeedOutcome], None] | None = None,
+) -> list[FeedOutcome]:
     """Poll feeds on a bounded pool; a feed already being polled is skipped, a crash is recorded."""
     todo = []
     with app._in_flight_lock:
@@ -91,13 +101,17 @@ def poll_feeds(app: App, feeds: Iterable[FeedConfig], *, workers: int = WORKERS,
     return outcomes
 
 
-def _poll_one(app: App, feed: FeedConfig, progress: Callable[[FeedOutcome], None] | None) -> FeedOutcome:
+def _poll_one(
+    app: App, feed: FeedConfig, progress: Callable[[FeedOutcome], None] | None
+) -> FeedOutcome:
     started = time.perf_counter()
     try:
         outcome = refresh_feed(feed, app.ctx)
     except Exception as exc:  # one feed's surprise must not stop the others
         log.exception("poll crashed feed=%s", feed.url)
-        outcome = FeedOutcome(url=feed.url, outcome="error", error=f"internal error: {type(exc).__name__}: {exc}")
+        outcome = FeedOutcome(
+            url=feed.url, outcome="error", error=f"internal error: {type(exc).__name__}: {exc}"
+        )
         _record_crash(app, feed, outcome)
     finally:
         with app._in_flight_lock:
@@ -119,9 +133,15 @@ def _record_crash(app: App, feed: FeedConfig, outcome: FeedOutcome) -> None:
         failures = (state.consecutive_failures if state else 0) + 1
         app.store.record_poll(
             FeedPoll(
-                url=feed.url, name=feed.name, polled_at=now, status=None, outcome="error",
+                url=feed.url,
+                name=feed.name,
+                polled_at=now,
+                status=None,
+                outcome="error",
                 next_check_at=now + min(feed.interval * 2**failures, timedelta(hours=24)),
-                failures=failures, error=outcome.error, keep_validators=True,
+                failures=failures,
+                error=outcome.error,
+                keep_validators=True,
             )
         )
     except Exception:
@@ -153,9 +173,13 @@ def send_instant_digests(app: App) -> list[DeliveryReport]:
     return deliver_pending(app.db, app.channels, app.clock(), clock=app.clock)
 
 
-def run_once(app: App, *, progress: Callable[[FeedOutcome], None] | None = None) -> list[FeedOutcome]:
+def run_once(
+    app: App, *, progress: Callable[[FeedOutcome], None] | None = None
+) -> list[FeedOutcome]:
     """Poll every feed now, send the instant digests and whatever the outbox has due."""
-    outcomes = poll_feeds(app, [f for f in app.config.feeds if not _gone(app, f)], progress=progress)
+    outcomes = poll_feeds(
+        app, [f for f in app.config.feeds if not _gone(app, f)], progress=progress
+    )
     send_instant_digests(app)
     return outcomes
 

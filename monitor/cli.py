@@ -25,7 +25,10 @@ from monitor.units import format_duration, parse_duration
 log = logging.getLogger("monitor.cli")
 
 config_option = click.option(
-    "--config", "config_file", metavar="PATH", default=None,
+    "--config",
+    "config_file",
+    metavar="PATH",
+    default=None,
     help="Config file (default: $NEWS_MONITOR_CONFIG or config/monitor.yaml).",
 )
 
@@ -88,7 +91,9 @@ def main() -> None:
 @config_option
 @click.option("--once", is_flag=True, help="Poll every feed now, send what is due, and exit.")
 @click.option("--log-json", is_flag=True, help="Log one JSON object per line.")
-@click.option("--health-port", type=int, default=None, help="Serve /healthz and /metrics on this port.")
+@click.option(
+    "--health-port", type=int, default=None, help="Serve /healthz and /metrics on this port."
+)
 @handle_errors
 def run(config_file: str | None, once: bool, log_json: bool, health_port: int | None) -> None:
     """Run the service (or one pass with --once)."""
@@ -103,7 +108,10 @@ def run(config_file: str | None, once: bool, log_json: bool, health_port: int | 
         failed = [o for o in outcomes if o.outcome == "error"]
         log.info(
             "run finished feeds=%d new_articles=%d matches=%d failed=%d",
-            len(outcomes), sum(o.new_articles for o in outcomes), sum(o.matches for o in outcomes), len(failed),
+            len(outcomes),
+            sum(o.new_articles for o in outcomes),
+            sum(o.matches for o in outcomes),
+            len(failed),
         )
         return
     from monitor.service import Service
@@ -121,7 +129,9 @@ def _run_once_with_progress(app: Any, run_once: Callable[..., Any]) -> list[Any]
     # A bar on a terminal only: pipes and services stay quiet.
     if not sys.stderr.isatty() or len(app.config.feeds) < 2:
         return run_once(app)
-    with click.progressbar(length=len(app.config.feeds), label="polling feeds", file=sys.stderr) as bar:
+    with click.progressbar(
+        length=len(app.config.feeds), label="polling feeds", file=sys.stderr
+    ) as bar:
         return run_once(app, progress=lambda _outcome: bar.update(1))
 
 
@@ -146,7 +156,9 @@ def check(config_file: str | None) -> None:
         click.echo(f"  {rule.name} -> {rule.digest}: {rule.source}")
     click.echo(f"digests ({len(config.digests)}):")
     for digest in config.digests.values():
-        click.echo(f"  {digest.name}: {digest.schedule} ({digest.timezone}) -> {', '.join(digest.channels)}")
+        click.echo(
+            f"  {digest.name}: {digest.schedule} ({digest.timezone}) -> {', '.join(digest.channels)}"
+        )
     click.echo(f"channels ({len(config.channels)}):")
     for name, settings in config.channels.items():
         click.echo(f"  {name}: {_masked(settings)}")
@@ -201,7 +213,9 @@ def feeds(ctx: click.Context, config_file: str | None) -> None:
 @feeds.command("import")
 @click.argument("opml_file", type=click.Path(exists=True, dir_okay=False))
 @config_option
-@click.option("--write", is_flag=True, help="Add the feeds to the config file, keeping its comments.")
+@click.option(
+    "--write", is_flag=True, help="Add the feeds to the config file, keeping its comments."
+)
 @handle_errors
 def feeds_import(opml_file: str, config_file: str | None, write: bool) -> None:
     """Print the feeds of an OPML file as YAML feed entries (or add them with --write)."""
@@ -243,10 +257,19 @@ def rules() -> None:
 @config_option
 @click.option("--text", default=None, help="Text to match against.")
 @click.option("--title", default="", help="Title to match against.")
-@click.option("--since", default=None, help="Backtest against stored articles of this period (e.g. 30d).")
+@click.option(
+    "--since", default=None, help="Backtest against stored articles of this period (e.g. 30d)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @handle_errors
-def rules_test(rule_or_query: str, config_file: str | None, text: str | None, title: str, since: str | None, as_json: bool) -> None:
+def rules_test(
+    rule_or_query: str,
+    config_file: str | None,
+    text: str | None,
+    title: str,
+    since: str | None,
+    as_json: bool,
+) -> None:
     """Explain whether RULE (a rule name or a query) matches, or backtest it with --since."""
     from monitor.explore import backtest, explain_text, resolve_rule
 
@@ -281,7 +304,9 @@ def search(query: str, config_file: str | None, since: str, limit: int, as_json:
 
     config = load_config(config_path(config_file))
     rule = resolve_rule(query, None)
-    results = search_archive(config, rule, since=_duration(since, "--since"), limit=limit, now=datetime.now(UTC))
+    results = search_archive(
+        config, rule, since=_duration(since, "--since"), limit=limit, now=datetime.now(UTC)
+    )
     _print_articles(results, as_json)
 
 
@@ -298,7 +323,9 @@ def _print_articles(results: list[Any], as_json: bool) -> None:
             click.echo(json.dumps(item.as_json(), ensure_ascii=False))
         else:
             terms = ", ".join(item.terms)
-            click.echo(f"{(item.published or item.first_seen)[:16]}  {item.title}\n    {item.url}  [{terms}]")
+            click.echo(
+                f"{(item.published or item.first_seen)[:16]}  {item.title}\n    {item.url}  [{terms}]"
+            )
     if not as_json:
         click.echo(f"{len(results)} article(s)")
 
@@ -325,7 +352,9 @@ def digest_preview(name: str, config_file: str | None, as_html: bool) -> None:
     config = load_config(config_path(config_file))
     if name not in config.digests:
         fail(f"unknown digest '{name}' (known: {', '.join(config.digests)})")
-    built = preview_digest(Database(config.database), config, config.digests[name], datetime.now(UTC))
+    built = preview_digest(
+        Database(config.database), config, config.digests[name], datetime.now(UTC)
+    )
     click.echo(render_html(built) if as_html else render_text(built))
 
 
@@ -348,7 +377,9 @@ def digest_send(name: str, config_file: str | None) -> None:
 
 @main.command()
 @config_option
-@click.option("--retry", is_flag=True, help="Send every pending delivery now, ignoring its backoff.")
+@click.option(
+    "--retry", is_flag=True, help="Send every pending delivery now, ignoring its backoff."
+)
 @handle_errors
 def deliveries(config_file: str | None, retry: bool) -> None:
     """The outbox: pending, failed and sent deliveries with their last error."""
@@ -362,9 +393,15 @@ def deliveries(config_file: str | None, retry: bool) -> None:
 
         channels = {n: make_channel(n, s) for n, s in config.channels.items()}
         _print_reports(deliver_pending(db, channels, datetime.now(UTC), ignore_backoff=True))
-    click.echo(f"{'DELIVERY':40} {'DIGEST':10} {'CHANNEL':12} {'STATUS':9} {'TRIES':>5} {'CREATED':20} {'NEXT/SENT':20} ERROR")
+    click.echo(
+        f"{'DELIVERY':40} {'DIGEST':10} {'CHANNEL':12} {'STATUS':9} {'TRIES':>5} {'CREATED':20} {'NEXT/SENT':20} ERROR"
+    )
     for r in outbox_rows(db):
-        when = r["sent_at"] if r["status"] == "sent" else (r["next_attempt_at"] if r["status"] == "pending" else "")
+        when = (
+            r["sent_at"]
+            if r["status"] == "sent"
+            else (r["next_attempt_at"] if r["status"] == "pending" else "")
+        )
         click.echo(
             f"{r['id']:40} {r['digest'][:10]:10} {r['channel'][:12]:12} {r['status']:9} {r['attempts']:>5} "
             f"{r['created_at'][:19]:20} {(when or '')[:19]:20} {(r['last_error'] or '')[:80]}"

@@ -97,7 +97,10 @@ def parse_config(text: str, *, path: str, env: Mapping[str, str]) -> Config:
     data = _substitute_env(tree, env, missing, ())
     if missing:
         raise ConfigError(
-            [f"{_where(path, tree, loc)}: {_dotted(loc)}: environment variable {name} is not set" for loc, name in missing]
+            [
+                f"{_where(path, tree, loc)}: {_dotted(loc)}: environment variable {name} is not set"
+                for loc, name in missing
+            ]
         )
     try:
         model = ConfigModel.model_validate(data or {})
@@ -121,7 +124,9 @@ def _load_yaml(text: str, path: str) -> Any:
         raise ConfigError(f"{where}: {problem}") from None
 
 
-def _substitute_env(node: Any, env: Mapping[str, str], missing: list[tuple[tuple, str]], loc: tuple) -> Any:
+def _substitute_env(
+    node: Any, env: Mapping[str, str], missing: list[tuple[tuple, str]], loc: tuple
+) -> Any:
     """Replace ${NAME} and ${NAME:-default} in every string value, keeping the tree's positions."""
     if isinstance(node, CommentedMap):
         for key in list(node):
@@ -248,7 +253,9 @@ def _models_in(annotations: list[Any]) -> tuple[list[Any], bool]:
             continue
         if get_origin(annotation) is dict:
             is_dict = True
-        pending.extend(a for a in get_args(annotation) if a is not str or get_origin(annotation) is not dict)
+        pending.extend(
+            a for a in get_args(annotation) if a is not str or get_origin(annotation) is not dict
+        )
     return found, is_dict
 
 
@@ -301,7 +308,9 @@ def _resolve(model: ConfigModel, tree: Any, path: str) -> Config:
     )
 
 
-def _resolve_feeds(model: ConfigModel, tree: Any, path: str, problems: list[str]) -> list[FeedConfig]:
+def _resolve_feeds(
+    model: ConfigModel, tree: Any, path: str, problems: list[str]
+) -> list[FeedConfig]:
     defaults = model.defaults
     feeds: dict[str, FeedConfig] = {}
     for i, entry in enumerate(model.feeds):
@@ -309,7 +318,9 @@ def _resolve_feeds(model: ConfigModel, tree: Any, path: str, problems: list[str]
             try:
                 outlines = read_opml(Path(entry.opml).read_bytes())
             except (OSError, ValueError) as exc:
-                problems.append(f"{_where(path, tree, ('feeds', i, 'opml'))}: feeds[{i}].opml: {exc}")
+                problems.append(
+                    f"{_where(path, tree, ('feeds', i, 'opml'))}: feeds[{i}].opml: {exc}"
+                )
                 continue
             sources = [(o.url, o.title, (*entry.tags, *o.categories)) for o in outlines]
         else:
@@ -344,7 +355,9 @@ def _resolve_rules(
     for i, entry in enumerate(model.rules):
         loc: tuple = ("rules", i)
         if entry.name in seen:
-            problems.append(f"{_where(path, tree, (*loc, 'name'))}: rules[{i}].name: duplicate rule name '{entry.name}'")
+            problems.append(
+                f"{_where(path, tree, (*loc, 'name'))}: rules[{i}].name: duplicate rule name '{entry.name}'"
+            )
         seen.add(entry.name)
         if entry.digest not in digests:
             known = ", ".join(digests) or "none defined"
@@ -365,15 +378,23 @@ def _resolve_rules(
             )
         except RuleSyntaxError as exc:
             field_name = "query" if entry.query is not None else "any"
-            problems.append(f"{_where(path, tree, (*loc, field_name))}: rules[{i}].{field_name}:{exc}")
+            problems.append(
+                f"{_where(path, tree, (*loc, field_name))}: rules[{i}].{field_name}:{exc}"
+            )
             continue
         for warning in rule_warnings(rule):
             warnings.append(f"{_where(path, tree, (*loc, 'query'))}: rules[{i}].query:{warning}")
-        rules.append(RuleConfig(name=entry.name, rule=rule, digest=entry.digest, source=_rule_source(entry)))
+        rules.append(
+            RuleConfig(name=entry.name, rule=rule, digest=entry.digest, source=_rule_source(entry))
+        )
     return rules
 
 
 def _rule_source(entry: RuleEntry) -> str:
     parts = [entry.query] if entry.query else []
-    parts += [f"{key}: [{', '.join(getattr(entry, key))}]" for key in ("any", "all", "none") if getattr(entry, key)]
+    parts += [
+        f"{key}: [{', '.join(getattr(entry, key))}]"
+        for key in ("any", "all", "none")
+        if getattr(entry, key)
+    ]
     return "; ".join(parts)

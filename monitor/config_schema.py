@@ -30,7 +30,9 @@ def _check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown timezone {name!r} (expected an IANA name like Asia/Dushanbe)") from exc
+        raise ValueError(
+            f"unknown timezone {name!r} (expected an IANA name like Asia/Dushanbe)"
+        ) from exc
     return name
 
 
@@ -45,7 +47,9 @@ class FeedDefaults(Model):
     """Settings every feed inherits unless it overrides them."""
 
     interval: Duration = Field(default=timedelta(minutes=15), description="poll interval")
-    timeout: Duration = Field(default=timedelta(seconds=20), description="total deadline of one request")
+    timeout: Duration = Field(
+        default=timedelta(seconds=20), description="total deadline of one request"
+    )
     max_bytes: ByteSize = Field(default=10_000_000, description="cap on a decompressed body")
     full_text: bool = Field(default=False, description="fetch each new article's page")
     max_age: Duration = Field(default=timedelta(days=7), description="older items never alert")
@@ -81,8 +85,12 @@ class RuleEntry(Model):
     any: list[str] = Field(default_factory=list)
     all: list[str] = Field(default_factory=list)
     none: list[str] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list, description="only articles from feeds with these tags")
-    feeds: list[str] = Field(default_factory=list, description="only articles from these feeds (name or URL)")
+    tags: list[str] = Field(
+        default_factory=list, description="only articles from feeds with these tags"
+    )
+    feeds: list[str] = Field(
+        default_factory=list, description="only articles from these feeds (name or URL)"
+    )
     mentions: int = Field(default=1, ge=1, description="at least this many hits in the article")
     digest: str
 

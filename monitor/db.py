@@ -63,7 +63,9 @@ def _create_base(db: sqlite_utils.Database) -> None:
     db["articles"].create_index(["url"], unique=True)
     db["articles"].create_index(["first_seen"])
     db["articles"].create_index(["cluster_id"])
-    db["articles"].enable_fts(["title", "summary", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2")
+    db["articles"].enable_fts(
+        ["title", "summary", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2"
+    )
     db["article_sources"].create(
         {"article_id": str, "feed": str, "guid": str, "url": str, "first_seen": str},
         pk=("article_id", "feed"),
@@ -109,9 +111,7 @@ def _create_base(db: sqlite_utils.Database) -> None:
         not_null={"status", "attempts"},
     )
     db["deliveries"].create_index(["status", "next_attempt_at"])
-    db["channel_state"].create(
-        {"channel": str, "disabled_at": str, "reason": str}, pk="channel"
-    )
+    db["channel_state"].create({"channel": str, "disabled_at": str, "reason": str}, pk="channel")
 
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
@@ -132,7 +132,12 @@ class Database:
     def connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(
+                self.path,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA journal_mode = WAL")
@@ -169,7 +174,9 @@ class Database:
         """Apply the named migrations not yet recorded; returns the names applied."""
         applied: list[str] = []
         with self.write() as conn:
-            conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
+            )
             done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
             db = sqlite_utils.Database(conn)
             for name, apply in MIGRATIONS:

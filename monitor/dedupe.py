@@ -43,7 +43,9 @@ def body_hash(body: bytes) -> str:
     return hashlib.blake2b(body, digest_size=16).hexdigest()
 
 
-def alertable(*, published: datetime | None, now: datetime, max_age: timedelta, backlog: bool) -> bool:
+def alertable(
+    *, published: datetime | None, now: datetime, max_age: timedelta, backlog: bool
+) -> bool:
     """A feed's first poll (its backlog) and items older than max_age are stored but never alerted."""
     if backlog:
         return False

@@ -34,7 +34,13 @@ class MatchedArticle:
 
 
 def build_digest(
-    *, digest_id: str, name: str, created_at: datetime, rules: Sequence[str], items: Sequence[MatchedArticle], max_items: int
+    *,
+    digest_id: str,
+    name: str,
+    created_at: datetime,
+    rules: Sequence[str],
+    items: Sequence[MatchedArticle],
+    max_items: int,
 ) -> Digest:
     """Group by rule in config order, newest first; past max_items keep the newest and count the rest."""
     by_rule: dict[str, list[MatchedArticle]] = {rule: [] for rule in rules}
@@ -57,7 +63,9 @@ def _recency(item: MatchedArticle) -> datetime:
 
 
 def _entry(item: MatchedArticle) -> DigestEntry:
-    snippet, highlights = snippet_around_hits(item.summary_text, [h for h in item.hits if h.get("field") == "text"])
+    snippet, highlights = snippet_around_hits(
+        item.summary_text, [h for h in item.hits if h.get("field") == "text"]
+    )
     return DigestEntry(
         title=item.title,
         url=item.url,
@@ -70,7 +78,9 @@ def _entry(item: MatchedArticle) -> DigestEntry:
     )
 
 
-def snippet_around_hits(text: str, hits: Sequence[dict], width: int = SNIPPET_CHARS) -> tuple[str, tuple[tuple[int, int], ...]]:
+def snippet_around_hits(
+    text: str, hits: Sequence[dict], width: int = SNIPPET_CHARS
+) -> tuple[str, tuple[tuple[int, int], ...]]:
     """A window of `text` around the first hit, cut at word boundaries, with hit spans inside it."""
     if not hits:
         cut = _cut_at_space(text[: width + 40], width)
@@ -114,7 +124,9 @@ def delivery_id(run_id: str, channel: str) -> str:
     return f"msg_{run_id}_{hashlib.sha256(channel.encode()).hexdigest()[:8]}"
 
 
-def open_digest_run(db: Database, config: Config, digest: DigestConfig, now: datetime) -> Digest | None:
+def open_digest_run(
+    db: Database, config: Config, digest: DigestConfig, now: datetime
+) -> Digest | None:
     """One transaction: choose the undelivered matches, write the run and one outbox row per channel.
 
     Returns None (and writes nothing) when there is nothing to send and send_empty is off.
@@ -126,7 +138,14 @@ def open_digest_run(db: Database, config: Config, digest: DigestConfig, now: dat
             return None
         run_id = now.strftime("%Y%m%dT%H%M%S") + "_" + secrets.token_hex(4)
         items = _matched_articles(conn, config, rows)
-        built = build_digest(digest_id=run_id, name=digest.name, created_at=now, rules=rules, items=items, max_items=digest.max_items)
+        built = build_digest(
+            digest_id=run_id,
+            name=digest.name,
+            created_at=now,
+            rules=rules,
+            items=items,
+            max_items=digest.max_items,
+        )
         payload = digest_to_json(built)
         conn.execute(
             "INSERT INTO digest_runs (id, digest, created_at, entries, payload) VALUES (?,?,?,?,?)",
@@ -136,7 +155,15 @@ def open_digest_run(db: Database, config: Config, digest: DigestConfig, now: dat
             conn.execute(
                 """INSERT INTO deliveries (id, run_id, digest, channel, payload, status, attempts, created_at, next_attempt_at)
                    VALUES (?,?,?,?,?, 'pending', 0, ?, ?)""",
-                (delivery_id(run_id, channel), run_id, digest.name, channel, payload, iso(now), iso(now)),
+                (
+                    delivery_id(run_id, channel),
+                    run_id,
+                    digest.name,
+                    channel,
+                    payload,
+                    iso(now),
+                    iso(now),
+                ),
             )
         conn.executemany(
             "UPDATE matches SET run_id = ? WHERE article_id = ? AND rule = ?",
@@ -151,7 +178,14 @@ def preview_digest(db: Database, config: Config, digest: DigestConfig, now: date
     conn = db.connection()
     rows = _undelivered(conn, rules)
     items = _matched_articles(conn, config, rows)
-    return build_digest(digest_id="preview", name=digest.name, created_at=now, rules=rules, items=items, max_items=digest.max_items)
+    return build_digest(
+        digest_id="preview",
+        name=digest.name,
+        created_at=now,
+        rules=rules,
+        items=items,
+        max_items=digest.max_items,
+    )
 
 
 def _undelivered(conn, rules: Sequence[str]) -> list:

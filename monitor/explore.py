@@ -10,7 +10,16 @@ from monitor.config import Config, FeedConfig
 from monitor.db import Database
 from monitor.errors import ConfigError
 from monitor.matching import document, stored_article
-from monitor.rules import Document, Hit, Matcher, Rule, RuleSyntaxError, build_rule, explain, fts_query
+from monitor.rules import (
+    Document,
+    Hit,
+    Matcher,
+    Rule,
+    RuleSyntaxError,
+    build_rule,
+    explain,
+    fts_query,
+)
 from monitor.store import Store, iso
 
 
@@ -60,7 +69,9 @@ def explain_text(rule: Rule, *, title: str, text: str) -> Explanation:
     return Explanation(matched=bool(found), hits=hits, explanation=explain(rule, doc))
 
 
-def backtest(config: Config, rule: Rule, *, since: timedelta, now: datetime, limit: int | None = None) -> list[FoundArticle]:
+def backtest(
+    config: Config, rule: Rule, *, since: timedelta, now: datetime, limit: int | None = None
+) -> list[FoundArticle]:
     """What the rule would have matched among stored articles: FTS narrows, the matcher decides."""
     store = Store(Database(config.database))
     prefilter = fts_query(rule)
@@ -78,7 +89,9 @@ def backtest(config: Config, rule: Rule, *, since: timedelta, now: datetime, lim
     for row in rows:
         article = stored_article(row)
         for feed_url in sources.get(article.id, [article.feed]):
-            feed = feeds.get(feed_url) or FeedConfig(url=feed_url, name=urlsplit(feed_url).hostname or feed_url)
+            feed = feeds.get(feed_url) or FeedConfig(
+                url=feed_url, name=urlsplit(feed_url).hostname or feed_url
+            )
             match = matcher.match(document(article, feed))
             if match:
                 found.append(_found(article, feed, match[0].hits))
@@ -88,7 +101,9 @@ def backtest(config: Config, rule: Rule, *, since: timedelta, now: datetime, lim
     return found
 
 
-def search_archive(config: Config, rule: Rule, *, since: timedelta, limit: int, now: datetime) -> list[FoundArticle]:
+def search_archive(
+    config: Config, rule: Rule, *, since: timedelta, limit: int, now: datetime
+) -> list[FoundArticle]:
     return backtest(config, rule, since=since, now=now, limit=limit)
 
 

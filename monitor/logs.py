@@ -43,9 +43,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(event, ensure_ascii=False)
 
 
-def setup_logging(*, json_lines: bool = False, level: int = logging.INFO, secrets: list[str] | None = None) -> None:
+def setup_logging(
+    *, json_lines: bool = False, level: int = logging.INFO, secrets: list[str] | None = None
+) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonFormatter()
+        if json_lines
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     handler.addFilter(_Redactor(secrets or []))
     root = logging.getLogger()
     root.handlers[:] = [handler]

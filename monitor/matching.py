@@ -33,7 +33,11 @@ def document(article: StoredArticle, feed: FeedConfig) -> Document:
 
 
 def match_rows(
-    matcher: Matcher, rules: Sequence[RuleConfig], article: StoredArticle, feed: FeedConfig, now: datetime
+    matcher: Matcher,
+    rules: Sequence[RuleConfig],
+    article: StoredArticle,
+    feed: FeedConfig,
+    now: datetime,
 ) -> list[MatchRow]:
     digest_of = {r.name: r.digest for r in rules}
     found: list[RuleMatch] = matcher.match(document(article, feed))

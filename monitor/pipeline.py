@@ -54,7 +54,9 @@ class Context:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     rng: random.Random = field(default_factory=random.Random)
     parse: Callable[..., ParsedFeed] = parse_feed
-    clusters: dict[str, str] = field(default_factory=dict)  # article id -> cluster id, for the index
+    clusters: dict[str, str] = field(
+        default_factory=dict
+    )  # article id -> cluster id, for the index
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -73,37 +75,75 @@ def refresh_feed(feed: FeedConfig, ctx: Context) -> FeedOutcome:
             limiter=ctx.limiter,
         )
     except FetchError as exc:
-        return _record_failure(feed, state, ctx, now, status=None, error=f"{exc.kind}: {exc}", retry_after=exc.retry_after)
+        return _record_failure(
+            feed,
+            state,
+            ctx,
+            now,
+            status=None,
+            error=f"{exc.kind}: {exc}",
+            retry_after=exc.retry_after,
+        )
     if result.status == 304:
         return _record(feed, state, ctx, now, result, "not_modified")
     if result.status == 410:
         return _record(feed, state, ctx, now, result, "gone", error="410 Gone: polling stopped")
     if result.status >= 400 or result.body is None:
-        return _record_failure(feed, state, ctx, now, status=result.status, error=f"HTTP {result.status}", retry_after=result.retry_after, result=result)
+        return _record_failure(
+            feed,
+            state,
+            ctx,
+            now,
+            status=result.status,
+            error=f"HTTP {result.status}",
+            retry_after=result.retry_after,
+            result=result,
+        )
     digest = body_hash(result.body)
     if digest == state.body_hash:
         return _record(feed, state, ctx, now, result, "unchanged", body=digest)
     try:
         parsed = ctx.parse(result.body, url=result.final_url, content_type=result.content_type)
     except ParseError as exc:
-        return _record_failure(feed, state, ctx, now, status=result.status, error=f"parse: {exc}", result=result)
+        return _record_failure(
+            feed, state, ctx, now, status=result.status, error=f"parse: {exc}", result=result
+        )
     new, matched = ingest(feed, parsed, ctx, now, backlog=not state.backlog_done)
     return _record(
-        feed, state, ctx, now, result, "ok", body=digest, entries=len(parsed.entries),
-        new=new, matches=matched, warning=parsed.warning, ttl=parsed.ttl,
+        feed,
+        state,
+        ctx,
+        now,
+        result,
+        "ok",
+        body=digest,
+        entries=len(parsed.entries),
+        new=new,
+        matches=matched,
+        warning=parsed.warning,
+        ttl=parsed.ttl,
     )
 
 
-def ingest(feed: FeedConfig, parsed: ParsedFeed, ctx: Context, now: datetime, *, backlog: bool) -> tuple[int, int]:
+def ingest(
+    feed: FeedConfig, parsed: ParsedFeed, ctx: Context, now: datetime, *, backlog: bool
+) -> tuple[int, int]:
     """Store what is new in a parsed feed and match it; returns (new articles, new matches)."""
     items = _unique_items(feed, parsed.entries)
-    seen_guids, existing = ctx.store.known_ids(feed.url, [i.guid for _, i in items], [i.article_id for _, i in items])
+    seen_guids, existing = ctx.store.known_ids(
+        feed.url, [i.guid for _, i in items], [i.article_id for _, i in items]
+    )
     fresh = [(e, i) for e, i in items if i.guid not in seen_guids and i.article_id not in existing]
     again = [(e, i) for e, i in items if i.guid not in seen_guids and i.article_id in existing]
     full_texts: dict[str, tuple[str, str]] = {}
     if feed.full_text:
         wanted = [i for _, i in fresh if i.link]
-        wanted += [i for _, i in again if i.link and i.article_id in ctx.store.articles_missing_text([x.article_id for _, x in again])]
+        wanted += [
+            i
+            for _, i in again
+            if i.link
+            and i.article_id in ctx.store.articles_missing_text([x.article_id for _, x in again])
+        ]
         full_texts = {i.article_id: _full_text(i.link, feed, ctx) for i in wanted}
     articles = [_article(e, i, feed, now, full_texts.get(i.article_id), ctx) for e, i in fresh]
     stored = ctx.store.save_articles(
@@ -113,8 +153,16 @@ def ingest(feed: FeedConfig, parsed: ParsedFeed, ctx: Context, now: datetime, *,
         {aid: ft for aid, ft in full_texts.items() if aid in {i.article_id for _, i in again}},
         now,
     )
-    to_match = [a for a in stored if alertable(published=a.published, now=now, max_age=feed.max_age, backlog=backlog)]
-    refreshed = [aid for aid, (_, status) in full_texts.items() if status == "ok" and aid in {i.article_id for _, i in again}]
+    to_match = [
+        a
+        for a in stored
+        if alertable(published=a.published, now=now, max_age=feed.max_age, backlog=backlog)
+    ]
+    refreshed = [
+        aid
+        for aid, (_, status) in full_texts.items()
+        if status == "ok" and aid in {i.article_id for _, i in again}
+    ]
     matched = match_articles(ctx, feed, to_match, refreshed, now, backlog=backlog)
     return len(stored), matched
 
@@ -149,7 +197,14 @@ def _full_text(link: str, feed: FeedConfig, ctx: Context) -> tuple[str, str]:
         return "", f"{getattr(exc, 'kind', 'extract')}: {exc}"[:300]
 
 
-def _article(entry: Entry, identity: Identity, feed: FeedConfig, now: datetime, full: tuple[str, str] | None, ctx: Context) -> StoredArticle:
+def _article(
+    entry: Entry,
+    identity: Identity,
+    feed: FeedConfig,
+    now: datetime,
+    full: tuple[str, str] | None,
+    ctx: Context,
+) -> StoredArticle:
     summary = entry.summary or entry.content[:1000]
     text, status = full if full else ("", None)
     if not text:
@@ -196,24 +251,49 @@ def _record(
     ttl: int | None = None,
 ) -> FeedOutcome:
     when = next_check(
-        now=now, interval=feed.interval, status=result.status, failures=0,
-        retry_after=result.retry_after, ttl_minutes=ttl, max_age=result.max_age, rng=ctx.rng,
+        now=now,
+        interval=feed.interval,
+        status=result.status,
+        failures=0,
+        retry_after=result.retry_after,
+        ttl_minutes=ttl,
+        max_age=result.max_age,
+        rng=ctx.rng,
     )
     redirect = result.permanent_redirect
     ctx.store.record_poll(
         FeedPoll(
-            url=feed.url, name=feed.name, polled_at=now, status=result.status, outcome=outcome,
-            next_check_at=when, failures=0, error=error, warning=warning,
+            url=feed.url,
+            name=feed.name,
+            polled_at=now,
+            status=result.status,
+            outcome=outcome,
+            next_check_at=when,
+            failures=0,
+            error=error,
+            warning=warning,
             etag=result.etag or (state.etag if outcome == "not_modified" else None),
-            last_modified=result.last_modified or (state.last_modified if outcome == "not_modified" else None),
-            body_hash=body, redirect_to=redirect, entries_seen=entries,
+            last_modified=result.last_modified
+            or (state.last_modified if outcome == "not_modified" else None),
+            body_hash=body,
+            redirect_to=redirect,
+            entries_seen=entries,
         )
     )
     if redirect:
         log.warning("feed moved permanently feed=%s to=%s", feed.url, redirect)
     if warning:
         log.info("feed parsed with warnings feed=%s: %s", feed.url, warning)
-    return FeedOutcome(url=feed.url, outcome=outcome, status=result.status, entries=entries, new_articles=new, matches=matches, error=error, warning=warning)
+    return FeedOutcome(
+        url=feed.url,
+        outcome=outcome,
+        status=result.status,
+        entries=entries,
+        new_articles=new,
+        matches=matches,
+        error=error,
+        warning=warning,
+    )
 
 
 def _record_failure(
@@ -229,13 +309,26 @@ def _record_failure(
 ) -> FeedOutcome:
     failures = state.consecutive_failures + 1
     when = next_check(
-        now=now, interval=feed.interval, status=status, failures=failures,
-        retry_after=retry_after, ttl_minutes=None, max_age=None, rng=ctx.rng,
+        now=now,
+        interval=feed.interval,
+        status=status,
+        failures=failures,
+        retry_after=retry_after,
+        ttl_minutes=None,
+        max_age=None,
+        rng=ctx.rng,
     )
     ctx.store.record_poll(
         FeedPoll(
-            url=feed.url, name=feed.name, polled_at=now, status=status, outcome="error",
-            next_check_at=when, failures=failures, error=error[:500], keep_validators=True,
+            url=feed.url,
+            name=feed.name,
+            polled_at=now,
+            status=status,
+            outcome="error",
+            next_check_at=when,
+            failures=failures,
+            error=error[:500],
+            keep_validators=True,
             redirect_to=result.permanent_redirect if result else None,
         )
     )

@@ -13,7 +13,15 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor.app import WORKERS, App, _poll_one, build_app, due_feeds, send_digest, send_instant_digests
+from monitor.app import (
+    WORKERS,
+    App,
+    _poll_one,
+    build_app,
+    due_feeds,
+    send_digest,
+    send_instant_digests,
+)
 from monitor.config import Config, load_config
 from monitor.errors import ConfigError
 from monitor.outbox import deliver_pending
@@ -30,7 +38,13 @@ class Service:
     No APScheduler job store: jobs are rebuilt from the config; all state lives in our tables.
     """
 
-    def __init__(self, config: Config, *, clock: Callable[[], datetime] | None = None, config_loader: Callable[[str], Config] = load_config) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        config_loader: Callable[[str], Config] = load_config,
+    ) -> None:
         self.app: App = build_app(config, clock=clock)
         self.clock = self.app.clock
         self._load = config_loader
@@ -81,16 +95,42 @@ class Service:
     def schedule_jobs(self) -> None:
         self.scheduler.remove_all_jobs()
         # A job that waited for a free thread must still run: grace about the job's own interval.
-        self.scheduler.add_job(self.tick, IntervalTrigger(seconds=TICK_SECONDS), id="tick", misfire_grace_time=TICK_SECONDS, coalesce=True, max_instances=1)
-        self.scheduler.add_job(self.retry_outbox, IntervalTrigger(seconds=OUTBOX_SECONDS), id="outbox", misfire_grace_time=OUTBOX_SECONDS, coalesce=True, max_instances=1)
+        self.scheduler.add_job(
+            self.tick,
+            IntervalTrigger(seconds=TICK_SECONDS),
+            id="tick",
+            misfire_grace_time=TICK_SECONDS,
+            coalesce=True,
+            max_instances=1,
+        )
+        self.scheduler.add_job(
+            self.retry_outbox,
+            IntervalTrigger(seconds=OUTBOX_SECONDS),
+            id="outbox",
+            misfire_grace_time=OUTBOX_SECONDS,
+            coalesce=True,
+            max_instances=1,
+        )
         for digest in self.app.config.digests.values():
             if digest.instant:
                 continue
             trigger = CronTrigger.from_crontab(digest.schedule, timezone=digest.timezone)
-            self.scheduler.add_job(self.send_cron_digest, trigger, args=[digest.name], id=f"digest:{digest.name}", misfire_grace_time=3600, coalesce=True, max_instances=1)
+            self.scheduler.add_job(
+                self.send_cron_digest,
+                trigger,
+                args=[digest.name],
+                id=f"digest:{digest.name}",
+                misfire_grace_time=3600,
+                coalesce=True,
+                max_instances=1,
+            )
 
     def cron_triggers(self) -> dict[str, CronTrigger]:
-        return {d.name: CronTrigger.from_crontab(d.schedule, timezone=d.timezone) for d in self.app.config.digests.values() if not d.instant}
+        return {
+            d.name: CronTrigger.from_crontab(d.schedule, timezone=d.timezone)
+            for d in self.app.config.digests.values()
+            if not d.instant
+        }
 
     def reload(self) -> bool:
         """Re-read the config; a bad one is reported and the running one kept."""
@@ -121,7 +161,12 @@ class Service:
         self.schedule_jobs()
         self.scheduler.start()
         self.tick()
-        log.info("service started feeds=%d rules=%d digests=%d", len(self.app.config.feeds), len(self.app.config.rules), len(self.app.config.digests))
+        log.info(
+            "service started feeds=%d rules=%d digests=%d",
+            len(self.app.config.feeds),
+            len(self.app.config.rules),
+            len(self.app.config.digests),
+        )
         if on_started:
             on_started()
         while not self._stop.is_set():
@@ -141,4 +186,8 @@ class Service:
         log.info("stopped")
 
     def healthy(self, max_silence: timedelta = timedelta(seconds=TICK_SECONDS * 6)) -> bool:
-        return self.scheduler.running and self.last_tick is not None and self.clock() - self.last_tick <= max_silence
+        return (
+            self.scheduler.running
+            and self.last_tick is not None
+            and self.clock() - self.last_tick <= max_silence
+        )

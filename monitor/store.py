@@ -129,8 +129,14 @@ class Store:
 
     def record_poll(self, poll: FeedPoll) -> None:
         with self.db.write() as conn:
-            conn.execute("INSERT OR IGNORE INTO feeds (url, name) VALUES (?, ?)", (poll.url, poll.name))
-            validators = "" if poll.keep_validators else ", etag = :etag, last_modified = :last_modified, body_hash = COALESCE(:body_hash, body_hash)"
+            conn.execute(
+                "INSERT OR IGNORE INTO feeds (url, name) VALUES (?, ?)", (poll.url, poll.name)
+            )
+            validators = (
+                ""
+                if poll.keep_validators
+                else ", etag = :etag, last_modified = :last_modified, body_hash = COALESCE(:body_hash, body_hash)"
+            )
             conn.execute(
                 f"""UPDATE feeds SET name = :name, last_polled_at = :polled_at, last_status = :status,
                     last_outcome = :outcome, last_error = :error, last_warning = :warning,
@@ -169,7 +175,9 @@ class Store:
 
     # articles --------------------------------------------------------------
 
-    def known_ids(self, feed: str, guids: Sequence[str], ids: Sequence[str]) -> tuple[set[str], set[str]]:
+    def known_ids(
+        self, feed: str, guids: Sequence[str], ids: Sequence[str]
+    ) -> tuple[set[str], set[str]]:
         """Which of these guids this feed delivered before, and which of these article ids exist."""
         seen_guids: set[str] = set()
         existing: set[str] = set()
@@ -177,11 +185,17 @@ class Store:
         for chunk in _chunks(list(guids), 500):
             marks = ",".join("?" * len(chunk))
             seen_guids |= {
-                r[0] for r in conn.execute(f"SELECT guid FROM article_sources WHERE feed = ? AND guid IN ({marks})", (feed, *chunk))
+                r[0]
+                for r in conn.execute(
+                    f"SELECT guid FROM article_sources WHERE feed = ? AND guid IN ({marks})",
+                    (feed, *chunk),
+                )
             }
         for chunk in _chunks(list(ids), 500):
             marks = ",".join("?" * len(chunk))
-            existing |= {r[0] for r in conn.execute(f"SELECT id FROM articles WHERE id IN ({marks})", chunk)}
+            existing |= {
+                r[0] for r in conn.execute(f"SELECT id FROM articles WHERE id IN ({marks})", chunk)
+            }
         return seen_guids, existing
 
     def articles_missing_text(self, ids: Sequence[str]) -> set[str]:
@@ -191,7 +205,8 @@ class Store:
             out |= {
                 r[0]
                 for r in self.db.query(
-                    f"SELECT id FROM articles WHERE id IN ({marks}) AND COALESCE(full_text_status, '') != 'ok'", tuple(chunk)
+                    f"SELECT id FROM articles WHERE id IN ({marks}) AND COALESCE(full_text_status, '') != 'ok'",
+                    tuple(chunk),
                 )
             }
         return out
@@ -216,8 +231,23 @@ class Store:
                     """INSERT OR IGNORE INTO articles (id, url, link, guid, feed, title, summary, text, author,
                        language, published, first_seen, fingerprint, cluster_id, full_text_status)
                        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                    (a.id, a.url, a.link, a.guid, a.feed, a.title, a.summary, a.text, a.author, a.language,
-                     iso(a.published), iso(a.first_seen), a.fingerprint, a.cluster_id, a.full_text_status),
+                    (
+                        a.id,
+                        a.url,
+                        a.link,
+                        a.guid,
+                        a.feed,
+                        a.title,
+                        a.summary,
+                        a.text,
+                        a.author,
+                        a.language,
+                        iso(a.published),
+                        iso(a.first_seen),
+                        a.fingerprint,
+                        a.cluster_id,
+                        a.full_text_status,
+                    ),
                 )
                 if cursor.rowcount:
                     inserted.append(a)
@@ -257,11 +287,25 @@ class Store:
             out: list[dict] = []
             for chunk in _chunks(list(ids), 500):
                 marks = ",".join("?" * len(chunk))
-                out += [dict(r) for r in self.db.query(f"SELECT * FROM articles WHERE id IN ({marks}) AND first_seen >= ?", (*chunk, iso(since)))]
+                out += [
+                    dict(r)
+                    for r in self.db.query(
+                        f"SELECT * FROM articles WHERE id IN ({marks}) AND first_seen >= ?",
+                        (*chunk, iso(since)),
+                    )
+                ]
             return out
-        return [dict(r) for r in self.db.query("SELECT * FROM articles WHERE first_seen >= ? ORDER BY first_seen DESC", (iso(since),))]
+        return [
+            dict(r)
+            for r in self.db.query(
+                "SELECT * FROM articles WHERE first_seen >= ? ORDER BY first_seen DESC",
+                (iso(since),),
+            )
+        ]
 
-    def fts_candidates(self, fts_query: str, since: datetime, limit: int | None = None) -> list[str]:
+    def fts_candidates(
+        self, fts_query: str, since: datetime, limit: int | None = None
+    ) -> list[str]:
         sql = """SELECT a.id FROM articles_fts f JOIN articles a ON a.rowid = f.rowid
                  WHERE articles_fts MATCH ? AND a.first_seen >= ? ORDER BY a.first_seen DESC"""
         if limit:
@@ -274,7 +318,8 @@ class Store:
         for chunk in _chunks(list(article_ids), 500):
             marks = ",".join("?" * len(chunk))
             for r in self.db.query(
-                f"SELECT article_id, feed FROM article_sources WHERE article_id IN ({marks}) ORDER BY first_seen, feed", tuple(chunk)
+                f"SELECT article_id, feed FROM article_sources WHERE article_id IN ({marks}) ORDER BY first_seen, feed",
+                tuple(chunk),
             ):
                 out.setdefault(r[0], []).append(r[1])
         return out
@@ -286,15 +331,27 @@ class Store:
         saved: list[MatchRow] = []
         with self.db.write() as conn:
             for m in matches:
-                if m.cluster_id and conn.execute(
-                    "SELECT 1 FROM matches WHERE cluster_id = ? AND rule = ? LIMIT 1", (m.cluster_id, m.rule)
-                ).fetchone():
+                if (
+                    m.cluster_id
+                    and conn.execute(
+                        "SELECT 1 FROM matches WHERE cluster_id = ? AND rule = ? LIMIT 1",
+                        (m.cluster_id, m.rule),
+                    ).fetchone()
+                ):
                     continue
                 cursor = conn.execute(
                     """INSERT OR IGNORE INTO matches (article_id, rule, cluster_id, digest, terms, hits, hit_count, matched_at)
                        VALUES (?,?,?,?,?,?,?,?)""",
-                    (m.article_id, m.rule, m.cluster_id, m.digest, json.dumps(list(m.terms), ensure_ascii=False),
-                     json.dumps(list(m.hits), ensure_ascii=False), len(m.hits), iso(m.matched_at)),
+                    (
+                        m.article_id,
+                        m.rule,
+                        m.cluster_id,
+                        m.digest,
+                        json.dumps(list(m.terms), ensure_ascii=False),
+                        json.dumps(list(m.hits), ensure_ascii=False),
+                        len(m.hits),
+                        iso(m.matched_at),
+                    ),
                 )
                 if cursor.rowcount:
                     saved.append(m)
