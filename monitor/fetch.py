@@ -17,6 +17,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from urllib3.exceptions import NewConnectionError
 from urllib3.exceptions import TimeoutError as Urllib3TimeoutError
 
 from monitor.errors import FetchError
@@ -268,6 +269,8 @@ def _transport_error(exc: BaseException, url: str, deadline: Deadline) -> FetchE
 def _is_timeout(exc: BaseException | None) -> bool:
     seen = 0
     while exc is not None and seen < 10:
+        if isinstance(exc, NewConnectionError):  # urllib3 files a refusal under timeouts
+            return False
         if isinstance(exc, requests.Timeout | TimeoutError | Urllib3TimeoutError):
             return True
         inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
