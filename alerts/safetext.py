@@ -25,11 +25,6 @@ def one_line(text: str) -> str:
     return squash(text).strip()
 
 
-def plain(text: str) -> str:
-    """The text with control characters dropped; line breaks kept."""
-    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-
-
 def xml_legal(text: str) -> str:
     """The text without characters that would make an XML document invalid."""
     return _XML_ILLEGAL.sub("", text)
