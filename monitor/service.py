@@ -181,7 +181,8 @@ class Service:
 
     def shutdown(self) -> None:
         log.info("stopping: finishing the polls in flight")
-        self.scheduler.shutdown(wait=True)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
         self._pool.shutdown(wait=True, cancel_futures=True)
         log.info("stopped")
 
