@@ -154,8 +154,15 @@ class EntryReader:
             content=text_value(content, content_type) if content is not None else "",
             author=optional_text(self._author(children)),
             published=self._date(children, _PUBLISHED) or self._date(children, _UPDATED),
-            language=_language_of(children.get("title", [item])[0]) or self.feed_language,
+            language=self._language(children) or self.feed_language,
         )
+
+    def _language(self, children: dict[str, list[Any]]) -> str | None:
+        # feedparser knows the language of a title or summary element, not of an item.
+        for key in ("title", *_SUMMARIES):
+            if key in children and (language := _language_of(children[key][0])):
+                return language
+        return None
 
     def _children(self, item: Any) -> dict[str, list[Any]]:
         children: dict[str, list[Any]] = {}

@@ -61,7 +61,10 @@ def _entry(raw: dict[str, Any], url: str, feed_language: str | None) -> Entry:
         summary=text_value(raw.get("summary"), _summary_type(raw)),
         content=_fullest_content(raw.get("content") or []),
         author=optional_text(raw.get("author")),
-        published=utc_datetime(raw.get("published_parsed") or raw.get("updated_parsed")),
+        # Plain dict lookups: FeedParserDict maps a missing key to another, with a warning.
+        published=utc_datetime(
+            dict.get(raw, "published_parsed") or dict.get(raw, "updated_parsed")
+        ),
         language=_entry_language(raw) or feed_language,
     )
 
