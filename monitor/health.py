@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -94,8 +95,13 @@ def _handler(service: ServiceView) -> type[BaseHTTPRequestHandler]:
     return HealthHandler
 
 
-def serve_health(service: ServiceView, port: int, host: str = "127.0.0.1") -> ThreadingHTTPServer:
-    """Serve /healthz and /metrics from a daemon thread; `server.shutdown()` stops it."""
+def serve_health(service: ServiceView, port: int, host: str | None = None) -> ThreadingHTTPServer:
+    """Serve /healthz and /metrics from a daemon thread; `server.shutdown()` stops it.
+
+    The address defaults to loopback; $NEWS_MONITOR_HEALTH_HOST widens it (0.0.0.0 in a container,
+    where Prometheus scrapes from outside).
+    """
+    host = host or os.environ.get("NEWS_MONITOR_HEALTH_HOST") or "127.0.0.1"
     metrics.watch_backlog(lambda: backlog(service.app.db))
     server = ThreadingHTTPServer((host, port), _handler(service))
     server.daemon_threads = True
