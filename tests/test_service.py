@@ -56,6 +56,7 @@ def test_tick_hands_only_due_feeds_and_never_one_feed_twice(tmp_path, feeds: Fee
     assert service.tick() == 0  # polled: the next check is ~15 min away
     clock.advance(minutes=17)
     assert service.tick() == 1
+    assert wait_for(lambda: not service.app._in_flight)
     service.shutdown()
     assert feeds.requests["/a.xml"] == 2
 
