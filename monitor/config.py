@@ -23,6 +23,9 @@ from monitor.opml import read_opml
 from monitor.rules import Rule, RuleSyntaxError, build_rule, rule_warnings
 
 DEFAULT_CONFIG = "config/monitor.yaml"
+# Wrong-typed values are echoed back to help, except where they may be credentials.
+_ECHO_INPUT = ("int_", "bool_", "string_", "list_", "dict_", "float_")
+_SECRET_KEYS = {"password", "secret", "url", "username", "token"}
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -204,11 +207,16 @@ def _explain_validation(exc: ValidationError, tree: Any, path: str) -> list[str]
             where = _where(path, tree, loc[:-1])
         else:
             message = str(error["msg"]).removeprefix("Value error, ")
-            if kind.startswith(("int_", "bool_", "string_", "list_", "dict_", "float_")):
-                message += f", got {error.get('input')!r}"
+            if kind.startswith(_ECHO_INPUT) and not _SECRET_KEYS & {str(p) for p in loc}:
+                message += f", got {_short(error.get('input'))}"
             where = _where(path, tree, loc)
         problems.append(f"{where}: {_dotted(loc)}: {message}")
     return problems
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _yaml_loc(tree: Any, loc: tuple) -> tuple:

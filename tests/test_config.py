@@ -121,3 +121,10 @@ def test_yaml_syntax_error_has_a_position(tmp_path) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert info.value.problems[0].startswith(f"{path}:")
+
+
+def test_a_wrongly_typed_secret_is_not_echoed_in_the_error() -> None:
+    text = BASE.replace("  console: {type: console}", "  console: {type: console}\n  hook: {type: webhook, url: https://h.example.org, secret: [hunter2-secret]}")
+    found = problems(text)
+    assert len(found) == 1 and "channels.hook.secret" in found[0]
+    assert "hunter2-secret" not in found[0]
