@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
+import shutil
+import ssl
+import subprocess
+import threading
+import time
 from collections.abc import Iterator, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -204,3 +210,79 @@ def test_unguarded_fetch_skips_the_guard(httpserver, session, dns: FakeDNS):
     httpserver.expect_request("/feed").respond_with_data(FEED)
     assert fetch(session, httpserver.url_for("/feed")).body == FEED
     assert dns.lookups == []
+
+
+# --- HTTPS through the guard -------------------------------------------------------------------
+
+
+class _TLSHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
+        if self.path == "/slow":
+            self.send_response(200)
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            for _ in range(50):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.1)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(FEED)))
+        self.end_headers()
+        self.wfile.write(FEED)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, str]]:
+    """An HTTPS server on 127.0.0.1 with a self-signed certificate for news.test."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=news.test",
+         "-addext", "subjectAltName=DNS:news.test"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _TLSHandler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], str(cert)
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def tls_session(session: FetchSession, tls_server: tuple[int, str]) -> FetchSession:
+    session.verify = tls_server[1]
+    session.trust_env = False  # REQUESTS_CA_BUNDLE would override the test certificate
+    return session
+
+
+def test_guarded_https_verifies_the_original_host_name(tls_session, tls_server, dns: FakeDNS):
+    port = tls_server[0]
+    assert fetch(tls_session, f"https://news.test:{port}/", guard=True).body == FEED
+    # The socket goes to the vetted address; the certificate is still checked against the name.
+    dns.table["other.test"] = ["127.0.0.1"]
+    with pytest.raises(FetchError) as caught:
+        fetch(tls_session, f"https://other.test:{port}/", guard=True)
+    assert caught.value.kind == "tls"
+
+
+def test_trickle_over_tls_is_cut_at_the_deadline(tls_session, tls_server):
+    port = tls_server[0]
+    started = time.monotonic()
+    with pytest.raises(FetchError) as caught:
+        fetch(tls_session, f"https://news.test:{port}/slow", guard=True, timeout=1.0)
+    assert caught.value.kind == "timeout"
+    assert time.monotonic() - started < 3.0
+    # The pool recovers: the next request gets a fresh connection.
+    assert fetch(tls_session, f"https://news.test:{port}/", guard=True).body == FEED
