@@ -204,20 +204,12 @@ def _exchange(
 
 def _read_hop(response: requests.Response, url: str, deadline: Deadline, max_bytes: int) -> _Hop:
     status = response.status_code
-    location = response.headers.get("Location")
-    if status in _REDIRECT_STATUSES and location:
+    location = response.headers.get("Location") if status in _REDIRECT_STATUSES else None
+    body = _read_body(response, url, deadline, max_bytes) if 200 <= status < 300 else None
+    if body is None:
         _discard_body(response)
-        return _Hop(
-            status=status,
-            headers=response.headers,
-            body=None,
-            location=urljoin(url, _decode_header(location)),
-        )
-    if 200 <= status < 300:
-        body = _read_body(response, url, deadline, max_bytes)
-        return _Hop(status=status, headers=response.headers, body=body, location=None)
-    _discard_body(response)
-    return _Hop(status=status, headers=response.headers, body=None, location=None)
+    target = urljoin(url, _decode_header(location)) if location else None
+    return _Hop(status=status, headers=response.headers, body=body, location=target)
 
 
 def _read_body(response: requests.Response, url: str, deadline: Deadline, max_bytes: int) -> bytes:
