@@ -17,8 +17,9 @@ from collections import Counter
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from monitor.entryfields import Declined
 from monitor.errors import ParseError
-from monitor.fastparse import parse_fast
+from monitor.fastparse import read_fast
 from monitor.parse import parse_feed, prepare_body
 from monitor.parsed import Entry, ParsedFeed
 from monitor.refparse import parse_with_feedparser
@@ -40,15 +41,16 @@ class Tally:
     entries_compared: int = 0
     entries_agreeing: int = 0
     field_disagreements: Counter[str] = field(default_factory=Counter)
+    decline_reasons: Counter[str] = field(default_factory=Counter)
     disagreements: list[str] = field(default_factory=list)
     fast_seconds: float = 0.0
     reference_seconds: float = 0.0
     accepted_bytes: int = 0
 
 
-def corpus_files(root: Path = CORPUS) -> list[Path]:
-    """Every file in the two feed folders of the corpus, in a stable order."""
-    return sorted(p for folder in FOLDERS for p in (root / folder).rglob("*") if p.is_file())
+def corpus_files(root: Path = CORPUS, folders: tuple[str, ...] = FOLDERS) -> list[Path]:
+    """Every file in the feed folders of the corpus, in a stable order."""
+    return sorted(p for folder in folders for p in (root / folder).rglob("*") if p.is_file())
 
 
 def differing_fields(fast: Entry, reference: Entry) -> list[str]:
@@ -81,11 +83,13 @@ def run(files: list[Path]) -> Tally:
             tally.not_feeds += 1
             continue
         started = time.perf_counter()
-        fast = parse_fast(data, url=FEED_URL, content_type=content_type, max_entries=MAX_ENTRIES)
-        fast_seconds = time.perf_counter() - started
-        if fast is None:
+        try:
+            fast = read_fast(data, url=FEED_URL, content_type=content_type, max_entries=MAX_ENTRIES)
+        except Declined as reason:
             tally.declined += 1
+            tally.decline_reasons[_reason_kind(str(reason))] += 1
             continue
+        fast_seconds = time.perf_counter() - started
         started = time.perf_counter()
         try:
             reference = parse_with_feedparser(
@@ -128,6 +132,10 @@ def whole_path_speed(files: list[Path]) -> tuple[float, float, int]:
     return time.perf_counter() - started, size / 1e6, failures
 
 
+def _reason_kind(reason: str) -> str:
+    return reason if len(reason) < 60 else reason[:57] + "..."
+
+
 def _name(path: Path) -> str:
     return str(path.relative_to(CORPUS))
 
@@ -146,6 +154,7 @@ def report(tally: Tally, show: int) -> str:
         f"entries compared: {tally.entries_compared}  agreeing on {', '.join(CORE_FIELDS)}: "
         f"{tally.entries_agreeing} ({agree:.2%})",
         f"disagreements by field: {dict(tally.field_disagreements) or 'none'}",
+        f"declined because: {dict(tally.decline_reasons.most_common(15))}",
     ]
     for label, seconds in (
         ("fast path ", tally.fast_seconds),
@@ -166,9 +175,10 @@ def main(argv: list[str] | None = None) -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--show", type=int, default=40, help="disagreements to list")
     options.add_argument("--field", help="list only disagreements on this field")
+    options.add_argument("--folder", action="append", help="only these corpus folders")
     options.add_argument("--whole", action="store_true", help="also time parse_feed end to end")
     args = options.parse_args(argv)
-    files = corpus_files()
+    files = corpus_files(folders=tuple(args.folder or FOLDERS))
     tally = run(files)
     if args.field:
         tally.disagreements = [d for d in tally.disagreements if f"] {args.field}:" in d]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from datetime import datetime
 from typing import Any
 
 from feedparser.datetimes import _parse_date as parse_reference_date
@@ -32,6 +33,7 @@ _looks_like_html = _FeedParserMixin.looks_like_html
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
 _SCHEME_SLASHES = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*://)(/*)(.*?)")
+_C1_CONTROL = re.compile("[\x80-\x9f]")
 _ENTITY_IN_LINK = re.compile(r"&([A-Za-z0-9_]+);")
 
 _PUBLISHED = frozenset({"pubdate", "published", "issued", "dcterms_issued"})
@@ -109,7 +111,8 @@ def text_fixups(raw: str) -> str:
     value = raw.strip()
     with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
         value = value.encode("iso-8859-1").decode("utf-8")
-    return value.translate(_cp1252)
+    # translate() with a dict is slow on long texts; C1 controls are rare.
+    return value.translate(_cp1252) if _C1_CONTROL.search(value) else value
 
 
 def content_type_for(raw: str, declared: str | None, *, default: str, is_atom: bool) -> str:
@@ -231,7 +234,7 @@ class EntryReader:
             return f"{name} ({email})"
         return name or email
 
-    def _date(self, children: dict[str, list[Any]], keys: frozenset[str]):  # type: ignore[no-untyped-def]
+    def _date(self, children: dict[str, list[Any]], keys: frozenset[str]) -> datetime | None:
         found = [el for key in keys for el in children.get(key, [])]
         if len(found) > 1:
             raise Declined("several dates of one kind")

@@ -71,7 +71,11 @@ def test_fast_path_agrees_with_feedparser_on_everything_it_accepts() -> None:
         entries += len(fast.entries)
         if fast.entries != reference.entries:
             diff = next(
-                (f"{a}\n  vs\n{b}" for a, b in zip(fast.entries, reference.entries) if a != b),
+                (
+                    f"{a}\n  vs\n{b}"
+                    for a, b in zip(fast.entries, reference.entries, strict=False)
+                    if a != b
+                ),
                 f"{len(fast.entries)} entries vs {len(reference.entries)}",
             )
             disagreements.append(f"{path.relative_to(CORPUS)}: {diff}")
