@@ -1,0 +1,114 @@
+"""Judging benchmark figures against the targets of the performance issue, and the printed table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Runs = dict[str, dict[str, Any]]
+POLL_RUNS = ("cold", "warm", "changed")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Target:
+    name: str
+    figure: Callable[[Runs], float]
+    limit: float
+    at_most: bool  # True: the figure must not exceed the limit; False: must reach it
+    stretch: float | None = None
+
+    def met(self, value: float, limit: float) -> bool:
+        return value <= limit if self.at_most else value >= limit
+
+
+def _ratio(a: str, b: str) -> Callable[[Runs], float]:
+    return lambda runs: runs[a]["wall_s"] / runs[b]["wall_s"]
+
+
+TARGETS = (
+    Target(
+        name="cold / floor", figure=_ratio("cold", "floor"), limit=0.5, at_most=True, stretch=0.3
+    ),
+    Target(name="warm / bare GET", figure=_ratio("warm", "bare_get"), limit=1.5, at_most=True),
+    Target(name="changed / floor", figure=_ratio("changed", "floor"), limit=0.5, at_most=True),
+    Target(
+        name="peak RSS of a poll run (MB)",
+        figure=lambda runs: max(runs[name]["peak_rss_mb"] for name in POLL_RUNS),
+        limit=300,
+        at_most=True,
+    ),
+    Target(
+        name="matching, 1,000 rules (articles/s)",
+        figure=lambda runs: runs["rules"]["articles_per_s"],
+        limit=5000,
+        at_most=False,
+    ),
+)
+
+
+def assess(runs: Runs) -> list[dict[str, Any]]:
+    """Each target with its figure from these runs and whether it was met."""
+    out = []
+    for target in TARGETS:
+        value = target.figure(runs)
+        row: dict[str, Any] = {
+            "name": target.name,
+            "value": round(value, 3),
+            "limit": target.limit,
+            "at_most": target.at_most,
+            "pass": target.met(value, target.limit),
+        }
+        if target.stretch is not None:
+            row["stretch"] = target.stretch
+            row["stretch_pass"] = target.met(value, target.stretch)
+        out.append(row)
+    return out
+
+
+def format_table(results: dict[str, Any]) -> str:
+    runs: Runs = results["runs"]
+    world = results["world"]
+    lines = [
+        f"news-monitor bench: {world['feeds']} feeds x {world['items']} items, "
+        f"{results['options']['workers']} workers",
+        "",
+        f"{'run':<22}{'wall s':>9}{'items':>9}{'items/s':>10}{'RSS MB':>9}  notes",
+    ]
+    for name, label in (
+        ("floor", "floor (feedparser)"),
+        ("bare_get", "bare conditional GET"),
+        ("cold", "cold run --once"),
+        ("warm", "warm run --once"),
+        ("changed", "changed run --once"),
+        ("rules", "rule matching"),
+    ):
+        run = runs[name]
+        items = run.get("items", run.get("articles", ""))
+        rate = run.get("items_per_s", run.get("articles_per_s", ""))
+        lines.append(
+            f"{label:<22}{run['wall_s']:>9.2f}{items:>9}{rate:>10}{run['peak_rss_mb']:>9.0f}  "
+            + _notes(name, run)
+        )
+    lines += ["", f"{'target':<38}{'figure':>9}  {'goal':<22}result"]
+    for row in results["targets"]:
+        goal = f"{'<=' if row['at_most'] else '>='} {row['limit']:g}"
+        verdict = "pass" if row["pass"] else "MISS"
+        if "stretch" in row:
+            goal += f" (stretch {row['stretch']:g})"
+            verdict += ", stretch met" if row["stretch_pass"] else ""
+        lines.append(f"{row['name']:<38}{row['value']:>9.3f}  {goal:<22}{verdict}")
+    return "\n".join(lines)
+
+
+def _notes(name: str, run: dict[str, Any]) -> str:
+    if name == "rules":
+        return f"{run['rules']} rules, {run['matches']} matches"
+    if name == "bare_get":
+        return f"statuses {run['statuses']}"
+    if "outcomes" in run:
+        return (
+            f"{run['new_articles']} new, {run['matches']} matches, setup {run['setup_s']:.2f} s, "
+            f"{run['outcomes']}"
+        )
+    return ""

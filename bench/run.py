@@ -1,0 +1,195 @@
+"""`make bench`: serve a synthetic world on loopback and measure, in one run, the feedparser
+floor, a bare conditional-GET pass, cold / warm / changed poll cycles and rule matching; print
+the table with the ratios against their targets and write bench/results.json.
+
+    python -m bench.run [--feeds 1000] [--items 50] [--workers 8] [--quick] [--profile DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.report import assess, format_table
+from bench.server import WorldServer, serving
+from bench.world import World, changed, recent_epoch, story_keys
+from monitor.app import WORKERS
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "bench" / "results.json"
+HOSTS = 8
+RULES = 1000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Options:
+    feeds: int = 1000
+    items: int = 50
+    workers: int = WORKERS
+    hosts: int = HOSTS
+    rules: int = RULES
+    rule_articles: int = 5000
+    profile: str | None = None  # directory for the cold and changed runs' .pstats files
+
+
+class BenchError(Exception):
+    """A scenario process failed; the message carries the end of its stderr."""
+
+
+def run_bench(options: Options, workdir: Path) -> dict[str, Any]:
+    """Every scenario in order against one served world; returns the results record."""
+    world = World(
+        feeds=options.feeds, items=options.items, epoch=recent_epoch(_now(), options.items)
+    )
+    runs: dict[str, dict[str, Any]] = {}
+    _say(f"rendering {options.feeds} feeds of {options.items} items")
+    with serving(world, hosts=options.hosts) as server:
+        urls = server.urls()
+        common = {"urls": urls, "workers": options.workers}
+        runs["floor"] = _measured(server, workdir, "floor", common)
+        etags = {"etags": server.validators()}
+        runs["bare_get"] = _measured(server, workdir, "bare_get", common | etags)
+        config = _write_config(workdir, urls)
+        poll = common | {"config": str(config)}
+        cold = poll | {"label": "cold", "profile": _profile(options, "cold")}
+        runs["cold"] = _measured(server, workdir, "poll", cold)
+        runs["warm"] = _measured(server, workdir, "poll", poll | {"label": "warm"})
+        _say("changing a fifth of every feed's items")
+        server.change()
+        changed_run = poll | {"label": "changed", "profile": _profile(options, "changed")}
+        runs["changed"] = _measured(server, workdir, "poll", changed_run)
+    matching = {"rules": options.rules, "articles": options.rule_articles}
+    runs["rules"] = _measured(None, workdir, "rules", matching)
+    expected = {
+        "cold_new_articles": len(story_keys(world)),
+        "changed_new_articles": len(story_keys(changed(world)) - story_keys(world)),
+    }
+    return {
+        "created_at": _now().isoformat(timespec="seconds"),
+        "options": asdict(options) | {"profile": bool(options.profile)},
+        "world": {"feeds": world.feeds, "items": world.items, **expected},
+        "runs": runs,
+        "targets": assess(runs),
+    }
+
+
+def run_scenario(spec: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    """One scenario in a fresh Python process: its own state, its own peak memory."""
+    spec_file = workdir / f"spec-{spec.get('label', spec['scenario'])}.json"
+    spec_file.write_text(json.dumps(spec), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.scenarios", str(spec_file)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0 or not done.stdout.strip():
+        raise BenchError(f"{spec['scenario']} failed ({done.returncode}): {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _measured(
+    server: WorldServer | None, workdir: Path, scenario: str, spec: dict[str, Any]
+) -> dict[str, Any]:
+    label = spec.get("label", scenario)
+    _say(f"{label} ...")
+    if server:
+        server.take_statuses()
+    result = run_scenario(spec | {"scenario": scenario}, workdir)
+    if server:
+        result["served"] = {str(k): v for k, v in sorted(server.take_statuses().items())}
+    if result.get("items") is not None and result["wall_s"] > 0:
+        result["items_per_s"] = round(result["items"] / result["wall_s"], 1)
+    result["wall_s"] = round(result["wall_s"], 3)
+    _say(f"{label}: {result['wall_s']} s, {result['peak_rss_mb']} MB")
+    return result
+
+
+def _write_config(workdir: Path, urls: list[str]) -> Path:
+    """The monitor's config for the world: every feed, the default rules, a file channel."""
+    feeds = "".join(f"  - url: {url}\n    name: Bench feed {i}\n" for i, url in enumerate(urls))
+    path = workdir / "monitor.yaml"
+    path.write_text(
+        f"database: {workdir / 'monitor.db'}\n"
+        'user_agent: "news-monitor-bench/1.0"\n'
+        "defaults: {interval: 15m, timeout: 60s, max_age: 7d}\n"
+        f"feeds:\n{feeds}"
+        "rules:\n"
+        "  - name: SCO\n"
+        "    query: '{SCO} OR \"Shanghai Cooperation Organi*ation\" OR ШОС'\n"
+        "    digest: instant\n"
+        "  - name: Rogun\n"
+        "    any: [Rogun, Рогун*]\n"
+        "    digest: instant\n"
+        "  - name: NATO\n"
+        "    query: '(NATO OR \"North Atlantic Treaty\" OR НАТО) NOT title:football'\n"
+        "    mentions: 2\n"
+        "    digest: instant\n"
+        "digests:\n"
+        "  instant: {schedule: instant, channels: [archive]}\n"
+        "channels:\n"
+        f"  archive: {{type: file, path: {workdir / 'digests'}}}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _profile(options: Options, name: str) -> str | None:
+    if not options.profile:
+        return None
+    Path(options.profile).mkdir(parents=True, exist_ok=True)
+    return str(Path(options.profile).resolve() / f"{name}.pstats")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(f"bench: {message}\n")
+    sys.stderr.flush()
+
+
+def parse_args(argv: list[str] | None) -> tuple[Options, Path]:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--feeds", type=int, help="feeds in the world (default 1000)")
+    parser.add_argument("--items", type=int, default=50, help="items per feed (default 50)")
+    parser.add_argument("--workers", type=int, default=WORKERS, help="poll threads, floor too")
+    parser.add_argument("--quick", action="store_true", help="a small smoke run (20 feeds)")
+    parser.add_argument("--profile", metavar="DIR", help="cProfile the cold and changed runs")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where results.json goes")
+    args = parser.parse_args(argv)
+    feeds = args.feeds or (20 if args.quick else 1000)
+    options = Options(
+        feeds=feeds,
+        items=args.items,
+        workers=args.workers,
+        rule_articles=300 if args.quick else 5000,
+        profile=args.profile,
+    )
+    return options, args.out
+
+
+def main(argv: list[str] | None = None) -> int:
+    options, out = parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="news-monitor-bench-") as workdir:
+        try:
+            results = run_bench(options, Path(workdir))
+        except BenchError as exc:
+            _say(str(exc))
+            return 2
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    sys.stdout.write(format_table(results) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

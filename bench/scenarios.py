@@ -1,0 +1,187 @@
+"""The measured scenarios, each run in a process of its own so that its state and peak memory are
+its own: the feedparser floor, a bare conditional-GET pass, a poll cycle, and rule matching.
+
+    python -m bench.scenarios SPEC.json      (prints one JSON result line)
+"""
+
+from __future__ import annotations
+
+import cProfile
+import json
+import pstats
+import resource
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import requests
+
+TIMEOUT_S = 60
+# Functions whose cumulative time (summed over worker threads) says where a poll spends it.
+STAGES = {
+    "fetch": ("monitor/fetch.py", "fetch"),
+    "parse": ("monitor/parse.py", "parse_feed"),
+    "html_to_text": ("monitor/text.py", "html_to_text"),
+    "feed_state": ("monitor/store.py", "feed_state"),
+    "dedupe_queries": ("monitor/store.py", "known_ids"),
+    "identify": ("monitor/dedupe.py", "identify"),
+    "fingerprint": ("monitor/neardup.py", "fingerprint"),
+    "neardup_lookup": ("monitor/neardup.py", "find_or_add"),
+    "save_articles": ("monitor/store.py", "save_articles"),
+    "record_poll": ("monitor/store.py", "record_poll"),
+    "matching": ("monitor/matching.py", "match_articles"),
+    "build_app": ("monitor/app.py", "build_app"),
+    "digests": ("monitor/app.py", "send_instant_digests"),
+}
+
+
+def floor(spec: dict[str, Any]) -> dict[str, Any]:
+    """requests + feedparser.parse(bytes) over every feed, the same number of threads."""
+    import feedparser
+
+    sessions = threading.local()
+
+    def one(url: str) -> int:
+        session = getattr(sessions, "session", None) or requests.Session()
+        sessions.session = session
+        response = session.get(url, timeout=TIMEOUT_S)
+        return len(feedparser.parse(response.content).entries)
+
+    started = time.perf_counter()
+    entries = _threaded(one, spec["urls"], spec["workers"])
+    return {"wall_s": time.perf_counter() - started, "feeds": len(entries), "items": sum(entries)}
+
+
+def bare_get(spec: dict[str, Any]) -> dict[str, Any]:
+    """Conditional GETs with the current ETags and nothing else: the least a warm poll can do."""
+    sessions = threading.local()
+    etags: dict[str, str] = spec["etags"]
+
+    def one(url: str) -> int:
+        session = getattr(sessions, "session", None) or requests.Session()
+        sessions.session = session
+        response = session.get(url, headers={"If-None-Match": etags[url]}, timeout=TIMEOUT_S)
+        return response.status_code
+
+    started = time.perf_counter()
+    statuses = _threaded(one, spec["urls"], spec["workers"])
+    return {
+        "wall_s": time.perf_counter() - started,
+        "feeds": len(statuses),
+        "statuses": dict(Counter(statuses)),
+    }
+
+
+def poll(spec: dict[str, Any]) -> dict[str, Any]:
+    """`run --once` in-process: build the app from the config, poll every feed, send digests."""
+    from monitor import app as monitor_app
+    from monitor.config import load_config
+
+    config = load_config(spec["config"])
+    started = time.perf_counter()
+    app = monitor_app.build_app(config)
+    built = time.perf_counter()
+    if spec["workers"] == monitor_app.WORKERS:
+        outcomes = monitor_app.run_once(app)
+    else:  # run_once with another pool size: the same two steps
+        outcomes = monitor_app.poll_feeds(app, config.feeds, workers=spec["workers"])
+        monitor_app.send_instant_digests(app)
+    finished = time.perf_counter()
+    articles = app.db.query("SELECT COUNT(*) FROM articles")[0][0]
+    return {
+        "wall_s": finished - started,
+        "setup_s": built - started,
+        "feeds": len(outcomes),
+        "items": sum(o.entries for o in outcomes),
+        "new_articles": sum(o.new_articles for o in outcomes),
+        "matches": sum(o.matches for o in outcomes),
+        "outcomes": dict(Counter(o.outcome for o in outcomes)),
+        "errors": sorted({o.error for o in outcomes if o.error})[:5],
+        "articles_stored": articles,
+    }
+
+
+def rules(spec: dict[str, Any]) -> dict[str, Any]:
+    from bench.rules_bench import run
+
+    started = time.perf_counter()
+    result = run(spec["rules"], spec["articles"])
+    return {"wall_s": time.perf_counter() - started, **result}
+
+
+SCENARIOS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "floor": floor,
+    "bare_get": bare_get,
+    "poll": poll,
+    "rules": rules,
+}
+
+
+def run_scenario(spec: dict[str, Any]) -> dict[str, Any]:
+    """One scenario, with its peak memory (this process plus any it started) and, if asked, a
+    profile of every thread."""
+    scenario = SCENARIOS[spec["scenario"]]
+    if spec.get("profile"):
+        result, stats = _profiled(lambda: scenario(spec))
+        stats.dump_stats(spec["profile"])
+        result["stages_s"] = stage_times(stats)
+    else:
+        result = scenario(spec)
+    result["peak_rss_mb"] = round(peak_rss_kib() / 1024, 1)
+    return result
+
+
+def peak_rss_kib() -> int:
+    """Peak resident memory of this process plus its largest finished child (KiB on Linux)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return own + children
+
+
+def stage_times(stats: pstats.Stats) -> dict[str, float]:
+    """Cumulative seconds in each stage's function, summed over threads."""
+    totals = dict.fromkeys(STAGES, 0.0)
+    for (filename, _, name), row in stats.stats.items():  # type: ignore[attr-defined]
+        for stage, (suffix, function) in STAGES.items():
+            if name == function and filename.endswith(suffix):
+                totals[stage] += row[3]
+    return {stage: round(seconds, 3) for stage, seconds in totals.items()}
+
+
+def _threaded(one: Callable[[str], Any], urls: list[str], workers: int) -> list[Any]:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(one, urls))
+
+
+def _profiled(work: Callable[[], dict[str, Any]]) -> tuple[dict[str, Any], pstats.Stats]:
+    """cProfile sees one thread; every thread started meanwhile gets a profiler of its own."""
+    profiles: list[cProfile.Profile] = []
+
+    def start_thread_profile(*_: object) -> None:
+        sys.setprofile(None)
+        profile = cProfile.Profile()
+        profiles.append(profile)
+        profile.enable()
+
+    threading.setprofile(start_thread_profile)
+    main = cProfile.Profile()
+    main.enable()
+    try:
+        result = work()
+    finally:
+        main.disable()
+        threading.setprofile(None)  # type: ignore[arg-type]
+    stats = pstats.Stats(main)
+    for profile in profiles:
+        stats.add(profile)
+    return result, stats
+
+
+if __name__ == "__main__":
+    with open(sys.argv[1], encoding="utf-8") as spec_file:
+        outcome = run_scenario(json.load(spec_file))
+    sys.stdout.write(json.dumps(outcome) + "\n")

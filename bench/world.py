@@ -1,0 +1,267 @@
+"""The synthetic world the benchmark polls: N feeds of M news items, a fifth of them
+cross-posted between feeds, and the change that replaces a fifth of every feed's items.
+
+Everything is a pure function of (seed, feeds, items, generation), so two runs serve the same
+bytes and a feed's ETag only changes when its items do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from functools import cache
+from xml.sax.saxutils import escape
+
+SEED = 20261128
+SHARE_EVERY = 5  # one item in five is a story that another feed carries too
+PARTNER_OFFSETS = (1, 7, 31, 113, 401)  # which feed shares a story, so pairs spread out
+SENTENCE_BANK = 20_000  # large enough that two stories rarely share a sentence
+EPOCH = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+ITEM_SPACING = timedelta(minutes=17)
+
+_ENGLISH = (  # noqa: SIM905 (a word list reads better as prose)
+    "government minister talks border trade energy security water dam reservoir river summit "
+    "delegation agreement pipeline railway corridor investment loan bank export import grain "
+    "cotton prices inflation election parliament president opposition protest court ruling "
+    "sanctions defence troops exercise alliance region capital province officials reported "
+    "said according statement meeting visit cooperation project construction power station "
+    "turbine capacity electricity shortage winter spring drought flood harvest farmers workers "
+    "migrants remittances currency budget deficit tax reform law journalists media internet "
+    "the a of in on for with from by at to and as after before during while new first last "
+    "second third major local national foreign international regional economic political "
+    "military diplomatic joint annual historic controversial planned delayed approved signed "
+    "announced confirmed denied warned called urged agreed expected launched completed opened"
+).split()
+_RUSSIAN = (  # noqa: SIM905
+    "правительство министр переговоры граница торговля энергетика безопасность вода плотина "
+    "водохранилище река саммит делегация соглашение трубопровод железная дорога инвестиции "
+    "кредит экспорт зерно хлопок цены выборы парламент президент суд санкции учения регион "
+    "столица заявил сообщил встреча визит сотрудничество строительство электростанция "
+    "мощность электроэнергия зима весна урожай рабочие мигранты бюджет закон журналисты "
+    "в на с по из для и после перед во время новый первый крупный местный национальный"
+).split()
+_WATCH_TERMS = (
+    "SCO",
+    "the Shanghai Cooperation Organisation",
+    "the Rogun dam",
+    "Rogun",
+    "NATO",
+    "the North Atlantic Treaty",
+)
+_WATCH_TERMS_RU = ("ШОС", "Рогунской ГЭС", "Рогун", "НАТО")
+_SYLLABLES = "ka ro gu na ta ji ki sh an da be ra mo zo lu ve ni te sa mi ob ur al is".split()  # noqa: SIM905
+_SITES = ("news.example.org", "www.example.com", "daily.example.net", "asia.example.info")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class World:
+    feeds: int
+    items: int
+    generation: int = 0
+    seed: int = SEED
+    epoch: datetime = EPOCH  # when story 0 was published; stories follow every ITEM_SPACING
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Story:
+    key: str
+    title: str
+    link: str
+    guid: str
+    summary_html: str
+    author: str
+    published: datetime
+    russian: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedDocument:
+    """One feed as served: its bytes and the validators a conditional GET is checked against."""
+
+    path: str
+    body: bytes
+    content_type: str
+    etag: str
+    last_modified: str
+
+
+def recent_epoch(now: datetime, items: int) -> datetime:
+    """An epoch that makes the newest items of the first change about an hour old at ``now``."""
+    return now - ITEM_SPACING * (items + items // SHARE_EVERY) - timedelta(hours=1)
+
+
+def changed(world: World) -> World:
+    """The world after every feed replaced a fifth of its items with new ones."""
+    return replace(world, generation=world.generation + 1)
+
+
+def feed_path(index: int) -> str:
+    return f"/feeds/{index:05d}.xml"
+
+
+def feed_window(world: World) -> range:
+    """The story sequence numbers a feed shows now: each change slides it by a fifth."""
+    start = world.generation * (world.items // SHARE_EVERY)
+    return range(start, start + world.items)
+
+
+def feed_stories(world: World, index: int) -> list[Story]:
+    """A feed's items, newest first."""
+    return [_story_at(world, index, seq) for seq in reversed(feed_window(world))]
+
+
+def story_keys(world: World) -> set[str]:
+    """Every distinct story the world holds right now (a cross-post counted once)."""
+    return {story_key(world, i, seq)[0] for i in range(world.feeds) for seq in feed_window(world)}
+
+
+def render(world: World, index: int) -> FeedDocument:
+    """A feed as RSS 2.0, or as Atom for one feed in four, with stable validators."""
+    stories = feed_stories(world, index)
+    atom = index % 4 == 3
+    body = (_atom if atom else _rss)(world, index, stories)
+    newest = max(s.published for s in stories)
+    return FeedDocument(
+        path=feed_path(index),
+        body=body,
+        content_type="application/atom+xml" if atom else "application/rss+xml; charset=utf-8",
+        etag='"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"',
+        last_modified=format_datetime(newest.astimezone(UTC), usegmt=True),
+    )
+
+
+def story_key(world: World, index: int, seq: int) -> tuple[str, int]:
+    """Which story slot ``seq`` of feed ``index`` holds, and the sequence number it was born at.
+
+    One slot in five holds a story shared with a partner feed: feed i carries shared story
+    (i, seq) at a slot with seq % 10 == 0, and its partner i + d carries it at slot seq + 5, so
+    both show it and both drop it together when the window slides.
+    """
+    if world.feeds > 1 and seq % SHARE_EVERY == 0:
+        offset = PARTNER_OFFSETS[(seq // (2 * SHARE_EVERY)) % len(PARTNER_OFFSETS)] % world.feeds
+        offset = offset or 1
+        if seq % (2 * SHARE_EVERY) == 0:
+            return f"s-{index}-{seq}", seq
+        return f"s-{(index - offset) % world.feeds}-{seq - SHARE_EVERY}", seq - SHARE_EVERY
+    return f"f-{index}-{seq}", seq
+
+
+def _story_at(world: World, index: int, seq: int) -> Story:
+    key, born = story_key(world, index, seq)
+    story = _story(world.seed, world.epoch, key, born)
+    if key.startswith("f-"):
+        return story
+    # Cross-posts carry their own guid and tracking parameters; the URL is the same story.
+    return replace(
+        story,
+        guid=f"feed{index}-{story.key}",
+        link=f"{story.link}?utm_source=feed{index}&utm_medium=rss",
+    )
+
+
+@cache
+def _sentences(seed: int) -> tuple[str, ...]:
+    rng = random.Random(seed)
+    names = [
+        "".join(rng.choices(_SYLLABLES, k=rng.randint(2, 4))).capitalize() for _ in range(3000)
+    ]
+    out = []
+    for n in range(SENTENCE_BANK):
+        russian = n % 6 == 0
+        words = rng.choices(_RUSSIAN if russian else _ENGLISH, k=rng.randint(9, 22))
+        for _ in range(rng.randint(1, 3)):
+            words.insert(rng.randrange(len(words)), rng.choice(names))
+        if rng.random() < 0.04:
+            terms = _WATCH_TERMS_RU if russian else _WATCH_TERMS
+            words.insert(rng.randrange(len(words)), rng.choice(terms))
+        sentence = " ".join(words)
+        out.append(sentence[0].upper() + sentence[1:] + ".")
+    return tuple(out)
+
+
+def _story(seed: int, epoch: datetime, key: str, seq: int) -> Story:
+    rng = random.Random(f"{seed}:{key}")
+    bank = _sentences(seed)
+    russian = rng.random() < 1 / 6
+    pick = [bank[rng.randrange(0, len(bank), 6) if russian else rng.randrange(len(bank))]]
+    sentences = pick + [bank[rng.randrange(len(bank))] for _ in range(rng.randint(3, 8))]
+    title = sentences[0].rstrip(".")[:90].rsplit(" ", 1)[0] + f" ({seq})"
+    site = rng.choice(_SITES)
+    slug = key.replace("-", "/")
+    return Story(
+        key=key,
+        title=title,
+        link=f"https://{site}/{slug}/story.html",
+        guid=f"https://{site}/{slug}/story.html",
+        summary_html=_summary_html(rng, sentences, site),
+        author=rng.choice(("Staff", "Reuters", "AP", "Рустам Каримов", "Dilnoza Yusupova")),
+        published=epoch + ITEM_SPACING * seq,
+        russian=russian,
+    )
+
+
+def _summary_html(rng: random.Random, sentences: list[str], site: str) -> str:
+    """Paragraphs with links, inline markup, entities and the odd image, as CMSs write them."""
+    paragraphs = []
+    for start in range(0, len(sentences), 3):
+        text = " ".join(sentences[start : start + 3])
+        words = text.split(" ")
+        if len(words) > 6 and rng.random() < 0.6:
+            at = rng.randrange(1, len(words) - 3)
+            href = f"https://{site}/topic/{rng.randrange(10_000)}"
+            words[at] = f'<a href="{href}">{words[at]} {words[at + 1]}</a>'
+            del words[at + 1]
+        if len(words) > 4 and rng.random() < 0.4:
+            at = rng.randrange(len(words))
+            words[at] = f"<strong>{words[at]}</strong>"
+        text = " ".join(words).replace(" and ", " &amp; ", 1).replace("s ", "&#8217;s ", 1)
+        if rng.random() < 0.3:
+            text = f"&quot;{text}&quot;&nbsp;&mdash; {rng.choice(('officials', 'агентство'))}"
+        paragraphs.append(f"<p>{text}</p>")
+    if rng.random() < 0.3:
+        image = f'<img src="https://{site}/img/{rng.randrange(10**6)}.jpg" alt="" width="640"/>'
+        paragraphs.insert(0, image)
+    return "\n".join(paragraphs)
+
+
+def _rss(world: World, index: int, stories: list[Story]) -> bytes:
+    items = "".join(
+        "<item>"
+        f"<title>{escape(s.title)}</title><link>{escape(s.link)}</link>"
+        f'<guid isPermaLink="false">{escape(s.guid)}</guid>'
+        f"<pubDate>{format_datetime(s.published, usegmt=True)}</pubDate>"
+        f"<dc:creator>{escape(s.author)}</dc:creator><category>news</category>"
+        f"<description>{escape(s.summary_html)}</description>"
+        "</item>\n"
+        for s in stories
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>\n'
+        f"<title>Bench feed {index}</title><link>https://feeds.example.org/{index}/</link>"
+        f"<description>Regional news desk {index}</description><language>en</language>\n"
+        + items
+        + "</channel></rss>\n"
+    ).encode()
+
+
+def _atom(world: World, index: int, stories: list[Story]) -> bytes:
+    entries = "".join(
+        "<entry>"
+        f'<title>{escape(s.title)}</title><link rel="alternate" href="{escape(s.link)}"/>'
+        f"<id>{escape(s.guid)}</id><updated>{s.published.isoformat()}</updated>"
+        f"<author><name>{escape(s.author)}</name></author>"
+        f'<summary type="html">{escape(s.summary_html)}</summary>'
+        "</entry>\n"
+        for s in stories
+    )
+    updated = max(s.published for s in stories).isoformat()
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">\n'
+        f"<title>Bench feed {index}</title><id>urn:bench:feed:{index}</id>"
+        f'<link rel="alternate" href="https://feeds.example.org/{index}/"/>'
+        f"<updated>{updated}</updated>\n" + entries + "</feed>\n"
+    ).encode()
