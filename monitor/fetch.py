@@ -37,7 +37,11 @@ _DISCARD_LIMIT = 64 * 1024
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FetchResult:
-    """One completed request. ``etag``/``last_modified`` are the validators to send next time."""
+    """One completed request, whatever its status.
+
+    ``etag``/``last_modified`` are the validators to send next time. ``permanent_redirect`` is
+    set when every hop to ``final_url`` was a 301 or 308, whatever the final status.
+    """
 
     url: str
     final_url: str
