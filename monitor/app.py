@@ -69,15 +69,31 @@ def build_app(
 
 
 def _load_recent_fingerprints(ctx: Context, config: Config, now: datetime) -> None:
+    index, clusters = _recent_index(ctx, config, now)
+    with ctx.lock:
+        ctx.neardup, ctx.clusters = index, clusters
+
+
+def _recent_index(ctx: Context, config: Config, now: datetime) -> tuple[NearDuplicateIndex, dict[str, str]]:
+    """The near-duplicate index of the last max_age: older stories are never folded into."""
+    index, clusters = NearDuplicateIndex(), {}
     oldest = max((f.max_age for f in config.feeds), default=None)
     if oldest is None:
-        return
+        return index, clusters
     for article_id, cluster_id, blob in ctx.store.recent_fingerprints(now - oldest):
         try:
-            ctx.neardup.add(article_id, Fingerprint.from_bytes(blob))
+            index.add(article_id, Fingerprint.from_bytes(blob))
         except ValueError:
             continue
-        ctx.clusters[article_id] = cluster_id or article_id
+        clusters[article_id] = cluster_id or article_id
+    return index, clusters
+
+
+def forget_old_stories(app: App) -> int:
+    """Rebuild the in-memory index from the last max_age, so a service running for months
+    holds only recent fingerprints; returns how many it now holds."""
+    _load_recent_fingerprints(app.ctx, app.config, app.clock())
+    return len(app.ctx.neardup)
 
 
 def poll_feeds(

@@ -19,6 +19,7 @@ from monitor.app import (
     _poll_one,
     build_app,
     due_feeds,
+    forget_old_stories,
     send_digest,
     send_instant_digests,
 )
@@ -78,6 +79,13 @@ class Service:
             except Exception:
                 log.exception("instant digest failed after feed=%s", feed.url)
 
+    def forget_old_stories(self) -> None:
+        try:
+            kept = forget_old_stories(self.app)
+            log.info("near-duplicate index rebuilt fingerprints=%d", kept)
+        except Exception:
+            log.exception("near-duplicate index rebuild failed")
+
     def send_cron_digest(self, name: str) -> None:
         try:
             send_digest(self.app, name)
@@ -108,6 +116,14 @@ class Service:
             IntervalTrigger(seconds=OUTBOX_SECONDS),
             id="outbox",
             misfire_grace_time=OUTBOX_SECONDS,
+            coalesce=True,
+            max_instances=1,
+        )
+        self.scheduler.add_job(
+            self.forget_old_stories,
+            IntervalTrigger(hours=6),
+            id="forget",
+            misfire_grace_time=3600,
             coalesce=True,
             max_instances=1,
         )

@@ -149,3 +149,15 @@ def test_distinct_stories_on_one_topic_stay_apart(tmp_path, feeds: FeedServer, c
     ]))
     outcome = run_once(app)[0]
     assert outcome.matches == 2
+
+
+def test_the_index_forgets_stories_older_than_max_age(tmp_path, feeds: FeedServer, clock: Clock) -> None:
+    from monitor.app import forget_old_stories
+
+    feeds_yaml = f"  - {{url: {feeds.url('/a.xml')}, name: A}}"
+    app = build_app(load_config(config(tmp_path, feeds_yaml, allow_private=True)), clock=clock)
+    feeds.set("/a.xml", rss([entry(n, f"https://a.example.org/{n}", clock, PARAGRAPHS[n % 5] * 3) for n in range(5)]))
+    run_once(app)
+    assert forget_old_stories(app) == 5
+    clock.advance(days=8)  # past the default max_age of 7 days
+    assert forget_old_stories(app) == 0
