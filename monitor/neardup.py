@@ -1,0 +1,199 @@
+"""Near-duplicate detection: bottom-k sketches of word shingles and an index of recent ones.
+
+A fingerprint keeps the k smallest 64-bit hashes of the article's word shingles (title and
+text, normalised). Two sketches estimate the Jaccard resemblance of the shingle sets; the index
+finds candidates through an inverted index of sketch values and confirms them with that
+estimate. Parameters were chosen on labelled real articles by bench/neardup_calibration.py.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+import struct
+import threading
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from hashlib import blake2b
+
+SKETCH_SIZE = 128
+SHINGLE_WORDS = 4
+THRESHOLD = 0.45
+# Texts with fewer distinct shingles than this are never folded: a headline and a one-line
+# summary share too little text to tell a rewrite of one story from two stories on one topic.
+MIN_SHINGLES = 12
+# Containment is discounted against resemblance: it needs more evidence to fold two texts.
+CONTAINMENT_WEIGHT = 0.7
+
+_WORD = re.compile(r"\w+")
+_COMBINING_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_FORMAT_VERSION = 1
+_HEADER = struct.Struct("<BHI")  # version, sketch length, distinct shingles
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fingerprint:
+    """The bottom-k sketch of one article (ascending hashes) and its number of shingles."""
+
+    hashes: tuple[int, ...]
+    shingles: int
+
+    def to_bytes(self) -> bytes:
+        return _HEADER.pack(_FORMAT_VERSION, len(self.hashes), self.shingles) + struct.pack(
+            f"<{len(self.hashes)}Q", *self.hashes
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Fingerprint:
+        version, length, shingles = _HEADER.unpack_from(data)
+        if version != _FORMAT_VERSION or len(data) != _HEADER.size + 8 * length:
+            raise ValueError(f"not a version {_FORMAT_VERSION} fingerprint ({len(data)} bytes)")
+        hashes = struct.unpack_from(f"<{length}Q", data, _HEADER.size)
+        return cls(hashes=hashes, shingles=shingles)
+
+    @property
+    def foldable(self) -> bool:
+        """Whether there is enough text to call this a near duplicate of anything."""
+        return self.shingles >= MIN_SHINGLES
+
+
+def words(text: str) -> list[str]:
+    """Case-, width- and accent-folded words, so that typographic edits do not count."""
+    folded = text.casefold()
+    if not folded.isascii():
+        folded = _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", folded))
+    return _WORD.findall(folded)
+
+
+def shingles(title: str, text: str, size: int = SHINGLE_WORDS) -> set[str]:
+    """The distinct runs of ``size`` consecutive words of the title followed by the text."""
+    tokens = words(title) + words(text)
+    if len(tokens) < size:
+        return {" ".join(tokens)} if tokens else set()
+    return {" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
+
+
+def fingerprint(title: str, text: str) -> Fingerprint:
+    """The sketch of an article's normalised title and text."""
+    return sketch(shingles(title, text))
+
+
+def sketch(shingle_set: set[str]) -> Fingerprint:
+    hashed = {_hash64(shingle.encode()) for shingle in shingle_set}
+    return Fingerprint(hashes=tuple(heapq.nsmallest(SKETCH_SIZE, hashed)), shingles=len(hashed))
+
+
+def resemblance(a: Fingerprint, b: Fingerprint) -> float:
+    """Estimated Jaccard resemblance of the two shingle sets (exact when both are small)."""
+    if not a.hashes or not b.hashes:
+        return 0.0
+    in_a, in_b = set(a.hashes), set(b.hashes)
+    union = heapq.nsmallest(SKETCH_SIZE, in_a | in_b)
+    shared = sum(1 for value in union if value in in_a and value in in_b)
+    return shared / len(union)
+
+
+def containment(a: Fingerprint, b: Fingerprint) -> float:
+    """Estimated share of the smaller text's shingles found in the larger one: a wire story's
+    cut-short summary against a fuller one. 0 when too few shingles can be compared."""
+    if not a.hashes or not b.hashes:
+        return 0.0
+    small, large = (a, b) if a.shingles <= b.shingles else (b, a)
+    # Below the smaller of the two largest kept hashes both sketches hold every shingle hash.
+    limit = min(small.hashes[-1], large.hashes[-1])
+    compared = [value for value in small.hashes if value <= limit]
+    if len(compared) < MIN_SHINGLES:
+        return 0.0
+    in_large = set(large.hashes)
+    return sum(1 for value in compared if value in in_large) / len(compared)
+
+
+def similarity(a: Fingerprint, b: Fingerprint) -> float:
+    """How near two articles are, 0 to 1; at or above THRESHOLD they are one story."""
+    if not (a.foldable and b.foldable):
+        return 0.0
+    return max(resemblance(a, b), CONTAINMENT_WEIGHT * containment(a, b))
+
+
+def is_near_duplicate(a: Fingerprint, b: Fingerprint) -> bool:
+    return similarity(a, b) >= THRESHOLD
+
+
+def _hash64(data: bytes) -> int:
+    return int.from_bytes(blake2b(data, digest_size=8).digest(), "little")
+
+
+class NearDuplicateIndex:
+    """Fingerprints of recent articles, searchable for the most similar one.
+
+    Safe to share between worker threads; ``find_or_add`` makes the look-up and the insertion
+    one step, so two copies of a story polled at the same moment still fold.
+    """
+
+    def __init__(self) -> None:
+        self._fingerprints: dict[str, Fingerprint] = {}
+        self._postings: dict[int, set[str]] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._fingerprints)
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._fingerprints
+
+    def add(self, article_id: str, fp: Fingerprint) -> None:
+        with self._lock:
+            self._add(article_id, fp)
+
+    def find(self, fp: Fingerprint) -> str | None:
+        """The id of the most similar indexed article at or above the threshold, else None."""
+        with self._lock:
+            return self._find(fp)
+
+    def find_or_add(self, article_id: str, fp: Fingerprint) -> str | None:
+        """The near duplicate of ``fp`` if there is one; otherwise ``fp`` is indexed."""
+        with self._lock:
+            match = self._find(fp)
+            if match is None:
+                self._add(article_id, fp)
+            return match
+
+    def remove(self, article_id: str) -> None:
+        """Forget an article (one that aged out or was deleted); unknown ids are ignored."""
+        with self._lock:
+            self._remove(article_id)
+
+    def _add(self, article_id: str, fp: Fingerprint) -> None:
+        self._remove(article_id)
+        if not fp.foldable:
+            return  # it could never be matched, so it need not take up room
+        self._fingerprints[article_id] = fp
+        for value in fp.hashes:
+            self._postings.setdefault(value, set()).add(article_id)
+
+    def _remove(self, article_id: str) -> None:
+        fp = self._fingerprints.pop(article_id, None)
+        for value in fp.hashes if fp else ():
+            posting = self._postings[value]
+            posting.discard(article_id)
+            if not posting:
+                del self._postings[value]
+
+    def _find(self, fp: Fingerprint) -> str | None:
+        if not fp.foldable:
+            return None
+        shared: Counter[str] = Counter()
+        for value in fp.hashes:
+            shared.update(self._postings.get(value, ()))
+        # Either measure above the threshold implies several shared sketch values.
+        needed = 3
+        best_id, best = None, THRESHOLD
+        for candidate, count in shared.items():
+            if count < needed:
+                continue
+            score = similarity(fp, self._fingerprints[candidate])
+            # On a tie the article indexed first wins: it is the one a cluster grew from.
+            if score > best or (best_id is None and score == best):
+                best_id, best = candidate, score
+        return best_id
