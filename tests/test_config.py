@@ -41,7 +41,12 @@ def test_the_default_config_loads() -> None:
 
 
 def test_example_configs_load_with_their_environment() -> None:
-    env = {"SMTP_HOST": "localhost", "WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
+    env = {
+        "SMTP_HOST": "localhost",
+        "SMTP_USER": "monitor",
+        "SMTP_PASSWORD": "pw",
+        "WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    }
     for path in (REPO / "config" / "examples").glob("*.yaml"):
         config = parse_config(path.read_text(), path=str(path), env=env)
         assert config.feeds
