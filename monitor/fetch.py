@@ -7,6 +7,7 @@ HTTP error statuses come back in the FetchResult; only transport failures raise 
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -254,12 +255,27 @@ def _decode_header(value: str) -> str:
 
 def _transport_error(exc: BaseException, url: str, deadline: Deadline) -> FetchError:
     if deadline.expired or _is_timeout(exc):
-        return FetchError("timeout", f"{url}: timed out: {exc}")
+        return FetchError("timeout", f"{url}: timed out")
     if isinstance(exc, requests.exceptions.SSLError):
-        return FetchError("tls", f"{url}: TLS failed: {exc}")
+        return FetchError("tls", f"{url}: TLS failed: {_root_cause(exc)}")
     if isinstance(exc, requests.ConnectionError):
-        return FetchError("connect", f"{url}: connection failed: {exc}")
-    return FetchError("http", f"{url}: bad response: {exc}")
+        return FetchError("connect", f"{url}: connection failed: {_root_cause(exc)}")
+    return FetchError("http", f"{url}: bad response: {_root_cause(exc)}")
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The innermost reason, without urllib3's pool and retry wrapping (one readable line)."""
+    seen: set[int] = set()
+    while id(exc) not in seen:
+        seen.add(id(exc))
+        inner = getattr(exc, "reason", None) or exc.__cause__ or exc.__context__
+        if not isinstance(inner, BaseException):
+            break
+        exc = inner
+    if isinstance(exc, socket.gaierror) or "NameResolution" in type(exc).__name__:
+        return "cannot resolve the host name"
+    text = str(exc).split(": ", 1)[-1] if "HTTPConnection" in str(exc) else str(exc)
+    return (text or type(exc).__name__).splitlines()[0][:200]
 
 
 def _is_timeout(exc: BaseException | None) -> bool:

@@ -81,7 +81,7 @@ def refresh_feed(feed: FeedConfig, ctx: Context) -> FeedOutcome:
             ctx,
             now,
             status=None,
-            error=f"{exc.kind}: {exc}",
+            error=f"{exc.kind}: {_without_url(str(exc))}",
             retry_after=exc.retry_after,
         )
     if result.status == 304:
@@ -165,6 +165,12 @@ def ingest(
     ]
     matched = match_articles(ctx, feed, to_match, refreshed, now, backlog=backlog)
     return len(stored), matched
+
+
+def _without_url(message: str) -> str:
+    # fetch errors start with the URL; the feed's row already says which feed it is
+    head, sep, rest = message.partition(": ")
+    return rest if sep and head.startswith(("http://", "https://")) else message
 
 
 def _unique_items(feed: FeedConfig, entries: tuple[Entry, ...]) -> list[tuple[Entry, Identity]]:
