@@ -1,104 +1,46 @@
 """Deciding whether a node tree holds for one article, and where its positive terms hit.
 
-An article is segmented once per field (``DocView``); word positions and character offsets are
-worked out lazily, only for fields that a phrase, NEAR or a matched rule actually looks at.
+Word matching works on the segmented article of ``view``: set look-ups first, positions only
+when a phrase, NEAR or a hit needs them.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from monitor.rules.meta import meta_holds
-from monitor.rules.records import Document, Hit
+from monitor.rules.records import Hit
 from monitor.rules.syntax import And, Meta, Near, Node, Not, Or, Term, Word, wildcard_pattern
-from monitor.rules.tokens import exact, normal_all, word_spans, words
-
-Span = tuple[int, int]  # word indices [start, end) within one field
-
-
-class FieldView:
-    """One field of an article as words: their normal forms, positions and character offsets."""
-
-    __slots__ = ("text", "raw", "normal", "vocabulary", "_positions", "_exact", "_offsets")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.raw = words(text)
-        self.normal = normal_all(self.raw)
-        self.vocabulary = set(self.normal)
-        self._positions: dict[str, list[int]] | None = None
-        self._exact: dict[str, list[int]] | None = None
-        self._offsets: list[tuple[int, int]] | None = None
-
-    def positions(self, key: str) -> list[int]:
-        if self._positions is None:
-            self._positions = _index(self.normal)
-        return self._positions.get(key, [])
-
-    def exact_positions(self, key: str) -> list[int]:
-        if self._exact is None:
-            self._exact = _index([exact(w) for w in self.raw])
-        return self._exact.get(key, [])
-
-    def exact_vocabulary(self) -> set[str]:
-        self.exact_positions("")
-        assert self._exact is not None
-        return set(self._exact)
-
-    def offsets(self, span: Span) -> tuple[int, int]:
-        """Character offsets of a run of words."""
-        if self._offsets is None:
-            self._offsets = word_spans(self.text)
-        return self._offsets[span[0]][0], self._offsets[span[1] - 1][1]
-
-
-def _index(forms: list[str]) -> dict[str, list[int]]:
-    index: dict[str, list[int]] = {}
-    for i, form in enumerate(forms):
-        index.setdefault(form, []).append(i)
-    return index
-
-
-class DocView:
-    """An article segmented for matching; text fields are segmented on first use."""
-
-    __slots__ = ("doc", "_fields")
-
-    def __init__(self, doc: Document) -> None:
-        self.doc = doc
-        self._fields: dict[str, FieldView] = {}
-
-    def field(self, name: str) -> FieldView:
-        view = self._fields.get(name)
-        if view is None:
-            view = self._fields[name] = FieldView(getattr(self.doc, name))
-        return view
-
+from monitor.rules.view import DocView, FieldView, Span
 
 # -- words and terms ----------------------------------------------------------------------------
 
 
 def word_present(word: Word, case_sensitive: bool, view: FieldView) -> bool:
     if word.anything:
-        return bool(view.raw)
+        return bool(view.vocabulary)
     if word.wildcard:
-        pattern = wildcard_pattern(word.key)
-        vocabulary = view.exact_vocabulary() if case_sensitive else view.vocabulary
-        return any(pattern.fullmatch(w) for w in vocabulary)
-    if case_sensitive:
-        return bool(view.exact_positions(word.key))
-    return word.key in view.vocabulary
+        return bool(view.matching_forms(line_pattern(word.key), case_sensitive))
+    if word.folded not in view.vocabulary:
+        return False  # the cheap test first, also for case-sensitive words
+    return not case_sensitive or word.key in view.exact_forms()
 
 
 def word_positions(word: Word, case_sensitive: bool, view: FieldView) -> list[int]:
     if word.anything:
-        return list(range(len(view.raw)))
-    lookup = view.exact_positions if case_sensitive else view.positions
+        return list(range(len(view.normal)))
     if not word.wildcard:
-        return lookup(word.key)
-    pattern = wildcard_pattern(word.key)
-    vocabulary = view.exact_vocabulary() if case_sensitive else view.vocabulary
-    return sorted(i for w in vocabulary if pattern.fullmatch(w) for i in lookup(w))
+        return view.positions(word.key, case_sensitive)
+    forms = view.matching_forms(line_pattern(word.key), case_sensitive)
+    return sorted(i for form in forms for i in view.positions(form, case_sensitive))
+
+
+@lru_cache(maxsize=4096)
+def line_pattern(key: str) -> re.Pattern[str]:
+    """A wildcard as a pattern over one word per line: all of a field's words in one C scan."""
+    return re.compile(f"^{wildcard_pattern(key).pattern}$", re.MULTILINE)
 
 
 def term_spans(term: Term, view: FieldView) -> list[Span]:

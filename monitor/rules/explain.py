@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from monitor.rules.evaluate import DocView, collect_hits, positional_fields
+from monitor.rules.evaluate import collect_hits, positional_fields
 from monitor.rules.matcher import admitted, rule_hits
 from monitor.rules.records import Document, Hit
 from monitor.rules.rule import Rule
 from monitor.rules.syntax import And, Meta, Near, Node, Not, Or, Term, render
+from monitor.rules.view import DocView
 
 _SHOWN_HITS = 10
 

@@ -8,10 +8,12 @@ with no leading letters, feed/tag/site/lang alone) is checked for every article.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 
 from monitor.rules.syntax import And, Near, Node, Or, Term, Word
 from monitor.rules.tokens import strip_marks
 
+_PREFIX_LETTERS = 3
 Anchor = tuple[str, str]  # ("word", normal form) or ("prefix", normal-form prefix)
 
 
@@ -46,11 +48,12 @@ def _term_anchor(term: Term) -> frozenset[Anchor] | None:
     best = max(term.words, key=_word_weight)
     if best.anything:
         return None
-    key = strip_marks(best.key) if term.case_sensitive else best.key
     if not best.wildcard:
-        return frozenset({("word", key)})
-    prefix = strip_marks(best.prefix) if term.case_sensitive else best.prefix
-    return frozenset({("prefix", prefix)}) if prefix else None
+        return frozenset({("word", best.folded)})
+    # Prefixes are cut to the same few letters, so one set of word beginnings per article
+    # serves every wildcard; a wildcard with fewer letters in front is checked everywhere.
+    prefix = strip_marks(best.prefix)[:_PREFIX_LETTERS]
+    return frozenset({("prefix", prefix)}) if len(prefix) == _PREFIX_LETTERS else None
 
 
 def _word_weight(word: Word) -> tuple[int, int]:
@@ -62,7 +65,7 @@ class RuleIndex:
 
     def __init__(self, trees: Sequence[Node]) -> None:
         self.by_word: dict[str, list[int]] = {}
-        self.by_prefix: dict[int, dict[str, list[int]]] = {}
+        self.by_prefix: dict[str, list[int]] = {}
         self.always: list[int] = []
         for position, tree in enumerate(trees):
             found = anchors(tree)
@@ -70,18 +73,19 @@ class RuleIndex:
                 self.always.append(position)
                 continue
             for kind, key in found:
-                if kind == "word":
-                    self.by_word.setdefault(key, []).append(position)
-                else:
-                    self.by_prefix.setdefault(len(key), {}).setdefault(key, []).append(position)
+                keyed = self.by_word if kind == "word" else self.by_prefix
+                keyed.setdefault(key, []).append(position)
+        self._words = set(self.by_word)
+        self._prefixes = set(self.by_prefix)
+        self._cut = itemgetter(slice(0, _PREFIX_LETTERS))
 
     def candidates(self, vocabulary: set[str]) -> list[int]:
         """Positions of the rules worth checking for an article with these normal-form words."""
         found = set(self.always)
-        by_word = self.by_word
-        for word in vocabulary.intersection(by_word):
-            found.update(by_word[word])
-        for length, keyed in self.by_prefix.items():
-            for prefix in {w[:length] for w in vocabulary if len(w) >= length}.intersection(keyed):
-                found.update(keyed[prefix])
+        # set & set walks the smaller side; set & dict would walk every indexed word.
+        for word in vocabulary & self._words:
+            found.update(self.by_word[word])
+        if self._prefixes:
+            for prefix in self._prefixes.intersection(map(self._cut, vocabulary)):
+                found.update(self.by_prefix[prefix])
         return sorted(found)

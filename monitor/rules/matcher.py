@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from monitor.rules.evaluate import DocView, collect_hits, compile_check
+from monitor.rules.evaluate import collect_hits, compile_check
 from monitor.rules.index import RuleIndex
 from monitor.rules.meta import in_feeds, in_tags
 from monitor.rules.records import Document, Hit, RuleMatch
 from monitor.rules.rule import Rule
 from monitor.rules.syntax import TEXT_FIELDS
+from monitor.rules.view import DocView
 
 
 class Matcher:

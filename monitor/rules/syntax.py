@@ -47,6 +47,11 @@ class Word:
     """One word of a term: ``key`` is what is compared (normal or exact form, with wildcards)."""
 
     key: str
+    folded: str = ""  # the normal form of ``key``; differs only for case-sensitive words
+
+    def __post_init__(self) -> None:
+        if not self.folded:
+            object.__setattr__(self, "folded", self.key)
 
     @property
     def wildcard(self) -> bool:
@@ -114,8 +119,8 @@ Node = Term | Meta | And | Or | Not | Near
 @lru_cache(maxsize=4096)
 def wildcard_pattern(key: str) -> re.Pattern[str]:
     """``*`` is any run of letters (or none) and ``?`` exactly one, within a single word."""
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in key)
-    return re.compile(body, re.DOTALL)
+    body = "".join("[^\n]*" if c == "*" else "[^\n]" if c == "?" else re.escape(c) for c in key)
+    return re.compile(body)
 
 
 def is_positional(node: Node) -> bool:

@@ -1,0 +1,122 @@
+"""An article segmented for matching: per field, its words' normal forms, positions and offsets.
+
+Segmenting is most of the cost of matching, so each field is segmented once, lazily, and only
+the vocabulary (the set of normal forms) is built up front; word lists, positions and character
+offsets are worked out only for fields that a phrase, NEAR or a matched rule looks at.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import filterfalse
+
+from monitor.rules.records import Document
+from monitor.rules.tokens import exact, normal_all, split_words, word_offsets, words
+
+Span = tuple[int, int]  # word indices [start, end) within one field
+
+
+class FieldView:
+    """One text field of an article as words."""
+
+    __slots__ = ("text", "vocabulary", "_parts", "_lowered", "_unusual", "_normal", "_raw",
+                 "_exact", "_positions", "_offsets", "_lines")  # fmt: skip
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._raw: list[str] | None = None
+        self._normal: list[str] | None = None
+        self._exact: list[str] | None = None
+        self._positions: dict[tuple[bool, str], list[int]] = {}
+        self._offsets: list[int] | None = None
+        self._lines: dict[bool, str] = {}
+        lowered = text.lower()
+        if len(lowered) != len(text):  # İ and friends: lower() moved the words, go word by word
+            self._parts = split_words(text)
+            self._lowered = None
+            self.vocabulary = set(self.normal)
+            return
+        # Lower-casing the whole text is one C call and keeps every word where it was.
+        self._parts = split_words(lowered)
+        self._lowered = self._parts[1::2]
+        self.vocabulary = set(self._lowered)
+        self._unusual: dict[str, str] = {}  # lower-cased word -> normal form, where they differ
+        if not text.isascii():
+            unusual = list(filterfalse(str.isascii, self.vocabulary))
+            self._unusual = dict(zip(unusual, normal_all(unusual), strict=True))
+            self.vocabulary.difference_update(unusual)
+            self.vocabulary.update(self._unusual.values())
+
+    @property
+    def normal(self) -> list[str]:
+        """The normal form of each word, in order."""
+        if self._normal is None:
+            if self._lowered is None:
+                self._normal = normal_all(self.raw)
+            elif self._unusual:
+                self._normal = list(map(self._unusual.get, self._lowered, self._lowered))
+            else:
+                self._normal = self._lowered
+        return self._normal
+
+    @property
+    def raw(self) -> list[str]:
+        """Each word as written, in order."""
+        if self._raw is None:
+            self._raw = words(self.text) if self._lowered is not None else self._parts[1::2]
+        return self._raw
+
+    def exact_forms(self) -> list[str]:
+        if self._exact is None:
+            self._exact = self.raw if self.text.isascii() else [exact(w) for w in self.raw]
+        return self._exact
+
+    def matching_forms(self, pattern: re.Pattern[str], case_sensitive: bool) -> list[str]:
+        """The distinct word forms a one-word-per-line wildcard pattern matches (one C scan)."""
+        lines = self._lines.get(case_sensitive)
+        if lines is None:
+            forms = set(self.exact_forms()) if case_sensitive else self.vocabulary
+            lines = self._lines[case_sensitive] = "\n".join(forms)
+        return pattern.findall(lines)
+
+    def positions(self, key: str, case_sensitive: bool = False) -> list[int]:
+        """Indices of the words whose normal (or exact) form is ``key``; found once, kept."""
+        found = self._positions.get((case_sensitive, key))
+        if found is None:
+            forms = self.exact_forms() if case_sensitive else self.normal
+            found = self._positions[case_sensitive, key] = _indices(forms, key)
+        return found
+
+    def offsets(self, span: Span) -> tuple[int, int]:
+        """Character offsets of a run of words."""
+        if self._offsets is None:
+            self._offsets = word_offsets(self._parts)
+        return self._offsets[2 * span[0]], self._offsets[2 * span[1] - 1]
+
+
+def _indices(forms: list[str], key: str) -> list[int]:
+    # list.index runs in C; a rule's word is usually found a handful of times, if at all.
+    found: list[int] = []
+    at = -1
+    try:
+        while True:
+            at = forms.index(key, at + 1)
+            found.append(at)
+    except ValueError:
+        return found
+
+
+class DocView:
+    """An article segmented for matching; text fields are segmented on first use."""
+
+    __slots__ = ("doc", "fields")
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.fields: dict[str, FieldView] = {}
+
+    def field(self, name: str) -> FieldView:
+        view = self.fields.get(name)
+        if view is None:
+            view = self.fields[name] = FieldView(getattr(self.doc, name))
+        return view
