@@ -16,6 +16,7 @@ from monitor.config import Config, FeedConfig
 from monitor.db import Database
 from monitor.digest import open_digest_run
 from monitor.fetch import HostLimiter, make_session
+from monitor.isolate import isolated_parse
 from monitor.neardup import Fingerprint, NearDuplicateIndex
 from monitor.outbox import DeliveryReport, deliver_pending
 from monitor.pipeline import Context, FeedOutcome, refresh_feed
@@ -59,6 +60,7 @@ def build_app(
         page_limiter=HostLimiter(per_host=1, min_interval=PAGE_DELAY_S),
         neardup=NearDuplicateIndex(),
         clock=clock,
+        parse=isolated_parse,  # a feed that blows up a parser costs a worker, not the service
     )
     _load_recent_fingerprints(ctx, config, clock())
     if channels is None:
@@ -74,7 +76,9 @@ def _load_recent_fingerprints(ctx: Context, config: Config, now: datetime) -> No
         ctx.neardup, ctx.clusters = index, clusters
 
 
-def _recent_index(ctx: Context, config: Config, now: datetime) -> tuple[NearDuplicateIndex, dict[str, str]]:
+def _recent_index(
+    ctx: Context, config: Config, now: datetime
+) -> tuple[NearDuplicateIndex, dict[str, str]]:
     """The near-duplicate index of the last max_age: older stories are never folded into."""
     index, clusters = NearDuplicateIndex(), {}
     oldest = max((f.max_age for f in config.feeds), default=None)
@@ -123,12 +127,9 @@ def _poll_one(
     started = time.perf_counter()
     try:
         outcome = refresh_feed(feed, app.ctx)
-    except Exception as exc:  # one feed's surprise must not stop the others
+    except Exception as exc:  # e.g. the database itself failing: logged, the others go on
         log.exception("poll crashed feed=%s", feed.url)
-        outcome = FeedOutcome(
-            url=feed.url, outcome="error", error=f"internal error: {type(exc).__name__}: {exc}"
-        )
-        _record_crash(app, feed, outcome)
+        outcome = FeedOutcome(url=feed.url, outcome="error", error=f"{type(exc).__name__}: {exc}")
     finally:
         with app._in_flight_lock:
             app._in_flight.discard(feed.url)
@@ -136,32 +137,6 @@ def _poll_one(
     if progress:
         progress(outcome)
     return outcome
-
-
-def _record_crash(app: App, feed: FeedConfig, outcome: FeedOutcome) -> None:
-    from datetime import timedelta
-
-    from monitor.store import FeedPoll
-
-    now = app.clock()
-    try:
-        state = app.store.feed_state(feed.url)
-        failures = (state.consecutive_failures if state else 0) + 1
-        app.store.record_poll(
-            FeedPoll(
-                url=feed.url,
-                name=feed.name,
-                polled_at=now,
-                status=None,
-                outcome="error",
-                next_check_at=now + min(feed.interval * 2**failures, timedelta(hours=24)),
-                failures=failures,
-                error=outcome.error,
-                keep_validators=True,
-            )
-        )
-    except Exception:
-        log.exception("could not record the crash feed=%s", feed.url)
 
 
 def due_feeds(app: App) -> list[FeedConfig]:

@@ -65,6 +65,15 @@ def refresh_feed(feed: FeedConfig, ctx: Context) -> FeedOutcome:
     now = ctx.clock()
     state = ctx.store.feed_state(feed.url) or FeedState(url=feed.url)
     try:
+        return _refresh(feed, state, ctx, now)
+    except Exception as exc:  # a surprise in one feed is recorded as its error, with backoff
+        log.exception("poll crashed feed=%s", feed.url)
+        error = f"internal error: {type(exc).__name__}: {exc}"
+        return _record_failure(feed, state, ctx, now, status=None, error=error)
+
+
+def _refresh(feed: FeedConfig, state: FeedState, ctx: Context, now: datetime) -> FeedOutcome:
+    try:
         result = fetch(
             ctx.session,
             state.redirect_to or feed.url,

@@ -146,3 +146,22 @@ def test_a_restart_polls_only_what_is_due_and_realerts_nothing(tmp_path, feeds: 
     poll_feeds(restarted, due_feeds(restarted))
     run_once(restarted)
     assert len(digest_texts(tmp_path)) == 1  # nothing new, nothing re-sent
+
+
+def test_an_unexpected_crash_in_one_feed_is_recorded_and_backs_off(tmp_path, feeds: FeedServer, clock: Clock) -> None:
+    good = feeds.set("/good.xml", rss([item(1, clock)]))
+    cursed = feeds.set("/cursed.xml", rss([item(2, clock)]))
+    app = build_app(load_config(make_config(tmp_path, [cursed, good])), clock=clock)
+    real_parse = app.ctx.parse
+
+    def parse(body: bytes, *, url: str, content_type: str | None = None):  # noqa: ANN202
+        if url == cursed:
+            raise RuntimeError("bug triggered by this feed")
+        return real_parse(body, url=url, content_type=content_type)
+
+    app.ctx.parse = parse
+    outcomes = {o.url: o for o in run_once(app)}
+    assert outcomes[good].new_articles == 1
+    assert outcomes[cursed].outcome == "error" and "bug triggered" in outcomes[cursed].error
+    row = {r["url"]: r for r in app.store.feed_health()}[cursed]
+    assert row["consecutive_failures"] == 1 and row["next_check_at"] > clock.now.isoformat()
