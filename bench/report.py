@@ -103,7 +103,8 @@ def format_table(results: dict[str, Any]) -> str:
 
 def _notes(name: str, run: dict[str, Any]) -> str:
     if name == "rules":
-        return f"{run['rules']} rules, {run['matches']} matches"
+        per_article = run.get("matches_per_article", "?")
+        return f"{run['rules']} rules, {per_article} matches/article, CPU time"
     if name == "bare_get":
         return f"statuses {run['statuses']}"
     if "outcomes" in run:

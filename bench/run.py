@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.profile import profiled_command, stage_seconds
 from bench.report import assess, format_table
 from bench.server import WorldServer, serving
 from bench.world import World, changed, recent_epoch, story_keys
@@ -36,7 +37,8 @@ class Options:
     hosts: int = HOSTS
     rules: int = RULES
     rule_articles: int = 5000
-    profile: str | None = None  # directory for the cold and changed runs' .pstats files
+    profile: str | None = None  # directory for the cold and changed runs' py-spy stacks
+    isolated_parse: bool = False  # plug monitor.isolate's worker processes in as ctx.parse
 
 
 class BenchError(Exception):
@@ -57,7 +59,7 @@ def run_bench(options: Options, workdir: Path) -> dict[str, Any]:
         etags = {"etags": server.validators()}
         runs["bare_get"] = _measured(server, workdir, "bare_get", common | etags)
         config = _write_config(workdir, urls)
-        poll = common | {"config": str(config)}
+        poll = common | {"config": str(config), "isolated_parse": options.isolated_parse}
         cold = poll | {"label": "cold", "profile": _profile(options, "cold")}
         runs["cold"] = _measured(server, workdir, "poll", cold)
         runs["warm"] = _measured(server, workdir, "poll", poll | {"label": "warm"})
@@ -81,19 +83,25 @@ def run_bench(options: Options, workdir: Path) -> dict[str, Any]:
 
 
 def run_scenario(spec: dict[str, Any], workdir: Path) -> dict[str, Any]:
-    """One scenario in a fresh Python process: its own state, its own peak memory."""
-    spec_file = workdir / f"spec-{spec.get('label', spec['scenario'])}.json"
+    """One scenario in a fresh Python process: its own state, its own peak memory.
+
+    With a profile path in the spec the process runs under py-spy, and the result gains the
+    CPU seconds of each pipeline stage.
+    """
+    name = spec.get("label", spec["scenario"])
+    spec_file = workdir / f"spec-{name}.json"
     spec_file.write_text(json.dumps(spec), encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.scenarios", str(spec_file)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0 or not done.stdout.strip():
-        raise BenchError(f"{spec['scenario']} failed ({done.returncode}): {done.stderr[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    command = [sys.executable, "-m", "bench.scenarios", str(spec_file)]
+    if spec.get("profile"):
+        command = profiled_command(command, Path(spec["profile"]))
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise BenchError(f"{name} failed ({done.returncode}): {done.stderr[-2000:]}")
+    result = json.loads(lines[-1])
+    if spec.get("profile"):
+        result["cpu_s_by_stage"] = stage_seconds(Path(spec["profile"]).read_text())
+    return result
 
 
 def _measured(
@@ -146,7 +154,7 @@ def _profile(options: Options, name: str) -> str | None:
     if not options.profile:
         return None
     Path(options.profile).mkdir(parents=True, exist_ok=True)
-    return str(Path(options.profile).resolve() / f"{name}.pstats")
+    return str(Path(options.profile).resolve() / f"{name}.stacks.txt")
 
 
 def _now() -> datetime:
@@ -164,7 +172,10 @@ def parse_args(argv: list[str] | None) -> tuple[Options, Path]:
     parser.add_argument("--items", type=int, default=50, help="items per feed (default 50)")
     parser.add_argument("--workers", type=int, default=WORKERS, help="poll threads, floor too")
     parser.add_argument("--quick", action="store_true", help="a small smoke run (20 feeds)")
-    parser.add_argument("--profile", metavar="DIR", help="cProfile the cold and changed runs")
+    parser.add_argument("--profile", metavar="DIR", help="py-spy the cold and changed runs")
+    parser.add_argument(
+        "--isolated-parse", action="store_true", help="parse in monitor.isolate's worker processes"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="where results.json goes")
     args = parser.parse_args(argv)
     feeds = args.feeds or (20 if args.quick else 1000)
@@ -174,6 +185,7 @@ def parse_args(argv: list[str] | None) -> tuple[Options, Path]:
         workers=args.workers,
         rule_articles=300 if args.quick else 5000,
         profile=args.profile,
+        isolated_parse=args.isolated_parse,
     )
     return options, args.out
 

@@ -6,9 +6,7 @@ its own: the feedparser floor, a bare conditional-GET pass, a poll cycle, and ru
 
 from __future__ import annotations
 
-import cProfile
 import json
-import pstats
 import resource
 import sys
 import threading
@@ -21,22 +19,6 @@ from typing import Any
 import requests
 
 TIMEOUT_S = 60
-# Functions whose cumulative time (summed over worker threads) says where a poll spends it.
-STAGES = {
-    "fetch": ("monitor/fetch.py", "fetch"),
-    "parse": ("monitor/parse.py", "parse_feed"),
-    "html_to_text": ("monitor/text.py", "html_to_text"),
-    "feed_state": ("monitor/store.py", "feed_state"),
-    "dedupe_queries": ("monitor/store.py", "known_ids"),
-    "identify": ("monitor/dedupe.py", "identify"),
-    "fingerprint": ("monitor/neardup.py", "fingerprint"),
-    "neardup_lookup": ("monitor/neardup.py", "find_or_add"),
-    "save_articles": ("monitor/store.py", "save_articles"),
-    "record_poll": ("monitor/store.py", "record_poll"),
-    "matching": ("monitor/matching.py", "match_articles"),
-    "build_app": ("monitor/app.py", "build_app"),
-    "digests": ("monitor/app.py", "send_instant_digests"),
-}
 
 
 def floor(spec: dict[str, Any]) -> dict[str, Any]:
@@ -84,6 +66,10 @@ def poll(spec: dict[str, Any]) -> dict[str, Any]:
     config = load_config(spec["config"])
     started = time.perf_counter()
     app = monitor_app.build_app(config)
+    if spec.get("isolated_parse"):
+        from monitor.isolate import IsolatedParser
+
+        app.ctx.parse = IsolatedParser()
     built = time.perf_counter()
     if spec["workers"] == monitor_app.WORKERS:
         outcomes = monitor_app.run_once(app)
@@ -122,15 +108,8 @@ SCENARIOS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 
 
 def run_scenario(spec: dict[str, Any]) -> dict[str, Any]:
-    """One scenario, with its peak memory (this process plus any it started) and, if asked, a
-    profile of every thread."""
-    scenario = SCENARIOS[spec["scenario"]]
-    if spec.get("profile"):
-        result, stats = _profiled(lambda: scenario(spec))
-        stats.dump_stats(spec["profile"])
-        result["stages_s"] = stage_times(stats)
-    else:
-        result = scenario(spec)
+    """One scenario, with its peak memory (this process plus any it started)."""
+    result = SCENARIOS[spec["scenario"]](spec)
     result["peak_rss_mb"] = round(peak_rss_kib() / 1024, 1)
     return result
 
@@ -142,43 +121,9 @@ def peak_rss_kib() -> int:
     return own + children
 
 
-def stage_times(stats: pstats.Stats) -> dict[str, float]:
-    """Cumulative seconds in each stage's function, summed over threads."""
-    totals = dict.fromkeys(STAGES, 0.0)
-    for (filename, _, name), row in stats.stats.items():  # type: ignore[attr-defined]
-        for stage, (suffix, function) in STAGES.items():
-            if name == function and filename.endswith(suffix):
-                totals[stage] += row[3]
-    return {stage: round(seconds, 3) for stage, seconds in totals.items()}
-
-
 def _threaded(one: Callable[[str], Any], urls: list[str], workers: int) -> list[Any]:
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(one, urls))
-
-
-def _profiled(work: Callable[[], dict[str, Any]]) -> tuple[dict[str, Any], pstats.Stats]:
-    """cProfile sees one thread; every thread started meanwhile gets a profiler of its own."""
-    profiles: list[cProfile.Profile] = []
-
-    def start_thread_profile(*_: object) -> None:
-        sys.setprofile(None)
-        profile = cProfile.Profile()
-        profiles.append(profile)
-        profile.enable()
-
-    threading.setprofile(start_thread_profile)
-    main = cProfile.Profile()
-    main.enable()
-    try:
-        result = work()
-    finally:
-        main.disable()
-        threading.setprofile(None)  # type: ignore[arg-type]
-    stats = pstats.Stats(main)
-    for profile in profiles:
-        stats.add(profile)
-    return result, stats
 
 
 if __name__ == "__main__":

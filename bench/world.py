@@ -17,8 +17,9 @@ from xml.sax.saxutils import escape
 
 SEED = 20261128
 SHARE_EVERY = 5  # one item in five is a story that another feed carries too
-PARTNER_OFFSETS = (1, 7, 31, 113, 401)  # which feed shares a story, so pairs spread out
-SENTENCE_BANK = 20_000  # large enough that two stories rarely share a sentence
+PARTNER_OFFSETS = (1, 7, 31, 113, 401)  # who shares a slot's story with whom (see story_key)
+RUSSIAN_SHARE = 1 / 6
+WATCH_TERM_SHARE = 0.04  # sentences that name a watched subject (SCO, Rogun, NATO)
 EPOCH = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 ITEM_SPACING = timedelta(minutes=17)
 
@@ -115,7 +116,7 @@ def feed_stories(world: World, index: int) -> list[Story]:
 
 def story_keys(world: World) -> set[str]:
     """Every distinct story the world holds right now (a cross-post counted once)."""
-    return {story_key(world, i, seq)[0] for i in range(world.feeds) for seq in feed_window(world)}
+    return {story_key(world, i, seq) for i in range(world.feeds) for seq in feed_window(world)}
 
 
 def render(world: World, index: int) -> FeedDocument:
@@ -133,25 +134,25 @@ def render(world: World, index: int) -> FeedDocument:
     )
 
 
-def story_key(world: World, index: int, seq: int) -> tuple[str, int]:
-    """Which story slot ``seq`` of feed ``index`` holds, and the sequence number it was born at.
+def story_key(world: World, index: int, seq: int) -> str:
+    """Which story slot ``seq`` of feed ``index`` holds.
 
-    One slot in five holds a story shared with a partner feed: feed i carries shared story
-    (i, seq) at a slot with seq % 10 == 0, and its partner i + d carries it at slot seq + 5, so
-    both show it and both drop it together when the window slides.
+    One slot in five holds a story shared by two feeds: at such a slot feed i and feed
+    (d - i) mod N show the same story, d varying with the slot so that pairs spread out. The
+    pairing is its own inverse, so both feeds show the story in the same slot and drop it
+    together when the window slides (a feed that pairs with itself keeps a story of its own).
     """
-    if world.feeds > 1 and seq % SHARE_EVERY == 0:
-        offset = PARTNER_OFFSETS[(seq // (2 * SHARE_EVERY)) % len(PARTNER_OFFSETS)] % world.feeds
-        offset = offset or 1
-        if seq % (2 * SHARE_EVERY) == 0:
-            return f"s-{index}-{seq}", seq
-        return f"s-{(index - offset) % world.feeds}-{seq - SHARE_EVERY}", seq - SHARE_EVERY
-    return f"f-{index}-{seq}", seq
+    if seq % SHARE_EVERY == 0:
+        offset = PARTNER_OFFSETS[(seq // SHARE_EVERY) % len(PARTNER_OFFSETS)]
+        partner = (offset - index) % world.feeds
+        if partner != index:
+            return f"s-{min(index, partner)}-{max(index, partner)}-{seq}"
+    return f"f-{index}-{seq}"
 
 
 def _story_at(world: World, index: int, seq: int) -> Story:
-    key, born = story_key(world, index, seq)
-    story = _story(world.seed, world.epoch, key, born)
+    key = story_key(world, index, seq)
+    story = _story(world.seed, world.epoch, key, seq)
     if key.startswith("f-"):
         return story
     # Cross-posts carry their own guid and tracking parameters; the URL is the same story.
@@ -163,31 +164,35 @@ def _story_at(world: World, index: int, seq: int) -> Story:
 
 
 @cache
-def _sentences(seed: int) -> tuple[str, ...]:
+def _names(seed: int) -> tuple[str, ...]:
     rng = random.Random(seed)
-    names = [
+    return tuple(
         "".join(rng.choices(_SYLLABLES, k=rng.randint(2, 4))).capitalize() for _ in range(3000)
-    ]
-    out = []
-    for n in range(SENTENCE_BANK):
-        russian = n % 6 == 0
-        words = rng.choices(_RUSSIAN if russian else _ENGLISH, k=rng.randint(9, 22))
-        for _ in range(rng.randint(1, 3)):
-            words.insert(rng.randrange(len(words)), rng.choice(names))
-        if rng.random() < 0.04:
-            terms = _WATCH_TERMS_RU if russian else _WATCH_TERMS
-            words.insert(rng.randrange(len(words)), rng.choice(terms))
-        sentence = " ".join(words)
-        out.append(sentence[0].upper() + sentence[1:] + ".")
-    return tuple(out)
+    )
+
+
+def _sentence(rng: random.Random, names: tuple[str, ...], russian: bool) -> str:
+    """Words drawn afresh for every story, so unrelated stories share no sentences (as in life)."""
+    words = rng.choices(_RUSSIAN if russian else _ENGLISH, k=rng.randint(9, 22))
+    for _ in range(rng.randint(1, 3)):
+        words.insert(rng.randrange(len(words)), rng.choice(names))
+    if rng.random() < WATCH_TERM_SHARE:
+        terms = _WATCH_TERMS_RU if russian else _WATCH_TERMS
+        words.insert(rng.randrange(len(words)), rng.choice(terms))
+    sentence = " ".join(words)
+    return sentence[0].upper() + sentence[1:] + "."
 
 
 def _story(seed: int, epoch: datetime, key: str, seq: int) -> Story:
     rng = random.Random(f"{seed}:{key}")
-    bank = _sentences(seed)
-    russian = rng.random() < 1 / 6
-    pick = [bank[rng.randrange(0, len(bank), 6) if russian else rng.randrange(len(bank))]]
-    sentences = pick + [bank[rng.randrange(len(bank))] for _ in range(rng.randint(3, 8))]
+    names = _names(seed)
+    russian = rng.random() < RUSSIAN_SHARE
+    # A Russian story still quotes the odd English sentence, and the other way round.
+    sentences = [
+        _sentence(rng, names, russian if rng.random() < 0.85 else not russian)
+        for _ in range(rng.randint(4, 9))
+    ]
+    sentences[0] = _sentence(rng, names, russian)
     title = sentences[0].rstrip(".")[:90].rsplit(" ", 1)[0] + f" ({seq})"
     site = rng.choice(_SITES)
     slug = key.replace("-", "/")

@@ -1,0 +1,89 @@
+"""The benchmark harness: its world, its loopback server, and a --quick run end to end.
+
+Speed is never asserted here; these tests check that the figures exist and describe what
+really happened (every feed parsed, every warm poll a 304, every changed item stored once).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import requests
+from conftest import REPO
+
+sys.path.insert(0, str(REPO))  # bench/ is part of the repository, not of the installed package
+
+from bench.run import main  # noqa: E402
+from bench.server import serving  # noqa: E402
+from bench.world import World, changed, feed_stories, render, story_keys  # noqa: E402
+
+
+def test_a_fifth_of_the_items_are_cross_posted_under_their_own_guid() -> None:
+    world = World(feeds=6, items=20)
+    stories = [s for i in range(world.feeds) for s in feed_stories(world, i)]
+    carried = Counter(s.key for s in stories)
+    shared = [s for s in stories if carried[s.key] == 2]
+    assert len(shared) == len(stories) // 5
+    assert set(carried.values()) == {1, 2}
+    for key in {s.key for s in shared}:
+        copies = [s for s in shared if s.key == key]
+        assert copies[0].guid != copies[1].guid
+        assert copies[0].link.split("?")[0] == copies[1].link.split("?")[0]
+
+
+def test_a_change_replaces_a_fifth_of_every_feed_and_only_then_its_etag() -> None:
+    world = World(feeds=6, items=20)
+    assert render(world, 1) == render(World(feeds=6, items=20), 1)
+    after = changed(world)
+    for index in range(world.feeds):
+        before_links = {s.link for s in feed_stories(world, index)}
+        after_links = {s.link for s in feed_stories(after, index)}
+        assert len(after_links - before_links) == 4
+        assert render(after, index).etag != render(world, index).etag
+    # 4 new slots in each of 6 feeds, one of them a story two feeds share: 6 * 3 + 6 / 2
+    assert len(story_keys(after) - story_keys(world)) == 21
+
+
+def test_the_server_answers_conditional_gets_with_304_until_the_world_changes() -> None:
+    with serving(World(feeds=2, items=10), hosts=2) as server:
+        url = server.urls()[1]
+        first = requests.get(url, timeout=10)
+        assert first.status_code == 200 and b"<rss" in first.content
+        etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+        assert requests.get(url, headers={"If-None-Match": etag}, timeout=10).status_code == 304
+        since = {"If-Modified-Since": modified}
+        assert requests.get(url, headers=since, timeout=10).status_code == 304
+        server.change()
+        again = requests.get(url, headers={"If-None-Match": etag}, timeout=10)
+        assert again.status_code == 200 and again.headers["ETag"] != etag
+        assert requests.get(url, headers=since, timeout=10).status_code == 200
+
+
+def test_a_quick_run_measures_every_scenario_and_writes_the_results(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    assert main(["--quick", "--feeds", "4", "--items", "10", "--out", str(out)]) == 0
+
+    results = json.loads(out.read_text())
+    runs, world = results["runs"], results["world"]
+    for name in ("floor", "bare_get", "cold", "warm", "changed", "rules"):
+        assert runs[name]["wall_s"] > 0, name
+        assert 20 < runs[name]["peak_rss_mb"] < 4000, name
+    assert runs["floor"]["items"] == 40
+    assert runs["bare_get"]["statuses"] == {"304": 4}
+    assert runs["cold"]["outcomes"] == {"ok": 4}
+    assert runs["cold"]["new_articles"] == world["cold_new_articles"] == 36
+    assert runs["cold"]["items_per_s"] > 0
+    assert runs["warm"]["outcomes"] == {"not_modified": 4}
+    assert runs["warm"]["served"] == {"304": 4}
+    assert runs["changed"]["outcomes"] == {"ok": 4}
+    assert runs["changed"]["new_articles"] == world["changed_new_articles"] > 0
+    assert runs["rules"]["rules"] == 1000 and runs["rules"]["articles_per_s"] > 0
+    targets = {t["name"]: t for t in results["targets"]}
+    assert len(targets) == 5
+    assert all(isinstance(t["pass"], bool) and t["value"] > 0 for t in targets.values())
+    assert targets["cold / floor"]["value"] == round(
+        runs["cold"]["wall_s"] / runs["floor"]["wall_s"], 3
+    )
