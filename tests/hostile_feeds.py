@@ -81,6 +81,25 @@ def lying_encoding() -> bytes:
     return doc.encode("cp1251")
 
 
+def attribute_flood(count: int = 200_000) -> bytes:
+    """One element with 200,000 attributes: over a minute of CPU in feedparser's loose parser."""
+    attributes = " ".join(f'a{i}="1"' for i in range(count))
+    return rss_document([item_xml(1, f"<x {attributes}/>")]).encode()
+
+
+def unclosed_tags(count: int = 1_000_000) -> bytes:
+    """A million unclosed tags in a title: 30 s and ~480 MB in feedparser's fallback."""
+    return rss_document([item_xml(1, "<x>" * count)]).encode()
+
+
+def nested_html_summary(depth: int = 300_000) -> bytes:
+    """2.6 MB of nested HTML in a summary: ~570 MB to turn into text."""
+    html = "<p><b><i>" * depth
+    return rss_document(
+        [f"<item><title>t</title><description><![CDATA[{html}]]></description></item>"]
+    ).encode()
+
+
 def many_items(count: int = 10_000) -> bytes:
     return rss_document([item_xml(n, f"Item {n}", host="big.example.org") for n in range(count)]).encode()
 

@@ -98,6 +98,9 @@ HOSTILE = {
     ),
     "/trickle.xml": (lambda tmp: h.trickle, {"timeout": "3s"}, "timeout"),
     "/never-answers.xml": (lambda tmp: h.never_answer, {"timeout": "3s"}, "timeout"),
+    "/attribute-flood.xml": (lambda tmp: h.respond(h.attribute_flood()), {}, "parse"),
+    "/unclosed-tags.xml": (lambda tmp: h.respond(h.unclosed_tags()), {}, "parse"),
+    "/nested-html.xml": (lambda tmp: h.respond(h.nested_html_summary()), {}, "parse"),
     "/invalid-utf8.xml": (lambda tmp: h.respond(h.invalid_utf8()), {}, "error_or_warning"),
     "/lying-encoding.xml": (
         lambda tmp: h.respond(h.lying_encoding(), headers={"Content-Type": "text/xml; charset=utf-8"}),
@@ -209,3 +212,46 @@ def test_the_local_file_named_by_xxe_never_reaches_the_database(hostile_run: dic
     assert SECRET_MARKER not in hostile_run["stderr"]
     digests = [p.read_text() for p in (tmp / "digests").glob("*")] if (tmp / "digests").exists() else []
     assert not any(SECRET_MARKER in text for text in digests)
+
+
+# The worker pool on its own -------------------------------------------------------------------
+
+
+def test_a_parse_over_its_time_limit_is_stopped_and_the_pool_goes_on() -> None:
+    from monitor.errors import ParseError
+    from monitor.isolate import IsolatedParser
+
+    parser = IsolatedParser(workers=1, base_seconds=1.0, seconds_per_mb=0.0)
+    try:
+        with pytest.raises(ParseError, match="stopped after"):
+            parser(h.attribute_flood(), url="http://127.0.0.1/flood.xml")
+        parsed = parser(good_feed("after.example.org", 3), url="http://127.0.0.1/after.xml")
+        assert [e.guid for e in parsed.entries] == [f"after.example.org-{n}" for n in range(3)]
+    finally:
+        parser.close()
+
+
+def test_a_parse_over_its_memory_limit_is_stopped_and_the_pool_goes_on() -> None:
+    from monitor.errors import ParseError
+    from monitor.isolate import IsolatedParser
+
+    parser = IsolatedParser(workers=1, memory_bytes=160 * 2**20)
+    try:
+        with pytest.raises(ParseError):
+            parser(h.nested_html_summary(), url="http://127.0.0.1/nested.xml")
+        parsed = parser(good_feed("after.example.org", 2), url="http://127.0.0.1/after.xml")
+        assert len(parsed.entries) == 2
+    finally:
+        parser.close()
+
+
+def test_a_broken_feed_keeps_its_own_parse_error_message() -> None:
+    from monitor.errors import ParseError
+    from monitor.isolate import IsolatedParser
+
+    parser = IsolatedParser(workers=1)
+    try:
+        with pytest.raises(ParseError, match="^empty body$"):
+            parser(b"   ", url="http://127.0.0.1/empty.xml")
+    finally:
+        parser.close()
