@@ -127,11 +127,29 @@ def _prolog_end(body: bytes) -> int:
 
 
 def _remove_doctypes(head: bytes) -> bytes:
+    """The prolog without its declarations and comments, each taken as a unit.
+
+    A comment that mentions '<!DOCTYPE' must not be cut open (the rest of it would become
+    markup), nor kept (feedparser lifts ENTITY declarations out of prolog comments too).
+    """
     out = bytearray()
     position = 0
-    while (found := _DECLARATION.search(head, position)) is not None:
-        out += head[position : found.start()]
-        position = _declaration_end(head, found.start())
+    while (start := head.find(b"<", position)) != -1:
+        if head.startswith(b"<!--", start):
+            close = head.find(b"-->", start + 4)
+            out += head[position:start]
+            end = len(head) if close == -1 else close + 3
+        elif head.startswith(b"<?", start):
+            close = head.find(b"?>", start + 2)
+            end = len(head) if close == -1 else close + 2
+            out += head[position:end]
+        elif _DECLARATION.match(head, start):
+            out += head[position:start]
+            end = _declaration_end(head, start)
+        else:
+            end = start + 1
+            out += head[position:end]
+        position = end
     return bytes(out + head[position:])
 
 

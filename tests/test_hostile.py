@@ -255,3 +255,32 @@ def test_a_broken_feed_keeps_its_own_parse_error_message() -> None:
             parser(b"   ", url="http://127.0.0.1/empty.xml")
     finally:
         parser.close()
+
+
+# Declarations and prolog comments -------------------------------------------------------------
+
+
+def test_a_prolog_comment_that_mentions_a_doctype_does_not_break_the_feed() -> None:
+    from monitor.parse import parse_feed
+
+    body = (
+        b'<?xml version="1.0"?><!-- the description reads "<!DOCTYPE" -->'
+        b"<rss><channel><item><title>Kept</title><link>https://example.org/1</link></item>"
+        b"</channel></rss>"
+    )
+    assert [e.title for e in parse_feed(body, url="http://127.0.0.1/c.xml").entries] == ["Kept"]
+
+
+def test_entity_declarations_hidden_in_a_prolog_comment_are_never_expanded() -> None:
+    from monitor.parse import parse_feed
+
+    big = "B" * 50_000
+    body = (
+        f'<?xml version="1.0"?><!-- <!DOCTYPE rss [<!ENTITY big "{big}">]> -->'
+        f'<!DOCTYPE rss [<!ENTITY big "{big}">]>'
+        "<rss><channel><item><title>" + "&big;" * 2_000 + "</title>"
+        "<link>https://example.org/1</link></item></channel></rss>"
+    ).encode()
+    for fast in (True, False):
+        entries = parse_feed(body, url="http://127.0.0.1/c.xml", fast=fast).entries
+        assert all(len(e.title) < 20_000 for e in entries)
