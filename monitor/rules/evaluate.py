@@ -6,13 +6,11 @@ when a phrase, NEAR or a hit needs them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from functools import lru_cache
 
 from monitor.rules.meta import meta_holds
 from monitor.rules.records import Hit
-from monitor.rules.syntax import And, Meta, Near, Node, Not, Or, Term, Word, wildcard_pattern
+from monitor.rules.syntax import And, Meta, Near, Node, Not, Or, Term, Word
 from monitor.rules.view import DocView, FieldView, Span
 
 # -- words and terms ----------------------------------------------------------------------------
@@ -22,7 +20,7 @@ def word_present(word: Word, case_sensitive: bool, view: FieldView) -> bool:
     if word.anything:
         return bool(view.vocabulary)
     if word.wildcard:
-        return bool(view.matching_forms(line_pattern(word.key), case_sensitive))
+        return bool(view.matching_forms(word, case_sensitive))
     if word.folded not in view.vocabulary:
         return False  # the cheap test first, also for case-sensitive words
     return not case_sensitive or word.key in view.exact_forms()
@@ -33,14 +31,8 @@ def word_positions(word: Word, case_sensitive: bool, view: FieldView) -> list[in
         return list(range(len(view.normal)))
     if not word.wildcard:
         return view.positions(word.key, case_sensitive)
-    forms = view.matching_forms(line_pattern(word.key), case_sensitive)
+    forms = view.matching_forms(word, case_sensitive)
     return sorted(i for form in forms for i in view.positions(form, case_sensitive))
-
-
-@lru_cache(maxsize=4096)
-def line_pattern(key: str) -> re.Pattern[str]:
-    """A wildcard as a pattern over one word per line: all of a field's words in one C scan."""
-    return re.compile(f"^{wildcard_pattern(key).pattern}$", re.MULTILINE)
 
 
 def term_spans(term: Term, view: FieldView) -> list[Span]:

@@ -224,8 +224,10 @@ class _Parser:
     def primary(self, scope: str | None) -> Node:
         token = self.take()
         if token.kind == "field":
-            if self.peek().kind not in _STARTS_TERM - {"not"}:
-                raise self.error(f"expected a term after {token.text}:", self.peek().offset)
+            following = self.peek()
+            right_after = token.offset + len(token.text) + 1  # `title: x` is not `title:x`
+            if following.offset != right_after or following.kind not in _STARTS_TERM - {"not"}:
+                raise self.error(f"expected a term after {token.text}:", right_after)
             return self.primary(token.text)
         if token.kind == "(":
             if self.peek().kind == ")":

@@ -115,17 +115,20 @@ def _item_node(item: str) -> Node:
     if rest and scope.lower() in FIELDS and not scope[-1:].isspace():
         node = _item_node(rest)
         return _rescoped(node, scope.lower(), item)
-    if text.startswith("{") and text.endswith("}") or text.startswith('"') and text.endswith('"'):
+    if text.startswith(("{", '"')):
         tree = parse(text).tree
         if isinstance(tree, Term):
             return tree
+        raise RuleSyntaxError(f"expected one term or phrase, got {render(tree)}", column=1)
 
     def fail(reason: str, offset: int) -> RuleSyntaxError:
         line, column = position(item, offset)
         return RuleSyntaxError(reason, column=column, line=line)
 
     offset = item.find(text[:1]) if text else 0
-    return make_term(text, scope=None, case_sensitive=False, quoted=True, offset=offset, error=fail)
+    return make_term(
+        text, scope=None, case_sensitive=False, quoted=False, offset=offset, error=fail
+    )
 
 
 def _rescoped(node: Node, field: str, item: str) -> Node:

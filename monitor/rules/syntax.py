@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from monitor.errors import MonitorError
@@ -75,9 +76,9 @@ class Term:
     source: str  # as written, without quotes, braces or scope
     words: tuple[Word, ...]
     case_sensitive: bool = False
-    quoted: bool = False
+    quoted: bool = field(default=False, compare=False)  # only how it is shown
     fields: tuple[str, ...] = DEFAULT_FIELDS
-    column: int = 1
+    column: int = field(default=1, compare=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,7 +87,7 @@ class Meta:
 
     field: str
     value: str
-    column: int = 1
+    column: int = dataclasses.field(default=1, compare=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,8 +120,8 @@ Node = Term | Meta | And | Or | Not | Near
 @lru_cache(maxsize=4096)
 def wildcard_pattern(key: str) -> re.Pattern[str]:
     """``*`` is any run of letters (or none) and ``?`` exactly one, within a single word."""
-    body = "".join("[^\n]*" if c == "*" else "[^\n]" if c == "?" else re.escape(c) for c in key)
-    return re.compile(body)
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in key)
+    return re.compile(body, re.DOTALL)
 
 
 def is_positional(node: Node) -> bool:

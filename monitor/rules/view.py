@@ -7,10 +7,11 @@ offsets are worked out only for fields that a phrase, NEAR or a matched rule loo
 
 from __future__ import annotations
 
-import re
+from bisect import bisect_left
 from itertools import filterfalse
 
 from monitor.rules.records import Document
+from monitor.rules.syntax import Word, wildcard_pattern
 from monitor.rules.tokens import exact, normal_all, split_words, word_offsets, words
 
 Span = tuple[int, int]  # word indices [start, end) within one field
@@ -20,7 +21,7 @@ class FieldView:
     """One text field of an article as words."""
 
     __slots__ = ("text", "vocabulary", "_parts", "_lowered", "_unusual", "_normal", "_raw",
-                 "_exact", "_positions", "_offsets", "_lines")  # fmt: skip
+                 "_exact", "_positions", "_offsets", "_sorted", "_wildcards")  # fmt: skip
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -29,7 +30,8 @@ class FieldView:
         self._exact: list[str] | None = None
         self._positions: dict[tuple[bool, str], list[int]] = {}
         self._offsets: list[int] | None = None
-        self._lines: dict[bool, str] = {}
+        self._sorted: dict[bool, list[str]] = {}
+        self._wildcards: dict[tuple[bool, str], list[str]] = {}
         lowered = text.lower()
         if len(lowered) != len(text):  # İ and friends: lower() moved the words, go word by word
             self._parts = split_words(text)
@@ -71,13 +73,23 @@ class FieldView:
             self._exact = self.raw if self.text.isascii() else [exact(w) for w in self.raw]
         return self._exact
 
-    def matching_forms(self, pattern: re.Pattern[str], case_sensitive: bool) -> list[str]:
-        """The distinct word forms a one-word-per-line wildcard pattern matches (one C scan)."""
-        lines = self._lines.get(case_sensitive)
-        if lines is None:
-            forms = set(self.exact_forms()) if case_sensitive else self.vocabulary
-            lines = self._lines[case_sensitive] = "\n".join(forms)
-        return pattern.findall(lines)
+    def matching_forms(self, word: Word, case_sensitive: bool) -> list[str]:
+        """The distinct word forms a wildcard word matches: those with its prefix, then the rest."""
+        found = self._wildcards.get((case_sensitive, word.key))
+        if found is None:
+            ordered = self._sorted.get(case_sensitive)
+            if ordered is None:
+                forms = set(self.exact_forms()) if case_sensitive else self.vocabulary
+                ordered = self._sorted[case_sensitive] = sorted(forms)
+            prefix, pattern = word.prefix, wildcard_pattern(word.key)
+            found = []
+            for form in ordered[bisect_left(ordered, prefix) :]:
+                if not form.startswith(prefix):
+                    break
+                if pattern.fullmatch(form):
+                    found.append(form)
+            self._wildcards[case_sensitive, word.key] = found
+        return found
 
     def positions(self, key: str, case_sensitive: bool = False) -> list[int]:
         """Indices of the words whose normal (or exact) form is ``key``; found once, kept."""
