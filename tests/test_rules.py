@@ -437,7 +437,8 @@ def test_any_all_none_lists_compile_into_the_same_tree_as_the_query() -> None:
     )
     written = build_rule(
         name="r",
-        query='(Rogun OR Рогун*) Tajik* {SCO} NOT (football OR "Shanghai Cooperation Organi*ation")',
+        query="(Rogun OR Рогун*) Tajik* {SCO} "
+        'NOT (football OR "Shanghai Cooperation Organi*ation")',
     )
     assert listed.tree == written.tree
     assert render(listed.tree) == render(written.tree)
