@@ -117,7 +117,7 @@ def _refresh(feed: FeedConfig, state: FeedState, ctx: Context, now: datetime) ->
         return _record_failure(
             feed, state, ctx, now, status=result.status, error=f"parse: {exc}", result=result
         )
-    new, matched = ingest(feed, parsed, ctx, now, backlog=not state.backlog_done)
+    new, matched, skipped = ingest(feed, parsed, ctx, now, backlog=not state.backlog_done)
     return _record(
         feed,
         state,
@@ -129,16 +129,20 @@ def _refresh(feed: FeedConfig, state: FeedState, ctx: Context, now: datetime) ->
         entries=len(parsed.entries),
         new=new,
         matches=matched,
-        warning=parsed.warning,
+        warning="; ".join(w for w in (parsed.warning, skipped) if w) or None,
         ttl=parsed.ttl,
     )
 
 
 def ingest(
     feed: FeedConfig, parsed: ParsedFeed, ctx: Context, now: datetime, *, backlog: bool
-) -> tuple[int, int]:
-    """Store what is new in a parsed feed and match it; returns (new articles, new matches)."""
+) -> tuple[int, int, str | None]:
+    """Store what is new in a parsed feed and match it.
+
+    Returns (new articles, new matches, why entries were skipped, if any were).
+    """
     items = _unique_items(feed, parsed.entries)
+    skipped = skip_note(parsed.entries, kept=len(items))
     seen_guids, existing = ctx.store.known_ids(
         feed.url, [i.guid for _, i in items], [i.article_id for _, i in items]
     )
@@ -173,7 +177,19 @@ def ingest(
         if status == "ok" and aid in {i.article_id for _, i in again}
     ]
     matched = match_articles(ctx, feed, to_match, refreshed, now, backlog=backlog)
-    return len(stored), matched
+    return len(stored), matched, skipped
+
+
+def skip_note(entries: tuple[Entry, ...], *, kept: int) -> str | None:
+    """Why entries of a feed were not stored, so that none vanishes without a trace."""
+    blank = sum(1 for e in entries if not (e.link or e.guid or e.title))
+    repeated = len(entries) - blank - kept
+    reasons = [f"{blank} without link, guid or title"] if blank else []
+    if repeated:
+        reasons.append(f"{repeated} repeated within the feed")
+    if not reasons:
+        return None
+    return f"skipped {blank + repeated} of {len(entries)} entries: " + ", ".join(reasons)
 
 
 def _without_url(message: str) -> str:
