@@ -57,12 +57,19 @@ def profiled_command(command: list[str], raw_output: Path) -> list[str]:
 
 
 def stage_seconds(raw_stacks: str) -> dict[str, float]:
-    """CPU seconds per stage from py-spy's raw output ("frame;frame;... count" per line)."""
+    """CPU seconds per stage from py-spy's raw output ("frame;frame;... count" per line).
+
+    Samples from processes the run started (parse workers) are named "workers/<stage>".
+    """
     samples: Counter[str] = Counter()
     for line in raw_stacks.splitlines():
         stack, _, count = line.rpartition(" ")
-        if stack and count.isdigit():
-            samples[_stage_of(stack.split(";"))] += int(count)
+        if not (stack and count.isdigit()):
+            continue
+        frames = stack.split(";")
+        processes = [f for f in frames if f.startswith("process ")]
+        prefix = "workers/" if len(processes) > 1 else ""
+        samples[prefix + _stage_of(frames)] += int(count)
     return {stage: round(n / SAMPLE_RATE, 2) for stage, n in samples.most_common()}
 
 

@@ -38,7 +38,7 @@ class Options:
     rules: int = RULES
     rule_articles: int = 5000
     profile: str | None = None  # directory for the cold and changed runs' py-spy stacks
-    isolated_parse: bool = False  # plug monitor.isolate's worker processes in as ctx.parse
+    in_process_parse: bool = False  # parse in the polling process instead of build_app's choice
 
 
 class BenchError(Exception):
@@ -59,7 +59,7 @@ def run_bench(options: Options, workdir: Path) -> dict[str, Any]:
         etags = {"etags": server.validators()}
         runs["bare_get"] = _measured(server, workdir, "bare_get", common | etags)
         config = _write_config(workdir, urls)
-        poll = common | {"config": str(config), "isolated_parse": options.isolated_parse}
+        poll = common | {"config": str(config), "in_process_parse": options.in_process_parse}
         cold = poll | {"label": "cold", "profile": _profile(options, "cold")}
         runs["cold"] = _measured(server, workdir, "poll", cold)
         runs["warm"] = _measured(server, workdir, "poll", poll | {"label": "warm"})
@@ -174,7 +174,9 @@ def parse_args(argv: list[str] | None) -> tuple[Options, Path]:
     parser.add_argument("--quick", action="store_true", help="a small smoke run (20 feeds)")
     parser.add_argument("--profile", metavar="DIR", help="py-spy the cold and changed runs")
     parser.add_argument(
-        "--isolated-parse", action="store_true", help="parse in monitor.isolate's worker processes"
+        "--in-process-parse",
+        action="store_true",
+        help="parse in the polling process (before/after)",
     )
     parser.add_argument("--out", type=Path, default=RESULTS, help="where results.json goes")
     args = parser.parse_args(argv)
@@ -185,7 +187,7 @@ def parse_args(argv: list[str] | None) -> tuple[Options, Path]:
         workers=args.workers,
         rule_articles=300 if args.quick else 5000,
         profile=args.profile,
-        isolated_parse=args.isolated_parse,
+        in_process_parse=args.in_process_parse,
     )
     return options, args.out
 

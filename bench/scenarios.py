@@ -7,6 +7,7 @@ its own: the feedparser floor, a bare conditional-GET pass, a poll cycle, and ru
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
 import threading
@@ -14,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -66,10 +68,10 @@ def poll(spec: dict[str, Any]) -> dict[str, Any]:
     config = load_config(spec["config"])
     started = time.perf_counter()
     app = monitor_app.build_app(config)
-    if spec.get("isolated_parse"):
-        from monitor.isolate import IsolatedParser
+    if spec.get("in_process_parse"):
+        from monitor.parse import parse_feed
 
-        app.ctx.parse = IsolatedParser()
+        app.ctx.parse = parse_feed
     built = time.perf_counter()
     if spec["workers"] == monitor_app.WORKERS:
         outcomes = monitor_app.run_once(app)
@@ -115,10 +117,38 @@ def run_scenario(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def peak_rss_kib() -> int:
-    """Peak resident memory of this process plus its largest finished child (KiB on Linux)."""
+    """Peak resident memory of the run (KiB, Linux): this process, its largest finished child,
+    and every live descendant (parse workers). Peaks are summed, so this is an upper bound."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return own + children
+    finished = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return own + finished + sum(_peak_rss_of(pid) for pid in _descendants(os.getpid()))
+
+
+def _descendants(root: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended meanwhile
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = [], [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        found += children
+        frontier += children
+    return found
+
+
+def _peak_rss_of(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    return next(
+        (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0
+    )
 
 
 def _threaded(one: Callable[[str], Any], urls: list[str], workers: int) -> list[Any]:
