@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -29,8 +30,15 @@ from monitor.outbox import deliver_pending
 
 log = logging.getLogger("monitor.service")
 
-TICK_SECONDS = 5
-OUTBOX_SECONDS = 30
+
+def _seconds_from_env(name: str, default: int) -> int:
+    """A whole number of seconds from the environment (tests run the real service faster)."""
+    value = os.environ.get(name, "")
+    return int(value) if value.isdigit() and int(value) > 0 else default
+
+
+TICK_SECONDS = _seconds_from_env("NEWS_MONITOR_TICK_SECONDS", 5)
+OUTBOX_SECONDS = _seconds_from_env("NEWS_MONITOR_OUTBOX_SECONDS", 30)
 
 
 class Service:
