@@ -114,10 +114,13 @@ def compile_check(node: Node) -> Check:
 
 def _term_check(term: Term) -> Check:
     fields = term.fields
-    if len(term.words) == 1 and not term.case_sensitive and not term.words[0].wildcard:
-        key = term.words[0].key  # the common case: a set lookup per field
-        return lambda view: any(key in view.field(f).vocabulary for f in fields)
-    return lambda view: any(term_spans(term, view.field(f)) for f in fields)
+    if len(term.words) > 1:
+        return lambda view: any(term_spans(term, view.field(f)) for f in fields)
+    word, case_sensitive = term.words[0], term.case_sensitive
+    if case_sensitive or word.wildcard:
+        return lambda view: any(word_present(word, case_sensitive, view.field(f)) for f in fields)
+    key = word.key  # the common case: a set look-up per field
+    return lambda view: any(key in view.field(f).vocabulary for f in fields)
 
 
 # -- hits --------------------------------------------------------------------------------------

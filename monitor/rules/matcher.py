@@ -23,7 +23,9 @@ class Matcher:
 
     def match(self, doc: Document) -> list[RuleMatch]:
         view = DocView(doc)
-        vocabulary = set().union(*(view.field(f).vocabulary for f in TEXT_FIELDS))
+        vocabulary = view.field("title").vocabulary | view.field("text").vocabulary
+        if doc.author:
+            vocabulary |= view.field("author").vocabulary
         found = []
         for position in self._index.candidates(vocabulary):
             rule = self.rules[position]

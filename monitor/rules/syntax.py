@@ -49,24 +49,17 @@ class Word:
 
     key: str
     folded: str = ""  # the normal form of ``key``; differs only for case-sensitive words
+    # Worked out once here, since matching asks for them on every candidate article:
+    wildcard: bool = field(init=False, compare=False)
+    anything: bool = field(init=False, compare=False)  # only wildcards, like a lone `*`
+    prefix: str = field(init=False, compare=False)  # the letters before the first wildcard
 
     def __post_init__(self) -> None:
-        if not self.folded:
-            object.__setattr__(self, "folded", self.key)
-
-    @property
-    def wildcard(self) -> bool:
-        return "*" in self.key or "?" in self.key
-
-    @property
-    def anything(self) -> bool:
-        """A word made only of wildcards, such as a lone ``*`` inside a phrase."""
-        return not self.key.strip("*?")
-
-    @property
-    def prefix(self) -> str:
-        """The literal letters before the first wildcard."""
-        return re.split(r"[*?]", self.key, maxsplit=1)[0]
+        settle = object.__setattr__  # the record is frozen
+        settle(self, "folded", self.folded or self.key)
+        settle(self, "wildcard", "*" in self.key or "?" in self.key)
+        settle(self, "anything", not self.key.strip("*?"))
+        settle(self, "prefix", re.split(r"[*?]", self.key, maxsplit=1)[0])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
