@@ -53,7 +53,7 @@ def build_rule(
     if isinstance(any, str) or isinstance(all, str) or isinstance(none, str):
         raise TypeError("any, all and none take lists of terms, not a string")
     if mentions < 1:
-        raise ValueError(f"mentions must be at least 1, not {mentions}")
+        raise RuleSyntaxError(f"must be at least 1, not {mentions}", column=1, item="mentions")
     parts: list[Node] = []
     warnings: list[str] = []
     if query is not None:

@@ -55,6 +55,10 @@ _ASTRAL_WORD = _char_class(
     + _ranges(range(0xE0100, 0xE01F0), _is_word_char)
 )
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_BMP_WORD_RANGES = _ranges(range(0x80, 0x10000), _is_word_char)
+# Curly quotes, dashes and no-break spaces make most English text non-ASCII without a single
+# non-ASCII letter; this finds the texts whose words really need more than lower().
+_NON_ASCII_LETTER = re.compile(f"[{_char_class(_BMP_WORD_RANGES)}\U00010000-\U0010ffff]")
 _BMP_PATTERN = re.compile(f"([{_CJK}]|[{_BMP_WORD}]+)")
 _FULL_PATTERN = re.compile(f"([{_CJK}]|[{_BMP_WORD}{_ASTRAL_WORD}]+)")
 # In queries `*` and `?` are wildcard letters inside a word.
@@ -82,6 +86,10 @@ def split_words(text: str) -> list[str]:
 def word_offsets(parts: list[str]) -> list[int]:
     """From split_words(): word k runs from offsets[2k] to offsets[2k + 1]."""
     return list(accumulate(map(len, parts)))
+
+
+def has_non_ascii_letters(text: str) -> bool:
+    return not text.isascii() and _NON_ASCII_LETTER.search(text) is not None
 
 
 def query_words(text: str) -> Iterator[re.Match[str]]:

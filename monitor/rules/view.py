@@ -12,7 +12,14 @@ from itertools import filterfalse
 
 from monitor.rules.records import Document
 from monitor.rules.syntax import Word, wildcard_pattern
-from monitor.rules.tokens import exact, normal_all, split_words, word_offsets, words
+from monitor.rules.tokens import (
+    exact,
+    has_non_ascii_letters,
+    normal_all,
+    split_words,
+    word_offsets,
+    words,
+)
 
 Span = tuple[int, int]  # word indices [start, end) within one field
 
@@ -43,7 +50,7 @@ class FieldView:
         self._lowered = self._parts[1::2]
         self.vocabulary = set(self._lowered)
         self._unusual: dict[str, str] = {}  # lower-cased word -> normal form, where they differ
-        if not text.isascii():
+        if has_non_ascii_letters(lowered):
             unusual = list(filterfalse(str.isascii, self.vocabulary))
             self._unusual = dict(zip(unusual, normal_all(unusual), strict=True))
             self.vocabulary.difference_update(unusual)
