@@ -306,6 +306,9 @@ ERROR_CASES = [
     ("*", 1, 1, "wildcard needs letters"),
     ('""', 1, 2, "no letters or digits"),
     ("Rogun\nAND", 2, 4, "expected a term after AND"),
+    ("(" * 101 + "a" + ")" * 101, 1, 101, "nested more than 100 levels"),
+    ("NOT " * 101 + "a", 1, 401, "nested more than 100 levels"),
+    ("a" + " NEAR/1 a" * 101, 1, 903, "nested more than 100 levels"),
 ]
 
 

@@ -38,6 +38,7 @@ _OPERATORS = {"AND", "OR", "NOT"}
 _WORD_END = re.compile(r'[\s()"{}]')
 _FIELD_PREFIX = re.compile(r"([A-Za-z]+):")
 _NEAR = re.compile(r"NEAR(?:/(.*))?")
+_MAX_DEPTH = 100
 _STARTS_TERM = {"word", "phrase", "brace", "field", "not", "("}
 
 
@@ -72,6 +73,13 @@ class _Parser:
         self.warnings: list[str] = []
         self.tokens = list(self._lex())
         self.at = 0
+        self.depth = 0
+
+    def deeper(self, token: Token) -> None:
+        """Count one more level of nesting; trees this deep are typos, and recursion has limits."""
+        self.depth += 1
+        if self.depth > _MAX_DEPTH:
+            raise self.error(f"nested more than {_MAX_DEPTH} levels deep", token.offset)
 
     # -- errors and warnings ---------------------------------------------------------------
 
@@ -204,6 +212,7 @@ class _Parser:
         if self.peek().kind == "not":
             operator = self.take()
             self.expect_term_after(operator)
+            self.deeper(operator)
             return Not(child=self.unary(scope))
         return self.near(scope)
 
@@ -218,6 +227,7 @@ class _Parser:
             if not (is_positional(left) and is_positional(right)):
                 reason = "NEAR joins words, phrases or OR groups of them in the title or text"
                 raise self.error(reason, operator.offset)
+            self.deeper(operator)
             left = Near(left=left, right=right, distance=operator.distance)
         return left
 
@@ -228,10 +238,12 @@ class _Parser:
             right_after = token.offset + len(token.text) + 1  # `title: x` is not `title:x`
             if following.offset != right_after or following.kind not in _STARTS_TERM - {"not"}:
                 raise self.error(f"expected a term after {token.text}:", right_after)
+            self.deeper(token)
             return self.primary(token.text)
         if token.kind == "(":
             if self.peek().kind == ")":
                 raise self.error("empty parentheses", token.offset)
+            self.deeper(token)
             inner = self.or_(scope)
             if self.take().kind != ")":
                 raise self.error("unclosed '('", token.offset)
