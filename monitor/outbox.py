@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +16,10 @@ from monitor.db import Database
 from monitor.store import from_iso, iso
 
 log = logging.getLogger("monitor.outbox")
+
+# One sender at a time: the instant digests of parallel polls and the outbox job would otherwise
+# read the same pending row at once and send it two or three times.
+_SENDING = threading.Lock()
 
 FIRST_RETRY = timedelta(minutes=1)
 MAX_RETRY = timedelta(hours=6)
@@ -50,6 +55,18 @@ def deliver_pending(
     clock: Callable[[], datetime] | None = None,
 ) -> list[DeliveryReport]:
     """Send every pending delivery that is due; one failing channel never holds up the others."""
+    with _SENDING:
+        return _deliver_due(db, channels, now, ignore_backoff=ignore_backoff, clock=clock)
+
+
+def _deliver_due(
+    db: Database,
+    channels: Mapping[str, Any],
+    now: datetime,
+    *,
+    ignore_backoff: bool,
+    clock: Callable[[], datetime] | None,
+) -> list[DeliveryReport]:
     disabled = {
         r[0] for r in db.query("SELECT channel FROM channel_state WHERE disabled_at IS NOT NULL")
     }
