@@ -59,11 +59,15 @@ def _serve(conn: Connection, memory_bytes: int) -> None:
         except ParseError as exc:
             reply = ("parse", str(exc))
         except MemoryError:
-            conn.send(("memory", None))
-            return  # a worker that ran out of memory may be in any state: start afresh
+            reply = ("memory", None)
         except Exception as exc:  # a parser bug is this feed's error, not the service's
             reply = ("crash", f"{type(exc).__name__}: {exc}")
-        conn.send(reply)
+        try:
+            conn.send(reply)
+        except OSError:
+            return  # the service went away mid-parse (killed): nobody is waiting
+        if reply[0] == "memory":
+            return  # a worker that ran out of memory may be in any state: start afresh
 
 
 class _Worker:
