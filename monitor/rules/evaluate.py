@@ -6,6 +6,7 @@ when a phrase, NEAR or a hit needs them.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 
 from monitor.rules.meta import meta_holds
@@ -60,12 +61,23 @@ def spans(node: Node, view: DocView, field: str) -> list[Span]:
 
 def near_pairs(node: Near, view: DocView, field: str) -> list[tuple[Span, Span]]:
     """Pairs of left and right spans that do not overlap and have at most n words between."""
-    left, right = spans(node.left, view, field), spans(node.right, view, field)
-    return [(a, b) for a in left for b in right if 0 <= _gap(a, b) <= node.distance]
-
-
-def _gap(a: Span, b: Span) -> int:
-    return max(a[0], b[0]) - min(a[1], b[1])
+    left = spans(node.left, view, field)
+    right = spans(node.right, view, field) if left else []
+    if not right:
+        return []
+    # Sorted look-ups rather than every pair: common words in a long text would be quadratic.
+    n = node.distance
+    by_start = sorted(right)
+    starts = [b[0] for b in by_start]
+    by_end = sorted(right, key=lambda b: b[1])
+    ends = [b[1] for b in by_end]
+    pairs = []
+    for a in left:
+        after = by_start[bisect_left(starts, a[1]) : bisect_right(starts, a[1] + n)]
+        before = by_end[bisect_left(ends, a[0] - n) : bisect_right(ends, a[0])]
+        pairs += [(a, b) for b in before]
+        pairs += [(a, b) for b in after]
+    return pairs
 
 
 def _joined(a: Span, b: Span) -> Span:
@@ -154,21 +166,29 @@ def collect_hits(node: Node, view: DocView) -> list[Hit] | None:
 
 
 def _near_hits(node: Near, view: DocView) -> list[Hit]:
-    found: list[Hit] = []
-    for field in positional_fields(node):
-        for pair in near_pairs(node, view, field):
-            for side, span in zip((node.left, node.right), pair, strict=True):
-                found += _hits_within(side, view, field, span)
-    return found
+    return [
+        h
+        for field in positional_fields(node)
+        for hs in _hits_by_span(node, view, field).values()
+        for h in hs
+    ]
 
 
-def _hits_within(node: Node, view: DocView, field: str, span: Span) -> list[Hit]:
-    """Hits of the terms under a positional node that lie inside a span it produced."""
+def _hits_by_span(node: Node, view: DocView, field: str) -> dict[Span, list[Hit]]:
+    """Each span a positional node yields in one field, with the hits of the terms inside it."""
+    found: dict[Span, list[Hit]] = {}
     if isinstance(node, Term):
-        inside = [s for s in spans(node, view, field) if span[0] <= s[0] and s[1] <= span[1]]
-        return [_hit(node, view, field, s) for s in inside]
-    children = node.children if isinstance(node, Or) else (node.left, node.right)  # type: ignore[union-attr]
-    return [h for c in children for h in _hits_within(c, view, field, span)]
+        return {s: [_hit(node, view, field, s)] for s in spans(node, view, field)}
+    if isinstance(node, Or):
+        for child in node.children:
+            for span, hits in _hits_by_span(child, view, field).items():
+                found.setdefault(span, []).extend(hits)
+    elif isinstance(node, Near):
+        left = _hits_by_span(node.left, view, field)
+        right = _hits_by_span(node.right, view, field)
+        for a, b in near_pairs(node, view, field):
+            found.setdefault(_joined(a, b), []).extend(left[a] + right[b])
+    return found
 
 
 def _hit(term: Term, view: DocView, field: str, span: Span) -> Hit:
