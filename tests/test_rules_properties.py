@@ -114,3 +114,18 @@ def test_every_hit_points_at_a_word_of_its_field(query: str, doc: Document) -> N
             assert text[hit.start].isalnum() and text[hit.end - 1].isalnum()
             assert hit.start == 0 or not text[hit.start - 1].isalnum()
             assert hit.end == len(text) or not text[hit.end].isalnum()
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from(SYNTAX_PIECES), min_size=1, max_size=5).map("".join), min_size=1
+    )
+)
+def test_list_items_read_back_from_the_rendered_query(items: list[str]) -> None:
+    """`check` and `rules test` show a rule as one query; it must mean what the lists meant."""
+    try:
+        rule = build_rule(name="r", any=items, all=items[:1])
+    except RuleSyntaxError as error:
+        assert error.item is not None and error.item.startswith(("any[", "all[", "query"))
+    else:
+        assert parse_query(render(rule.tree)) == rule.tree

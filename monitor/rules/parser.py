@@ -112,7 +112,7 @@ class _Parser:
                 i = end + 1
             elif c == "}":
                 raise self.error("unexpected '}'", i)
-            elif c == "-" and (i == 0 or s[i - 1].isspace() or s[i - 1] in "(:"):
+            elif c == "-" and (i == 0 or s[i - 1].isspace() or s[i - 1] in "(:-"):
                 if i + 1 >= len(s) or s[i + 1].isspace() or s[i + 1] == ")":
                     raise self.error("expected a term right after '-'", i + 1)
                 out.append(Token(kind="not", text="-", offset=i))

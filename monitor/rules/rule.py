@@ -126,6 +126,8 @@ def _item_node(item: str) -> Node:
         return RuleSyntaxError(reason, column=column, line=line)
 
     offset = item.find(text[:1]) if text else 0
+    if '"' in text:
+        raise fail("quotes go around a whole item", item.index('"'))
     return make_term(
         text, scope=None, case_sensitive=False, quoted=False, offset=offset, error=fail
     )

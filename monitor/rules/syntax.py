@@ -130,7 +130,7 @@ def render(node: Node) -> str:
         case Term():
             return _render_term(node)
         case Meta():
-            value = f'"{node.value}"' if re.search(r'[\s()"{}]', node.value) else node.value
+            value = f'"{node.value}"' if _needs_quotes(node.value) else node.value
             return f"{node.field}:{value}"
         case Not():
             inner = render(node.child)
@@ -150,10 +150,22 @@ def _grouped(node: Node, kinds: type | object) -> str:
     return f"({text})" if isinstance(node, kinds) else text  # type: ignore[arg-type]
 
 
+def _needs_quotes(text: str) -> bool:
+    """Whether bare text would read back as something else: several tokens, an operator, NOT."""
+    prefix = re.match(r"([A-Za-z]+):", text)
+    return (
+        bool(re.search(r'[\s()"{}]', text))
+        or text.startswith("-")
+        or text in ("AND", "OR", "NOT")
+        or re.fullmatch(r"NEAR(/.*)?", text) is not None
+        or (prefix is not None and prefix.group(1).lower() in FIELDS)
+    )
+
+
 def _render_term(term: Term) -> str:
     if term.case_sensitive:
         text = f"{{{term.source}}}"
-    elif term.quoted or re.search(r'[\s()"{}]', term.source):
+    elif term.quoted or _needs_quotes(term.source):
         text = f'"{term.source}"'
     else:
         text = term.source
