@@ -27,7 +27,7 @@ def test_parse_query_raises_only_rule_syntax_errors_on_query_like_text(source: s
     try:
         tree = parse_query(source)
     except RuleSyntaxError as error:
-        assert 1 <= error.column <= len(source.splitlines()[error.line - 1] if source else "") + 1
+        assert 1 <= error.column <= len(source.split("\n")[error.line - 1]) + 1
     else:
         assert parse_query(render(tree)) == tree
 
