@@ -118,10 +118,14 @@ def run_scenario(spec: dict[str, Any]) -> dict[str, Any]:
 
 def peak_rss_kib() -> int:
     """Peak resident memory of the run (KiB, Linux): this process, its largest finished child,
-    and every live descendant (parse workers). Peaks are summed, so this is an upper bound."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    and every live descendant (parse workers). Peaks are summed, so this is an upper bound.
+
+    The process's own peak is read from VmHWM, not ru_maxrss: ru_maxrss survives exec and so
+    would count the parent this process was forked from.
+    """
     finished = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return own + finished + sum(_peak_rss_of(pid) for pid in _descendants(os.getpid()))
+    live = sum(_peak_rss_of(pid) for pid in _descendants(os.getpid()))
+    return _peak_rss_of(os.getpid()) + finished + live
 
 
 def _descendants(root: int) -> list[int]:
