@@ -47,7 +47,9 @@ def quadratic_blowup(entity_kb: int = 50, references: int = 5_000) -> bytes:
 
 def xxe(local_file: str) -> bytes:
     prolog = f'<!DOCTYPE rss [<!ENTITY secret SYSTEM "file://{local_file}">]>'
-    return rss_document([item_xml(1, "leak &secret;"), item_xml(2, "&secret;")], prolog=prolog).encode()
+    return rss_document(
+        [item_xml(1, "leak &secret;"), item_xml(2, "&secret;")], prolog=prolog
+    ).encode()
 
 
 @cache
@@ -101,7 +103,9 @@ def nested_html_summary(depth: int = 300_000) -> bytes:
 
 
 def many_items(count: int = 10_000) -> bytes:
-    return rss_document([item_xml(n, f"Item {n}", host="big.example.org") for n in range(count)]).encode()
+    return rss_document(
+        [item_xml(n, f"Item {n}", host="big.example.org") for n in range(count)]
+    ).encode()
 
 
 # Raw server ----------------------------------------------------------------------------------

@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import rss, write_config
 
 from monitor.app import App, build_app, poll_feeds, send_digest
 from monitor.config import load_config
-
-from conftest import rss, write_config
 
 
 class ChangingFeeds:
@@ -119,7 +118,9 @@ def hammer(tmp: Path, *, feeds_count: int, rounds: int) -> tuple[ChangingFeeds, 
     return feeds, errors
 
 
-def check(tmp: Path, feeds: ChangingFeeds, errors: list[str], caplog: pytest.LogCaptureFixture) -> None:
+def check(
+    tmp: Path, feeds: ChangingFeeds, errors: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
     logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert [e for e in errors + logged if "locked" in e.lower()] == []
     assert errors == []

@@ -7,13 +7,11 @@ import re
 import sqlite3
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
 import feedparser
 import pytest
-
 from conftest import CORPUS, write_config
 from test_hostile import run_once_measured
 

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import rss, write_config
 from test_hostile import news_monitor
 
@@ -218,7 +217,8 @@ def check_soak(result: dict) -> None:
     assert "Traceback" not in result["log"]
     print(
         f"survived {result['survived']} SIGKILLs; {len(result['expected'])} matches delivered "
-        f"in {result['ids']} deliveries, {result['posts'] - result['ids']} resends under the same id"
+        f"in {result['ids']} deliveries, "
+        f"{result['posts'] - result['ids']} resends under the same id"
     )
 
 

@@ -10,9 +10,8 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
 import hostile_feeds as h
+import pytest
 from conftest import now_utc, rss, write_config
 
 PEAK_RSS_LIMIT_MB = 400
@@ -103,7 +102,9 @@ HOSTILE = {
     "/nested-html.xml": (lambda tmp: h.respond(h.nested_html_summary()), {}, "parse"),
     "/invalid-utf8.xml": (lambda tmp: h.respond(h.invalid_utf8()), {}, "error_or_warning"),
     "/lying-encoding.xml": (
-        lambda tmp: h.respond(h.lying_encoding(), headers={"Content-Type": "text/xml; charset=utf-8"}),
+        lambda tmp: h.respond(
+            h.lying_encoding(), headers={"Content-Type": "text/xml; charset=utf-8"}
+        ),
         {},
         "error_or_warning",
     ),
@@ -173,7 +174,9 @@ def test_peak_memory_of_the_whole_run_stays_bounded(hostile_run: dict) -> None:
 
 
 @pytest.mark.parametrize("path", sorted(HOSTILE))
-def test_each_hostile_feed_is_recorded_with_its_error_or_warning(hostile_run: dict, path: str) -> None:
+def test_each_hostile_feed_is_recorded_with_its_error_or_warning(
+    hostile_run: dict, path: str
+) -> None:
     expected = HOSTILE[path][2]
     row = hostile_run["feeds"][path.strip("/")]
     assert row["last_polled_at"], f"{path} was never polled"
@@ -210,7 +213,9 @@ def test_the_local_file_named_by_xxe_never_reaches_the_database(hostile_run: dic
     stored = b"".join(p.read_bytes() for p in tmp.glob("monitor.db*"))
     assert SECRET_MARKER.encode() not in stored
     assert SECRET_MARKER not in hostile_run["stderr"]
-    digests = [p.read_text() for p in (tmp / "digests").glob("*")] if (tmp / "digests").exists() else []
+    digests = (
+        [p.read_text() for p in (tmp / "digests").glob("*")] if (tmp / "digests").exists() else []
+    )
     assert not any(SECRET_MARKER in text for text in digests)
 
 
