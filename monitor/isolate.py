@@ -64,8 +64,8 @@ def _serve(conn: Connection, memory_bytes: int) -> None:
             reply = ("crash", f"{type(exc).__name__}: {exc}")
         try:
             conn.send(reply)
-        except OSError:
-            return  # the service went away mid-parse (killed): nobody is waiting
+        except (OSError, MemoryError):
+            return  # the service went away mid-parse, or the answer is too big: the parent sees EOF
         if reply[0] == "memory":
             return  # a worker that ran out of memory may be in any state: start afresh
 
