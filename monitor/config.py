@@ -385,10 +385,9 @@ def _resolve_rules(
                 mentions=entry.mentions,
             )
         except RuleSyntaxError as exc:
-            field_name = "query" if entry.query is not None else "any"
-            problems.append(
-                f"{_where(path, tree, (*loc, field_name))}: rules[{i}].{field_name}:{exc}"
-            )
+            part = _rule_part(exc.item)
+            where = _where(path, tree, (*loc, *part))
+            problems.append(f"{where}: {_dotted((*loc, *part))}:{exc.line}:{exc.column}: {exc.reason}")
             continue
         for warning in rule_warnings(rule):
             warnings.append(f"{_where(path, tree, (*loc, 'query'))}: rules[{i}].query:{warning}")
@@ -396,6 +395,14 @@ def _resolve_rules(
             RuleConfig(name=entry.name, rule=rule, digest=entry.digest, source=_rule_source(entry))
         )
     return rules
+
+
+def _rule_part(item: str | None) -> tuple:
+    """The config keys of the part of a rule an error is in: ("query",), ("any", 1), ..."""
+    if not item:
+        return ("query",)
+    name, _, index = item.partition("[")
+    return (name, int(index.rstrip("]"))) if index else (name,)
 
 
 def _rule_source(entry: RuleEntry) -> str:

@@ -133,3 +133,8 @@ def test_a_wrongly_typed_secret_is_not_echoed_in_the_error() -> None:
     found = problems(text)
     assert len(found) == 1 and "channels.hook.secret" in found[0]
     assert "hunter2-secret" not in found[0]
+
+
+def test_a_bad_list_item_points_at_that_item() -> None:
+    found = problems(BASE.replace("any: [Rogun]", "any: [Rogun]\n    none: [ok, '{open']"))
+    assert found == ["monitor.yaml:7:16: rules[0].none[1]:1:1: unclosed '{'"]
