@@ -17,7 +17,6 @@ from monitor.db import Database
 from monitor.digest import open_digest_run
 from monitor.fetch import HostLimiter, make_session
 from monitor.isolate import isolated_parse
-from monitor.neardup import Fingerprint, NearDuplicateIndex
 from monitor.outbox import DeliveryReport, deliver_pending
 from monitor.pipeline import Context, FeedOutcome, refresh_feed
 from monitor.rules import Matcher
@@ -58,11 +57,9 @@ def build_app(
         matcher=Matcher([r.rule for r in config.rules]),
         limiter=HostLimiter(per_host=PER_HOST),
         page_limiter=HostLimiter(per_host=1, min_interval=PAGE_DELAY_S),
-        neardup=NearDuplicateIndex(),
         clock=clock,
         parse=isolated_parse,  # a feed that blows up a parser costs a worker, not the service
     )
-    _load_recent_fingerprints(ctx, config, clock())
     if channels is None:
         channels = {
             name: make_channel(name, settings) for name, settings in config.channels.items()
@@ -70,34 +67,11 @@ def build_app(
     return App(config=config, db=db, ctx=ctx, channels=channels, clock=clock)
 
 
-def _load_recent_fingerprints(ctx: Context, config: Config, now: datetime) -> None:
-    index, clusters = _recent_index(ctx, config, now)
-    with ctx.lock:
-        ctx.neardup, ctx.clusters = index, clusters
-
-
-def _recent_index(
-    ctx: Context, config: Config, now: datetime
-) -> tuple[NearDuplicateIndex, dict[str, str]]:
-    """The near-duplicate index of the last max_age: older stories are never folded into."""
-    index, clusters = NearDuplicateIndex(), {}
-    oldest = max((f.max_age for f in config.feeds), default=None)
-    if oldest is None:
-        return index, clusters
-    for article_id, cluster_id, blob in ctx.store.recent_fingerprints(now - oldest):
-        try:
-            index.add(article_id, Fingerprint.from_bytes(blob))
-        except ValueError:
-            continue
-        clusters[article_id] = cluster_id or article_id
-    return index, clusters
-
-
 def forget_old_stories(app: App) -> int:
-    """Rebuild the in-memory index from the last max_age, so a service running for months
-    holds only recent fingerprints; returns how many it now holds."""
-    _load_recent_fingerprints(app.ctx, app.config, app.clock())
-    return len(app.ctx.neardup)
+    """Drop near-duplicate index keys older than every feed's max_age: such stories are never
+    folded into again, and the index stays the size of the last max_age."""
+    oldest = max((f.max_age for f in app.config.feeds), default=None)
+    return app.store.forget_story_keys(app.clock() - oldest) if oldest else 0
 
 
 def poll_feeds(

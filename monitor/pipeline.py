@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,7 +16,7 @@ from monitor.errors import ExtractError, FetchError, ParseError
 from monitor.extract import extract_text
 from monitor.fetch import FetchResult, HostLimiter, fetch
 from monitor.matching import match_articles
-from monitor.neardup import NearDuplicateIndex, fingerprint
+from monitor.neardup import Fingerprint, closest, fingerprint
 from monitor.parse import Entry, ParsedFeed, parse_feed
 from monitor.rules import Matcher
 from monitor.schedule import next_check
@@ -50,14 +49,9 @@ class Context:
     matcher: Matcher
     limiter: HostLimiter
     page_limiter: HostLimiter
-    neardup: NearDuplicateIndex
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     rng: random.Random = field(default_factory=random.Random)
     parse: Callable[..., ParsedFeed] = parse_feed
-    clusters: dict[str, str] = field(
-        default_factory=dict
-    )  # article id -> cluster id, for the index
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def refresh_feed(feed: FeedConfig, ctx: Context) -> FeedOutcome:
@@ -165,6 +159,8 @@ def ingest(
         [SourceUpdate(article_id=i.article_id, guid=i.guid, url=i.link or i.url) for _, i in again],
         {aid: ft for aid, ft in full_texts.items() if aid in {i.article_id for _, i in again}},
         now,
+        fold=repeated_story,
+        fold_since=now - feed.max_age,
     )
     to_match = [
         a
@@ -190,6 +186,16 @@ def skip_note(entries: tuple[Entry, ...], *, kept: int) -> str | None:
     if not reasons:
         return None
     return f"skipped {blank + repeated} of {len(entries)} entries: " + ", ".join(reasons)
+
+
+def repeated_story(article: StoredArticle, candidates: list[tuple[str, bytes]]) -> str | None:
+    """Which earlier article (if any) this one is a near duplicate of."""
+    if article.fingerprint is None:
+        return None
+    return closest(
+        Fingerprint.from_bytes(article.fingerprint),
+        ((aid, Fingerprint.from_bytes(blob)) for aid, blob in candidates if blob),
+    )
 
 
 def _without_url(message: str) -> str:
@@ -241,11 +247,6 @@ def _article(
     if not text:
         text = entry.content if entry.content and entry.content != summary else ""
     fp = fingerprint(entry.title, text or summary)
-    # Look-up and insertion in one step, so two copies polled at the same moment still fold.
-    with ctx.lock:
-        similar = ctx.neardup.find_or_add(identity.article_id, fp)
-        cluster = ctx.clusters.get(similar, similar) if similar else identity.article_id
-        ctx.clusters[identity.article_id] = cluster
     return StoredArticle(
         id=identity.article_id,
         url=identity.url,
@@ -260,7 +261,7 @@ def _article(
         published=entry.published,
         first_seen=now,
         fingerprint=fp.to_bytes(),
-        cluster_id=cluster,
+        story_keys=fp.index_keys(),
         full_text_status=status,
     )
 

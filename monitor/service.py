@@ -89,10 +89,10 @@ class Service:
 
     def forget_old_stories(self) -> None:
         try:
-            kept = forget_old_stories(self.app)
-            log.info("near-duplicate index rebuilt fingerprints=%d", kept)
+            dropped = forget_old_stories(self.app)
+            log.info("near-duplicate index pruned keys=%d", dropped)
         except Exception:
-            log.exception("near-duplicate index rebuild failed")
+            log.exception("near-duplicate index pruning failed")
 
     def send_cron_digest(self, name: str) -> None:
         try:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from monitor.db import Database
@@ -69,6 +69,7 @@ class StoredArticle:
     fingerprint: bytes | None = None
     cluster_id: str | None = None
     full_text_status: str | None = None
+    story_keys: tuple[int, ...] = ()  # near-duplicate index keys (not a column)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,6 +91,10 @@ class SourceUpdate:
     guid: str
     url: str
     extra: dict = field(default_factory=dict)
+
+
+# Chooses, among (article id, fingerprint bytes) candidates, the one a new article repeats.
+Fold = Callable[["StoredArticle", list[tuple[str, bytes]]], str | None]
 
 
 class Store:
@@ -218,15 +223,22 @@ class Store:
         seen_again: Sequence[SourceUpdate],
         full_texts: dict[str, tuple[str, str]],
         now: datetime,
+        *,
+        fold: Fold | None = None,
+        fold_since: datetime | None = None,
     ) -> list[StoredArticle]:
         """One transaction: insert new articles and every source row; returns those really new.
 
         Another feed may have stored the same article a moment ago: INSERT OR IGNORE on the
         computed primary key settles that race, and the loser only adds its source row.
+        Each new article joins the story (cluster) of the near duplicate `fold` picks among
+        those sharing an index key since `fold_since`; in the same transaction, so two copies
+        stored at once still fold.
         """
         inserted: list[StoredArticle] = []
         with self.db.write() as conn:
             for a in new:
+                a = replace(a, cluster_id=self._cluster(conn, a, fold, fold_since))
                 cursor = conn.execute(
                     """INSERT OR IGNORE INTO articles (id, url, link, guid, feed, title, summary, text, author,
                        language, published, first_seen, fingerprint, cluster_id, full_text_status)
@@ -251,6 +263,10 @@ class Store:
                 )
                 if cursor.rowcount:
                     inserted.append(a)
+                    conn.executemany(
+                        "INSERT OR IGNORE INTO story_keys (key, article_id, first_seen) VALUES (?,?,?)",
+                        [(key, a.id, iso(a.first_seen)) for key in a.story_keys],
+                    )
                 self._add_source(conn, a.id, feed, a.guid, a.link or a.url, now)
             for s in seen_again:
                 self._add_source(conn, s.article_id, feed, s.guid, s.url, now)
@@ -262,21 +278,35 @@ class Store:
         return inserted
 
     @staticmethod
+    def _cluster(conn, article: StoredArticle, fold: Fold | None, since: datetime | None) -> str:
+        if fold is None or not article.story_keys:
+            return article.cluster_id or article.id
+        marks = ",".join("?" * len(article.story_keys))
+        rows = conn.execute(
+            f"""SELECT a.id, a.cluster_id, a.fingerprint FROM articles a
+                WHERE a.id IN (SELECT DISTINCT article_id FROM story_keys
+                               WHERE key IN ({marks}) AND first_seen >= ?)
+                ORDER BY a.first_seen, a.rowid""",
+            (*article.story_keys, iso(since) or ""),
+        ).fetchall()
+        chosen = fold(article, [(r[0], r[2]) for r in rows]) if rows else None
+        clusters = {r[0]: r[1] or r[0] for r in rows}
+        return clusters[chosen] if chosen else article.id
+
+    def forget_story_keys(self, before: datetime) -> int:
+        """Drop index keys of articles too old to be folded into; returns how many went."""
+        with self.db.write() as conn:
+            return conn.execute(
+                "DELETE FROM story_keys WHERE first_seen < ?", (iso(before),)
+            ).rowcount
+
+    @staticmethod
     def _add_source(conn, article_id: str, feed: str, guid: str, url: str, now: datetime) -> None:
         conn.execute(
             """INSERT INTO article_sources (article_id, feed, guid, url, first_seen) VALUES (?,?,?,?,?)
                ON CONFLICT (article_id, feed) DO UPDATE SET guid = excluded.guid, url = excluded.url""",
             (article_id, feed, guid, url, iso(now)),
         )
-
-    def recent_fingerprints(self, since: datetime) -> list[tuple[str, str | None, bytes]]:
-        return [
-            (r["id"], r["cluster_id"], r["fingerprint"])
-            for r in self.db.query(
-                "SELECT id, cluster_id, fingerprint FROM articles WHERE first_seen >= ? AND fingerprint IS NOT NULL",
-                (iso(since),),
-            )
-        ]
 
     def article(self, article_id: str) -> dict | None:
         rows = self.db.query("SELECT * FROM articles WHERE id = ?", (article_id,))
