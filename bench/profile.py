@@ -22,15 +22,13 @@ STAGES = {
     "dedupe_queries": ("monitor/store.py", "known_ids"),
     "identify/canonical url": ("monitor/dedupe.py", "identify"),
     "fingerprint": ("monitor/neardup.py", "fingerprint"),
-    "neardup_lookup": ("monitor/neardup.py", "find_or_add"),
+    "neardup_lookup": ("monitor/store.py", "_cluster"),
     "sqlite_writes": ("monitor/store.py", "save_articles"),
     "record_poll": ("monitor/store.py", "record_poll"),
     "matching": ("monitor/matching.py", "match_articles"),
-    "load_fingerprints": ("monitor/app.py", "_load_recent_fingerprints"),
     "build_app": ("monitor/app.py", "build_app"),
     "digests": ("monitor/app.py", "send_instant_digests"),
-    "neardup_index_add": ("monitor/neardup.py", "_add"),
-    "neardup_index_find": ("monitor/neardup.py", "_find"),
+    "neardup_similarity": ("monitor/neardup.py", "closest"),
     "parse_in_worker_wait": ("monitor/isolate.py", "__call__"),
 }
 _FRAME = re.compile(r"^(?P<function>.+?) \((?P<file>.+?):\d+\)$")
