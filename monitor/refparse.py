@@ -34,9 +34,13 @@ def parse_with_feedparser(
     # Headers without a content type would mark every feed bozo (NonXMLContentType).
     headers = {"content-type": content_type} if content_type else None
     # Text is all we keep, so sanitising and rewriting links inside HTML is wasted work.
-    result = feedparser.parse(
-        body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
-    )
+    try:
+        result = feedparser.parse(
+            body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+        )
+    except (KeyError, IndexError, AttributeError, ValueError, TypeError) as exc:
+        # feedparser's own bugs on malformed input (a close tag it never saw open: KeyError)
+        raise ParseError(f"feedparser failed: {type(exc).__name__}: {exc}") from exc
     feed = result.get("feed", {})
     entries = result.get("entries", [])
     if not result.get("version") and not entries and not feed.get("title"):
