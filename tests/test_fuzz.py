@@ -125,6 +125,20 @@ def test_mutated_corpus_feeds_long_run(body: bytes, content_type: str | None) ->
     through_the_pipeline(body, content_type)
 
 
+CLOSE_TAG_NEVER_OPENED = (
+    b'<rss version="2.0" xmlns:creativeCommons="http://backend.userland.com/creativeCommonsRssModule">'
+    b"<channel><title>t</title><description<!-- -->"
+    b"<item><creativeCommons:license>http://example.org/l</creativeCommons:license>"
+    b"<link>http://example.com/</link></item></channel></rss>"
+)
+
+
+@pytest.mark.parametrize("body", [CLOSE_TAG_NEVER_OPENED, CLOSE_TAG_NEVER_OPENED[:-20]])
+def test_feedparser_crashing_on_a_feed_is_a_parse_error(body: bytes) -> None:
+    # Found by the long fuzz run: feedparser's creativeCommons handler raised KeyError.
+    through_the_pipeline(body, None)
+
+
 def test_zz_report_how_many_inputs_were_fuzzed() -> None:
     # Runs after the fuzz tests in file order; the figure goes to the report.
     print(f"fuzzed {fuzzed}")
