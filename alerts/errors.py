@@ -1,9 +1,9 @@
 """The exception tree of the delivery side.
 
-    AlertError
-    ├── RenderError       a digest could not be rendered
-    └── DeliveryError     a channel did not accept a digest
-        (retry_after: seconds the receiver asked for; disable: stop using the channel, e.g. 410)
+AlertError
+├── RenderError       a digest could not be rendered
+└── DeliveryError     a channel did not accept a digest
+    (retry_after: seconds the receiver asked for; disable: stop using the channel, e.g. 410)
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from pydantic import BaseModel, SecretStr
@@ -33,7 +33,7 @@ config_option = click.option(
 )
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
 
@@ -219,8 +219,8 @@ def feeds(ctx: click.Context, config_file: str | None) -> None:
 @handle_errors
 def feeds_import(opml_file: str, config_file: str | None, write: bool) -> None:
     """Print the feeds of an OPML file as YAML feed entries (or add them with --write)."""
-    from monitor.opml_config import add_feeds_to_config, feed_entries_yaml
     from monitor.opml import read_opml
+    from monitor.opml_config import add_feeds_to_config, feed_entries_yaml
 
     try:
         outlines = read_opml(Path(opml_file).read_bytes())

@@ -17,7 +17,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from monitor.config_schema import ConfigModel, FeedEntry, RuleEntry
+from monitor.config_schema import ConfigModel, RuleEntry
 from monitor.errors import ConfigError
 from monitor.opml import read_opml
 from monitor.rules import Rule, RuleSyntaxError, build_rule, rule_warnings
@@ -224,9 +224,7 @@ def _yaml_loc(tree: Any, loc: tuple) -> tuple:
     out: list = []
     node = tree
     for i, part in enumerate(loc):
-        if isinstance(node, CommentedMap) and part in node:
-            node = node[part]
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+        if isinstance(node, CommentedMap) and part in node or isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
             node = node[part]
         elif i < len(loc) - 1 and isinstance(node, CommentedMap):
             continue  # not a key of this mapping: a union tag, skipped
@@ -387,7 +385,9 @@ def _resolve_rules(
         except RuleSyntaxError as exc:
             part = _rule_part(exc.item)
             where = _where(path, tree, (*loc, *part))
-            problems.append(f"{where}: {_dotted((*loc, *part))}:{exc.line}:{exc.column}: {exc.reason}")
+            problems.append(
+                f"{where}: {_dotted((*loc, *part))}:{exc.line}:{exc.column}: {exc.reason}"
+            )
             continue
         for warning in rule_warnings(rule):
             warnings.append(f"{_where(path, tree, (*loc, 'query'))}: rules[{i}].query:{warning}")

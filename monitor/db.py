@@ -15,7 +15,7 @@ BUSY_TIMEOUT_MS = 60_000
 
 
 def _create_base(db: sqlite_utils.Database) -> None:
-    db["feeds"].create(
+    db.table("feeds").create(
         {
             "url": str,
             "name": str,
@@ -40,7 +40,7 @@ def _create_base(db: sqlite_utils.Database) -> None:
     )
     # A text primary key computed from the canonical URL: INSERT OR IGNORE works with it
     # (an autoincrement id with UNIQUE(url) makes sqlite-utils raise KeyError on ignore).
-    db["articles"].create(
+    db.table("articles").create(
         {
             "id": str,
             "url": str,
@@ -60,19 +60,19 @@ def _create_base(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["articles"].create_index(["url"], unique=True)
-    db["articles"].create_index(["first_seen"])
-    db["articles"].create_index(["cluster_id"])
-    db["articles"].enable_fts(
+    db.table("articles").create_index(["url"], unique=True)
+    db.table("articles").create_index(["first_seen"])
+    db.table("articles").create_index(["cluster_id"])
+    db.table("articles").enable_fts(
         ["title", "summary", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2"
     )
-    db["article_sources"].create(
+    db.table("article_sources").create(
         {"article_id": str, "feed": str, "guid": str, "url": str, "first_seen": str},
         pk=("article_id", "feed"),
         foreign_keys=[("article_id", "articles", "id")],
     )
-    db["article_sources"].create_index(["feed", "guid"])
-    db["matches"].create(
+    db.table("article_sources").create_index(["feed", "guid"])
+    db.table("matches").create(
         {
             "article_id": str,
             "rule": str,
@@ -87,12 +87,12 @@ def _create_base(db: sqlite_utils.Database) -> None:
         pk=("article_id", "rule"),
         foreign_keys=[("article_id", "articles", "id")],
     )
-    db["matches"].create_index(["digest", "run_id"])
-    db["matches"].create_index(["cluster_id", "rule"])
-    db["digest_runs"].create(
+    db.table("matches").create_index(["digest", "run_id"])
+    db.table("matches").create_index(["cluster_id", "rule"])
+    db.table("digest_runs").create(
         {"id": str, "digest": str, "created_at": str, "entries": int, "payload": str}, pk="id"
     )
-    db["deliveries"].create(
+    db.table("deliveries").create(
         {
             "id": str,
             "run_id": str,
@@ -110,8 +110,10 @@ def _create_base(db: sqlite_utils.Database) -> None:
         defaults={"status": "pending", "attempts": 0},
         not_null={"status", "attempts"},
     )
-    db["deliveries"].create_index(["status", "next_attempt_at"])
-    db["channel_state"].create({"channel": str, "disabled_at": str, "reason": str}, pk="channel")
+    db.table("deliveries").create_index(["status", "next_attempt_at"])
+    db.table("channel_state").create(
+        {"channel": str, "disabled_at": str, "reason": str}, pk="channel"
+    )
 
 
 def _create_story_keys(db: sqlite_utils.Database) -> None:

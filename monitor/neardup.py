@@ -215,4 +215,6 @@ class NearDuplicateIndex:
         found: set[str] = set()
         for value in fp.hashes[:INDEX_KEYS]:
             found |= self._postings.get(value, set())
-        return closest(fp, ((c, self._fingerprints[c]) for c in sorted(found, key=self._order.get)))
+        return closest(
+            fp, ((c, self._fingerprints[c]) for c in sorted(found, key=lambda c: self._order[c]))
+        )

@@ -8,13 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import requests
-
 from monitor.config import Config, FeedConfig
 from monitor.dedupe import Identity, alertable, body_hash, identify
 from monitor.errors import ExtractError, FetchError, ParseError
 from monitor.extract import extract_text
-from monitor.fetch import FetchResult, HostLimiter, fetch
+from monitor.fetch import FetchResult, FetchSession, HostLimiter, fetch
 from monitor.matching import match_articles
 from monitor.neardup import Fingerprint, closest, fingerprint
 from monitor.parse import Entry, ParsedFeed, parse_feed
@@ -45,7 +43,7 @@ class Context:
 
     config: Config
     store: Store
-    session: requests.Session
+    session: FetchSession
     matcher: Matcher
     limiter: HostLimiter
     page_limiter: HostLimiter

@@ -43,7 +43,9 @@ class WebhookReceiver:
                     status = 401
                 else:
                     if 200 <= status < 300:
-                        receiver.deliveries.append({"id": self.headers["webhook-id"], "payload": payload})
+                        receiver.deliveries.append(
+                            {"id": self.headers["webhook-id"], "payload": payload}
+                        )
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -72,7 +74,9 @@ class SmtpInbox:
         class Handler:
             async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
                 inbox.recipients.append(list(envelope.rcpt_tos))
-                inbox.messages.append(email.message_from_bytes(envelope.original_content, policy=default_policy))  # type: ignore[arg-type]
+                inbox.messages.append(
+                    email.message_from_bytes(envelope.original_content, policy=default_policy)
+                )  # type: ignore[arg-type]
                 return "250 OK"
 
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)

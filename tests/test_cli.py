@@ -12,10 +12,16 @@ from pathlib import Path
 from conftest import REPO, Clock, FeedServer, now_utc, rss, write_config
 
 
-def cli(*args: str, env: dict[str, str] | None = None, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = REPO
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "monitor.cli", *args],
-        cwd=cwd, env=os.environ | (env or {}), capture_output=True, text=True, timeout=120,
+        cwd=cwd,
+        env=os.environ | (env or {}),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -42,7 +48,10 @@ def config(tmp_path: Path, url: str = "https://example.org/rss.xml", extra: str 
     )
 
 
-SECRETS = {"HOOK_SECRET": "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0", "HOOK_TOKEN": "tok-very-private"}
+SECRETS = {
+    "HOOK_SECRET": "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0",
+    "HOOK_TOKEN": "tok-very-private",
+}
 
 
 def test_check_prints_the_config_with_secrets_masked(tmp_path) -> None:
@@ -55,7 +64,9 @@ def test_check_prints_the_config_with_secrets_masked(tmp_path) -> None:
 
 def test_check_reports_each_problem_on_one_line_and_exits_1(tmp_path) -> None:
     path = config(tmp_path)
-    path.write_text(path.read_text().replace("digest: daily", "digest: dayly").replace("interval", "x"))
+    path.write_text(
+        path.read_text().replace("digest: daily", "digest: dayly").replace("interval", "x")
+    )
     result = cli("check", "--config", str(path), env=SECRETS)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
@@ -70,7 +81,15 @@ def test_config_can_come_from_the_environment(tmp_path) -> None:
 
 def test_rules_test_json_explains_hits_with_offsets(tmp_path) -> None:
     # a query needs no config: run where none exists
-    result = cli("rules", "test", '"Rogun dam" NEAR/3 SCO', "--text", "The SCO heard that the Rogun dam grows.", "--json", cwd=tmp_path)
+    result = cli(
+        "rules",
+        "test",
+        '"Rogun dam" NEAR/3 SCO',
+        "--text",
+        "The SCO heard that the Rogun dam grows.",
+        "--json",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert answer["matched"] is True
@@ -81,7 +100,17 @@ def test_rules_test_json_explains_hits_with_offsets(tmp_path) -> None:
 
 def test_rules_test_by_rule_name_and_a_query_error_with_its_column(tmp_path) -> None:
     path = config(tmp_path)
-    named = cli("rules", "test", "Rogun", "--text", "Рогунская ГЭС", "--json", "--config", str(path), env=SECRETS)
+    named = cli(
+        "rules",
+        "test",
+        "Rogun",
+        "--text",
+        "Рогунская ГЭС",
+        "--json",
+        "--config",
+        str(path),
+        env=SECRETS,
+    )
     assert json.loads(named.stdout)["matched"] is True
     bad = cli("rules", "test", "Rogun AND (dam", "--text", "x", "--config", str(path), env=SECRETS)
     assert bad.returncode == 1
@@ -91,8 +120,18 @@ def test_rules_test_by_rule_name_and_a_query_error_with_its_column(tmp_path) -> 
 def test_run_once_search_backtest_and_feeds(tmp_path, feeds: FeedServer) -> None:
     clock = Clock(now_utc())
     items = [
-        {"title": "Dam talks", "link": "https://news.example.org/1", "description": "Talks on the Rogun dam.", "pubDate": clock.now - timedelta(hours=2)},
-        {"title": "Other", "link": "https://news.example.org/2", "description": "Weather.", "pubDate": clock.now},
+        {
+            "title": "Dam talks",
+            "link": "https://news.example.org/1",
+            "description": "Talks on the Rogun dam.",
+            "pubDate": clock.now - timedelta(hours=2),
+        },
+        {
+            "title": "Other",
+            "link": "https://news.example.org/2",
+            "description": "Weather.",
+            "pubDate": clock.now,
+        },
     ]
     url = feeds.set("/feed.xml", rss(items))
     path = config(tmp_path, url)
@@ -126,9 +165,13 @@ def test_digest_preview_marks_nothing_and_unknown_names_are_errors(tmp_path) -> 
     unknown = cli("digest", "preview", "weekly", "--config", str(path), env=SECRETS)
     assert unknown.returncode == 1 and "unknown digest 'weekly'" in unknown.stderr
     outbox = cli("deliveries", "--config", str(path), env=SECRETS)
-    assert outbox.returncode == 0 and len(outbox.stdout.strip().splitlines()) == 1  # the header only
+    assert (
+        outbox.returncode == 0 and len(outbox.stdout.strip().splitlines()) == 1
+    )  # the header only
 
 
 def test_search_with_a_bad_duration_is_bad_input(tmp_path) -> None:
-    result = cli("search", "Rogun", "--since", "lately", "--config", str(config(tmp_path)), env=SECRETS)
+    result = cli(
+        "search", "Rogun", "--since", "lately", "--config", str(config(tmp_path)), env=SECRETS
+    )
     assert result.returncode == 1 and "--since" in result.stderr

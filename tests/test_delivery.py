@@ -10,13 +10,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from conftest import REPO, Clock, FeedServer, now_utc, rss, write_config
+from servers import SmtpInbox, WebhookReceiver, webhook_json
 
 from monitor import outbox
 from monitor.app import build_app, run_once, send_digest
 from monitor.config import load_config
-
-from conftest import REPO, Clock, FeedServer, now_utc, rss, write_config
-from servers import SmtpInbox, WebhookReceiver, webhook_json
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
@@ -65,22 +64,45 @@ def config_file(tmp_path: Path, feed_url: str, hook: WebhookReceiver, inbox: Smt
 
 
 def story(n: int, clock: Clock, text: str) -> dict:
-    return {"title": f"Story {n}", "link": f"https://news.example.org/{n}", "guid": f"g{n}", "description": text, "pubDate": clock.now - timedelta(minutes=5)}
+    return {
+        "title": f"Story {n}",
+        "link": f"https://news.example.org/{n}",
+        "guid": f"g{n}",
+        "description": text,
+        "pubDate": clock.now - timedelta(minutes=5),
+    }
 
 
 def cli(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     env = os.environ | {"HOOK_SECRET": SECRET} | (env_extra or {})
     return subprocess.run(
-        [sys.executable, "-m", "monitor.cli", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "monitor.cli", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
-def test_run_once_sends_a_signed_instant_webhook_and_digest_send_an_email(tmp_path, feeds: FeedServer, hook, inbox) -> None:
+def test_run_once_sends_a_signed_instant_webhook_and_digest_send_an_email(
+    tmp_path, feeds: FeedServer, hook, inbox
+) -> None:
     clock = Clock(now_utc())  # the CLI runs on the real clock
     url = feeds.set("/asia.xml", rss([story(1, clock, "Old news.")]))
     path = config_file(tmp_path, url, hook, inbox)
-    assert cli("run", "--once", "--config", str(path)).returncode == 0  # the backlog: stored, not alerted
-    feeds.set("/asia.xml", rss([story(1, clock, "Old news."), story(2, clock, "Rogun dam: the SCO summit discussed it.")]))
+    assert (
+        cli("run", "--once", "--config", str(path)).returncode == 0
+    )  # the backlog: stored, not alerted
+    feeds.set(
+        "/asia.xml",
+        rss(
+            [
+                story(1, clock, "Old news."),
+                story(2, clock, "Rogun dam: the SCO summit discussed it."),
+            ]
+        ),
+    )
 
     result = cli("run", "--once", "--config", str(path))
     assert result.returncode == 0, result.stderr
@@ -107,7 +129,9 @@ def test_run_once_sends_a_signed_instant_webhook_and_digest_send_an_email(tmp_pa
     assert len(hook.deliveries) == 1 and len(inbox.messages) == 1
 
 
-def test_a_failing_channel_is_retried_with_backoff_and_the_same_id(tmp_path, feeds: FeedServer, hook, inbox, clock, monkeypatch) -> None:
+def test_a_failing_channel_is_retried_with_backoff_and_the_same_id(
+    tmp_path, feeds: FeedServer, hook, inbox, clock, monkeypatch
+) -> None:
     monkeypatch.setenv("HOOK_SECRET", SECRET)
     url = feeds.set("/asia.xml", rss([story(1, clock, "Old news.")]))
     app = build_app(load_config(config_file(tmp_path, url, hook, inbox)), clock=clock)
@@ -118,7 +142,9 @@ def test_a_failing_channel_is_retried_with_backoff_and_the_same_id(tmp_path, fee
     run_once(app)
     row = app.db.query("SELECT * FROM deliveries")[0]
     assert row["status"] == "pending" and row["attempts"] == 1 and "500" in row["last_error"]
-    assert row["next_attempt_at"] == (clock.now + timedelta(minutes=1)).isoformat(timespec="seconds")
+    assert row["next_attempt_at"] == (clock.now + timedelta(minutes=1)).isoformat(
+        timespec="seconds"
+    )
 
     assert outbox.deliver_pending(app.db, app.channels, clock.now) == []  # not due yet
     for minutes in (1, 2, 4):  # 1 min doubling
@@ -129,7 +155,9 @@ def test_a_failing_channel_is_retried_with_backoff_and_the_same_id(tmp_path, fee
     assert [d["id"] for d in hook.deliveries] == [row["id"]]
 
 
-def test_a_crash_between_send_and_mark_resends_once_with_the_same_id(tmp_path, feeds: FeedServer, hook, inbox, clock, monkeypatch) -> None:
+def test_a_crash_between_send_and_mark_resends_once_with_the_same_id(
+    tmp_path, feeds: FeedServer, hook, inbox, clock, monkeypatch
+) -> None:
     monkeypatch.setenv("HOOK_SECRET", SECRET)
     url = feeds.set("/asia.xml", rss([story(1, clock, "Old news.")]))
     path = config_file(tmp_path, url, hook, inbox)
@@ -150,18 +178,24 @@ def test_a_crash_between_send_and_mark_resends_once_with_the_same_id(tmp_path, f
     run_once(restarted)
     run_once(restarted)
     ids = [d["id"] for d in hook.deliveries]
-    assert len(ids) == 2 and ids[0] == ids[1]  # one resend, same webhook-id: the receiver can drop it
+    assert (
+        len(ids) == 2 and ids[0] == ids[1]
+    )  # one resend, same webhook-id: the receiver can drop it
     assert restarted.db.query("SELECT status FROM deliveries")[0][0] == "sent"
 
 
-def test_webhook_410_disables_the_channel_and_other_channels_still_deliver(tmp_path, feeds: FeedServer, hook, inbox, clock, monkeypatch) -> None:
+def test_webhook_410_disables_the_channel_and_other_channels_still_deliver(
+    tmp_path, feeds: FeedServer, hook, inbox, clock, monkeypatch
+) -> None:
     monkeypatch.setenv("HOOK_SECRET", SECRET)
     url = feeds.set("/asia.xml", rss([story(1, clock, "Old news.")]))
     path = config_file(tmp_path, url, hook, inbox)
     path.write_text(path.read_text().replace("channels: [team]", "channels: [team, hook]"))
     app = build_app(load_config(path), clock=clock)
     run_once(app)
-    feeds.set("/asia.xml", rss([story(1, clock, "Old news."), story(2, clock, "Rogun and the SCO.")]))
+    feeds.set(
+        "/asia.xml", rss([story(1, clock, "Old news."), story(2, clock, "Rogun and the SCO.")])
+    )
     hook.statuses = [410]
     run_once(app)
     reports = send_digest(app, "daily")

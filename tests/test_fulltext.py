@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from conftest import Clock, FeedServer, rss, write_config
+
 from monitor.app import build_app, run_once
 from monitor.config import load_config
 from monitor.fetch import make_session
 from monitor.netguard import AddressGuard, is_forbidden_address
-
-from conftest import Clock, FeedServer, rss, write_config
 
 PARAGRAPHS = [
     "Leaders of the member states gathered in Astana on Thursday for the annual summit, where trade corridors and regional security dominated the first day of talks.",
@@ -53,7 +53,13 @@ def config(tmp_path: Path, feeds_yaml: str, allow_private: bool) -> Path:
 
 
 def entry(n: int, link: str, clock: Clock, summary: str = PARAGRAPHS[0]) -> dict:
-    return {"title": f"Summit day {n}", "link": link, "guid": f"s{n}", "description": summary, "pubDate": clock.now - timedelta(minutes=30)}
+    return {
+        "title": f"Summit day {n}",
+        "link": link,
+        "guid": f"s{n}",
+        "description": summary,
+        "pubDate": clock.now - timedelta(minutes=30),
+    }
 
 
 def prime_backlog(feeds: FeedServer, paths: list[str], app, clock: Clock) -> None:  # noqa: ANN001
@@ -63,9 +69,13 @@ def prime_backlog(feeds: FeedServer, paths: list[str], app, clock: Clock) -> Non
     clock.advance(minutes=20)
 
 
-def test_a_mention_only_in_the_last_paragraph_matches_with_full_text_only(tmp_path, feeds: FeedServer, clock: Clock) -> None:
+def test_a_mention_only_in_the_last_paragraph_matches_with_full_text_only(
+    tmp_path, feeds: FeedServer, clock: Clock
+) -> None:
     full_page = feeds.set("/articles/1.html", article_page("Summit day 1", PARAGRAPHS), "text/html")
-    teaser_page = feeds.set("/articles/2.html", article_page("Summit day 2", PARAGRAPHS), "text/html")
+    teaser_page = feeds.set(
+        "/articles/2.html", article_page("Summit day 2", PARAGRAPHS), "text/html"
+    )
     feeds_yaml = (
         f"  - {{url: {feeds.url('/full.xml')}, name: Full, full_text: true}}\n"
         f"          - {{url: {feeds.url('/teaser.xml')}, name: Teaser}}"
@@ -83,36 +93,53 @@ def test_a_mention_only_in_the_last_paragraph_matches_with_full_text_only(tmp_pa
     assert "Most read" not in text and "Privacy" not in text and "Share on Facebook" not in text
 
 
-def test_links_to_private_and_metadata_addresses_are_refused_and_recorded(tmp_path, feeds: FeedServer, clock: Clock) -> None:
+def test_links_to_private_and_metadata_addresses_are_refused_and_recorded(
+    tmp_path, feeds: FeedServer, clock: Clock
+) -> None:
     secret = feeds.set("/internal/admin.html", article_page("Internal", PARAGRAPHS), "text/html")
     feeds_yaml = f"  - {{url: {feeds.url('/f.xml')}, name: F, full_text: true}}"
     app = build_app(load_config(config(tmp_path, feeds_yaml, allow_private=False)), clock=clock)
     prime_backlog(feeds, ["/f.xml"], app, clock)
-    feeds.set("/f.xml", rss([entry(1, secret, clock), entry(2, "http://169.254.169.254/latest/meta-data/", clock)]))
+    feeds.set(
+        "/f.xml",
+        rss([entry(1, secret, clock), entry(2, "http://169.254.169.254/latest/meta-data/", clock)]),
+    )
 
     run_once(app)  # the operator's own feed URL on loopback is trusted; its links are not
-    rows = {r["title"]: r for r in app.db.query("SELECT title, text, full_text_status FROM articles")}
+    rows = {
+        r["title"]: r for r in app.db.query("SELECT title, text, full_text_status FROM articles")
+    }
     assert rows["Summit day 1"]["full_text_status"].startswith("blocked")
     assert rows["Summit day 2"]["full_text_status"].startswith("blocked")
     assert feeds.requests["/internal/admin.html"] == 0  # refused before connecting
     assert rows["Summit day 1"]["text"] == ""
 
 
-def test_a_redirect_from_a_public_page_to_a_private_address_is_refused(tmp_path, feeds: FeedServer, clock: Clock, httpserver) -> None:  # noqa: ANN001
-    httpserver.expect_request("/hop").respond_with_data("", status=302, headers={"Location": "http://169.254.169.254/latest/"})
+def test_a_redirect_from_a_public_page_to_a_private_address_is_refused(
+    tmp_path, feeds: FeedServer, clock: Clock, httpserver
+) -> None:  # noqa: ANN001
+    httpserver.expect_request("/hop").respond_with_data(
+        "", status=302, headers={"Location": "http://169.254.169.254/latest/"}
+    )
     feeds_yaml = f"  - {{url: {feeds.url('/f.xml')}, name: F, full_text: true}}"
     app = build_app(load_config(config(tmp_path, feeds_yaml, allow_private=False)), clock=clock)
     # Let this test's server count as public, so that only the redirect's target is refused.
-    public_loopback = AddressGuard(forbidden=lambda ip: str(ip) != "127.0.0.1" and is_forbidden_address(ip))
+    public_loopback = AddressGuard(
+        forbidden=lambda ip: str(ip) != "127.0.0.1" and is_forbidden_address(ip)
+    )
     app.ctx.session = make_session("test", address_guard=public_loopback)
     prime_backlog(feeds, ["/f.xml"], app, clock)
     feeds.set("/f.xml", rss([entry(1, httpserver.url_for("/hop"), clock)]))
     run_once(app)
-    status = app.db.query("SELECT full_text_status FROM articles WHERE title = 'Summit day 1'")[0][0]
+    status = app.db.query("SELECT full_text_status FROM articles WHERE title = 'Summit day 1'")[0][
+        0
+    ]
     assert status.startswith("blocked") and "169.254.169.254" in status
 
 
-def test_one_story_from_two_outlets_is_alerted_once_with_also_reported_by(tmp_path, feeds: FeedServer, clock: Clock) -> None:
+def test_one_story_from_two_outlets_is_alerted_once_with_also_reported_by(
+    tmp_path, feeds: FeedServer, clock: Clock
+) -> None:
     feeds_yaml = (
         f"  - {{url: {feeds.url('/wire.xml')}, name: Wire}}\n"
         f"          - {{url: {feeds.url('/paper.xml')}, name: Paper}}"
@@ -121,18 +148,49 @@ def test_one_story_from_two_outlets_is_alerted_once_with_also_reported_by(tmp_pa
     prime_backlog(feeds, ["/wire.xml", "/paper.xml"], app, clock)
     story = " ".join(PARAGRAPHS)
     republished = story.replace("on Thursday", "this week") + " Reporting by the wire desk."
-    feeds.set("/wire.xml", rss([{"title": "Rogun dam to continue, Tajikistan tells summit", "link": "https://wire.example.org/a1", "description": story, "pubDate": clock.now}]))
+    feeds.set(
+        "/wire.xml",
+        rss(
+            [
+                {
+                    "title": "Rogun dam to continue, Tajikistan tells summit",
+                    "link": "https://wire.example.org/a1",
+                    "description": story,
+                    "pubDate": clock.now,
+                }
+            ]
+        ),
+    )
     run_once(app)
-    feeds.set("/paper.xml", rss([{"title": "Tajikistan tells summit Rogun dam work will continue", "link": "https://paper.example.com/world/rogun", "description": republished, "pubDate": clock.now}]))
+    feeds.set(
+        "/paper.xml",
+        rss(
+            [
+                {
+                    "title": "Tajikistan tells summit Rogun dam work will continue",
+                    "link": "https://paper.example.com/world/rogun",
+                    "description": republished,
+                    "pubDate": clock.now,
+                }
+            ]
+        ),
+    )
     clock.advance(minutes=20)
     run_once(app)
     assert app.db.query("SELECT COUNT(*) FROM articles WHERE title LIKE '%Rogun%'")[0][0] == 2
-    assert app.db.query("SELECT COUNT(DISTINCT cluster_id) FROM articles WHERE title LIKE '%Rogun%'")[0][0] == 1
+    assert (
+        app.db.query("SELECT COUNT(DISTINCT cluster_id) FROM articles WHERE title LIKE '%Rogun%'")[
+            0
+        ][0]
+        == 1
+    )
     texts = [p.read_text() for p in (tmp_path / "digests").glob("*.txt")]
     assert len(texts) == 1  # the paper's copy folded into the wire story: no second alert
 
 
-def test_distinct_stories_on_one_topic_stay_apart(tmp_path, feeds: FeedServer, clock: Clock) -> None:
+def test_distinct_stories_on_one_topic_stay_apart(
+    tmp_path, feeds: FeedServer, clock: Clock
+) -> None:
     feeds_yaml = f"  - {{url: {feeds.url('/a.xml')}, name: A}}"
     app = build_app(load_config(config(tmp_path, feeds_yaml, allow_private=True)), clock=clock)
     prime_backlog(feeds, ["/a.xml"], app, clock)
@@ -143,20 +201,42 @@ def test_distinct_stories_on_one_topic_stay_apart(tmp_path, feeds: FeedServer, c
         "Downstream farmers in Uzbekistan asked for data on reservoir levels, citing last summer's shortages. "
         "The World Bank, which reviewed the project's safety studies, declined to comment on the incident."
     )
-    feeds.set("/a.xml", rss([
-        {"title": "Rogun dam to continue, Tajikistan tells summit", "link": "https://a.example.org/1", "description": first, "pubDate": clock.now},
-        {"title": "Landslide halts night work at Rogun", "link": "https://a.example.org/2", "description": second, "pubDate": clock.now},
-    ]))
+    feeds.set(
+        "/a.xml",
+        rss(
+            [
+                {
+                    "title": "Rogun dam to continue, Tajikistan tells summit",
+                    "link": "https://a.example.org/1",
+                    "description": first,
+                    "pubDate": clock.now,
+                },
+                {
+                    "title": "Landslide halts night work at Rogun",
+                    "link": "https://a.example.org/2",
+                    "description": second,
+                    "pubDate": clock.now,
+                },
+            ]
+        ),
+    )
     outcome = run_once(app)[0]
     assert outcome.matches == 2
 
 
-def test_the_index_forgets_stories_older_than_max_age(tmp_path, feeds: FeedServer, clock: Clock) -> None:
+def test_the_index_forgets_stories_older_than_max_age(
+    tmp_path, feeds: FeedServer, clock: Clock
+) -> None:
     from monitor.app import forget_old_stories
 
     feeds_yaml = f"  - {{url: {feeds.url('/a.xml')}, name: A}}"
     app = build_app(load_config(config(tmp_path, feeds_yaml, allow_private=True)), clock=clock)
-    feeds.set("/a.xml", rss([entry(n, f"https://a.example.org/{n}", clock, PARAGRAPHS[n % 5] * 3) for n in range(5)]))
+    feeds.set(
+        "/a.xml",
+        rss(
+            [entry(n, f"https://a.example.org/{n}", clock, PARAGRAPHS[n % 5] * 3) for n in range(5)]
+        ),
+    )
     run_once(app)
     keys = app.db.query("SELECT COUNT(*) FROM story_keys")[0][0]
     assert keys > 0 and forget_old_stories(app) == 0

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from conftest import Clock, FeedServer, rss, write_config
+
 from monitor.app import build_app, due_feeds, poll_feeds, run_once
 from monitor.config import load_config
-
-from conftest import Clock, FeedServer, rss, write_config
 
 RULES = """
 rules:
@@ -29,9 +29,10 @@ channels:
 def make_config(tmp_path: Path, urls: list[str], **defaults: str) -> Path:
     feeds = "".join(f"  - url: {u}\n    name: Feed {i}\n" for i, u in enumerate(urls))
     extra = "".join(f"  {k}: {v}\n" for k, v in defaults.items())
-    body = f"database: {tmp_path / 'monitor.db'}\ndefaults:\n  interval: 15m\n{extra}feeds:\n{feeds}" + RULES % {
-        "digests": tmp_path / "digests"
-    }
+    body = (
+        f"database: {tmp_path / 'monitor.db'}\ndefaults:\n  interval: 15m\n{extra}feeds:\n{feeds}"
+        + RULES % {"digests": tmp_path / "digests"}
+    )
     return write_config(tmp_path, body)
 
 
@@ -50,7 +51,9 @@ def digest_texts(tmp_path: Path) -> list[str]:
     return [p.read_text() for p in sorted((tmp_path / "digests").glob("*.txt"))]
 
 
-def test_first_poll_stores_the_backlog_without_alerting_then_new_items_alert(tmp_path, feeds: FeedServer, clock: Clock) -> None:
+def test_first_poll_stores_the_backlog_without_alerting_then_new_items_alert(
+    tmp_path, feeds: FeedServer, clock: Clock
+) -> None:
     url = feeds.set("/a.xml", rss([item(1, clock, "Rogun dam works resume.")]))
     app = build_app(load_config(make_config(tmp_path, [url])), clock=clock)
 
@@ -60,14 +63,24 @@ def test_first_poll_stores_the_backlog_without_alerting_then_new_items_alert(tmp
     assert digest_texts(tmp_path) == []
 
     clock.advance(minutes=20)
-    feeds.set("/a.xml", rss([item(1, clock, "Rogun dam works resume."), item(2, clock, "A new tunnel at the Rogun site.")]))
+    feeds.set(
+        "/a.xml",
+        rss(
+            [
+                item(1, clock, "Rogun dam works resume."),
+                item(2, clock, "A new tunnel at the Rogun site."),
+            ]
+        ),
+    )
     second = run_once(app)
     assert second[0].new_articles == 1 and second[0].matches == 1
     texts = digest_texts(tmp_path)
     assert len(texts) == 1 and "Story 2" in texts[0] and "Story 1" not in texts[0]
 
 
-def test_unchanged_feed_is_a_conditional_get_and_stores_nothing(tmp_path, feeds: FeedServer, clock: Clock) -> None:
+def test_unchanged_feed_is_a_conditional_get_and_stores_nothing(
+    tmp_path, feeds: FeedServer, clock: Clock
+) -> None:
     url = feeds.set("/a.xml", rss([item(1, clock)]))
     app = build_app(load_config(make_config(tmp_path, [url])), clock=clock)
     run_once(app)
@@ -76,7 +89,9 @@ def test_unchanged_feed_is_a_conditional_get_and_stores_nothing(tmp_path, feeds:
     assert again[0].new_articles == 0
 
 
-def test_the_same_story_from_two_feeds_is_one_article_with_two_sources(tmp_path, feeds: FeedServer, clock: Clock) -> None:
+def test_the_same_story_from_two_feeds_is_one_article_with_two_sources(
+    tmp_path, feeds: FeedServer, clock: Clock
+) -> None:
     a = feeds.set("/a.xml", rss([item(1, clock)]))
     b = feeds.set("/b.xml", rss([item(5, clock)]))
     app = build_app(load_config(make_config(tmp_path, [a, b])), clock=clock)
@@ -85,16 +100,29 @@ def test_the_same_story_from_two_feeds_is_one_article_with_two_sources(tmp_path,
     shared = item(9, clock, "Rogun reservoir filling begins.")
     feeds.set("/a.xml", rss([item(1, clock), shared]))
     # same story, other guid, link with other tracking parameters and a fragment
-    feeds.set("/b.xml", rss([item(5, clock), shared | {"guid": "b-9", "link": "https://NEWS.example.org:443/story/9?fbclid=x#top"}]))
+    feeds.set(
+        "/b.xml",
+        rss(
+            [
+                item(5, clock),
+                shared
+                | {"guid": "b-9", "link": "https://NEWS.example.org:443/story/9?fbclid=x#top"},
+            ]
+        ),
+    )
     outcomes = run_once(app)
     assert sum(o.new_articles for o in outcomes) == 1
-    rows = app.db.query("SELECT COUNT(*) FROM article_sources s JOIN articles a ON a.id = s.article_id WHERE a.title = 'Story 9'")
+    rows = app.db.query(
+        "SELECT COUNT(*) FROM article_sources s JOIN articles a ON a.id = s.article_id WHERE a.title = 'Story 9'"
+    )
     assert rows[0][0] == 2
     texts = digest_texts(tmp_path)
     assert len(texts) == 1 and texts[0].count("Story 9") == 1
 
 
-def test_changing_guids_do_not_create_new_articles_for_known_urls(tmp_path, feeds: FeedServer, clock: Clock) -> None:
+def test_changing_guids_do_not_create_new_articles_for_known_urls(
+    tmp_path, feeds: FeedServer, clock: Clock
+) -> None:
     url = feeds.set("/a.xml", rss([item(1, clock) | {"guid": "random-1"}]))
     app = build_app(load_config(make_config(tmp_path, [url])), clock=clock)
     run_once(app)
@@ -105,7 +133,9 @@ def test_changing_guids_do_not_create_new_articles_for_known_urls(tmp_path, feed
     assert app.db.query("SELECT COUNT(*) FROM articles")[0][0] == 1
 
 
-def test_items_older_than_max_age_are_stored_but_never_alerted(tmp_path, feeds: FeedServer, clock: Clock) -> None:
+def test_items_older_than_max_age_are_stored_but_never_alerted(
+    tmp_path, feeds: FeedServer, clock: Clock
+) -> None:
     url = feeds.set("/a.xml", rss([item(1, clock)]))
     app = build_app(load_config(make_config(tmp_path, [url], max_age="2d")), clock=clock)
     run_once(app)
@@ -116,7 +146,9 @@ def test_items_older_than_max_age_are_stored_but_never_alerted(tmp_path, feeds: 
     assert outcome.new_articles == 1 and outcome.matches == 0
 
 
-def test_a_failing_feed_is_recorded_and_the_others_still_poll(tmp_path, feeds: FeedServer, clock: Clock) -> None:
+def test_a_failing_feed_is_recorded_and_the_others_still_poll(
+    tmp_path, feeds: FeedServer, clock: Clock
+) -> None:
     good = feeds.set("/good.xml", rss([item(1, clock)]))
     bad = feeds.fail("/bad.xml", 500)
     garbage = feeds.set("/garbage.xml", b"\x00\x01 this is not a feed", "text/plain")
@@ -129,7 +161,9 @@ def test_a_failing_feed_is_recorded_and_the_others_still_poll(tmp_path, feeds: F
     assert health[bad]["consecutive_failures"] == 1 and health[bad]["last_error"]
 
 
-def test_a_restart_polls_only_what_is_due_and_realerts_nothing(tmp_path, feeds: FeedServer, clock: Clock) -> None:
+def test_a_restart_polls_only_what_is_due_and_realerts_nothing(
+    tmp_path, feeds: FeedServer, clock: Clock
+) -> None:
     url = feeds.set("/a.xml", rss([item(1, clock)]))
     path = make_config(tmp_path, [url])
     app = build_app(load_config(path), clock=clock)
@@ -148,7 +182,9 @@ def test_a_restart_polls_only_what_is_due_and_realerts_nothing(tmp_path, feeds: 
     assert len(digest_texts(tmp_path)) == 1  # nothing new, nothing re-sent
 
 
-def test_an_unexpected_crash_in_one_feed_is_recorded_and_backs_off(tmp_path, feeds: FeedServer, clock: Clock) -> None:
+def test_an_unexpected_crash_in_one_feed_is_recorded_and_backs_off(
+    tmp_path, feeds: FeedServer, clock: Clock
+) -> None:
     good = feeds.set("/good.xml", rss([item(1, clock)]))
     cursed = feeds.set("/cursed.xml", rss([item(2, clock)]))
     app = build_app(load_config(make_config(tmp_path, [cursed, good])), clock=clock)

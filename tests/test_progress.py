@@ -12,14 +12,22 @@ from conftest import REPO, Clock, FeedServer, rss, write_config
 
 
 def config(tmp_path: Path, feeds: FeedServer, clock: Clock) -> Path:
-    urls = [feeds.set(f"/f{n}.xml", rss([{"title": f"T{n}", "link": f"https://e.org/{n}", "pubDate": clock.now}])) for n in range(5)]
+    urls = [
+        feeds.set(
+            f"/f{n}.xml",
+            rss([{"title": f"T{n}", "link": f"https://e.org/{n}", "pubDate": clock.now}]),
+        )
+        for n in range(5)
+    ]
     listing = "".join(f"  - url: {u}\n" for u in urls)
     return write_config(tmp_path, f"database: {tmp_path / 'm.db'}\nfeeds:\n{listing}")
 
 
 def run_on_terminal(args: list[str]) -> str:
     main, child = pty.openpty()
-    proc = subprocess.Popen(args, cwd=REPO, stdin=child, stdout=child, stderr=child, env=os.environ.copy())
+    proc = subprocess.Popen(
+        args, cwd=REPO, stdin=child, stdout=child, stderr=child, env=os.environ.copy()
+    )
     os.close(child)
     chunks = []
     while True:

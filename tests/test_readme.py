@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 
 import click
+from conftest import REPO
 from ruamel.yaml import YAML
 
 from monitor.cli import main
 from monitor.config import parse_config
 from monitor.config_schema import ConfigModel, DigestEntry, FeedDefaults, FeedEntry, RuleEntry
-
-from conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 
@@ -50,7 +49,11 @@ def test_every_config_key_is_documented() -> None:
     keys = set()
     for model in (ConfigModel, FeedDefaults, FeedEntry, RuleEntry, DigestEntry):
         keys |= set(model.model_fields)
-    missing = sorted(k for k in keys if f"`{k}`" not in README and f".{k}`" not in README and f"{k}`" not in README)
+    missing = sorted(
+        k
+        for k in keys
+        if f"`{k}`" not in README and f".{k}`" not in README and f"{k}`" not in README
+    )
     assert missing == []
 
 

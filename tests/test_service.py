@@ -12,10 +12,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from conftest import REPO, Clock, FeedServer, rss, write_config
+
 from monitor.config import load_config
 from monitor.service import Service
-
-from conftest import REPO, Clock, FeedServer, rss, write_config
 
 
 def config_text(tmp_path: Path, url: str) -> str:
@@ -35,7 +35,12 @@ def config_text(tmp_path: Path, url: str) -> str:
 
 
 def item(n: int, when: datetime, text: str = "News.") -> dict:
-    return {"title": f"Story {n}", "link": f"https://example.org/{n}", "description": text, "pubDate": when}
+    return {
+        "title": f"Story {n}",
+        "link": f"https://example.org/{n}",
+        "description": text,
+        "pubDate": when,
+    }
 
 
 def wait_for(condition, timeout: float = 20.0) -> bool:  # noqa: ANN001
@@ -47,7 +52,9 @@ def wait_for(condition, timeout: float = 20.0) -> bool:  # noqa: ANN001
     return False
 
 
-def test_tick_hands_only_due_feeds_and_never_one_feed_twice(tmp_path, feeds: FeedServer, clock: Clock) -> None:
+def test_tick_hands_only_due_feeds_and_never_one_feed_twice(
+    tmp_path, feeds: FeedServer, clock: Clock
+) -> None:
     url = feeds.set("/a.xml", rss([item(1, clock.now)]))
     service = Service(load_config(write_config(tmp_path, config_text(tmp_path, url))), clock=clock)
     assert service.tick() == 1
@@ -61,12 +68,16 @@ def test_tick_hands_only_due_feeds_and_never_one_feed_twice(tmp_path, feeds: Fee
     assert feeds.requests["/a.xml"] == 2
 
 
-def test_a_cron_digest_fires_at_its_time_in_its_timezone(tmp_path, feeds: FeedServer, clock: Clock) -> None:
+def test_a_cron_digest_fires_at_its_time_in_its_timezone(
+    tmp_path, feeds: FeedServer, clock: Clock
+) -> None:
     url = feeds.set("/a.xml", rss([item(1, clock.now)]))
     service = Service(load_config(write_config(tmp_path, config_text(tmp_path, url))), clock=clock)
     trigger = service.cron_triggers()["daily"]
     fire = trigger.get_next_fire_time(None, datetime(2026, 11, 2, 4, 0, tzinfo=UTC))
-    assert fire.astimezone(UTC) == datetime(2026, 11, 3, 3, 0, tzinfo=UTC)  # 08:00 in Dushanbe (UTC+5)
+    assert fire.astimezone(UTC) == datetime(
+        2026, 11, 3, 3, 0, tzinfo=UTC
+    )  # 08:00 in Dushanbe (UTC+5)
 
     from monitor.app import poll_feeds
 
@@ -80,15 +91,21 @@ def test_a_cron_digest_fires_at_its_time_in_its_timezone(tmp_path, feeds: FeedSe
     assert len(files) == 1 and "Story 2" in files[0].read_text()
 
 
-def test_sigterm_finishes_and_sighup_keeps_the_old_config_when_the_new_one_is_bad(tmp_path, feeds: FeedServer) -> None:
+def test_sigterm_finishes_and_sighup_keeps_the_old_config_when_the_new_one_is_bad(
+    tmp_path, feeds: FeedServer
+) -> None:
     now = datetime.now(UTC)
     url = feeds.set("/a.xml", rss([item(1, now)]))
     path = write_config(tmp_path, config_text(tmp_path, url))
     proc = subprocess.Popen(
         [sys.executable, "-m", "monitor.cli", "run", "--config", str(path)],
-        cwd=REPO, stderr=subprocess.PIPE, text=True, env=os.environ.copy(),
+        cwd=REPO,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
     )
     try:
+
         def polled() -> bool:
             try:
                 with sqlite3.connect(tmp_path / "monitor.db") as db:
@@ -116,7 +133,9 @@ def test_a_good_config_on_sighup_is_taken(tmp_path, feeds: FeedServer, clock: Cl
     path = write_config(tmp_path, config_text(tmp_path, url))
     service = Service(load_config(path), clock=clock)
     other = feeds.set("/b.xml", rss([item(5, clock.now)]))
-    path.write_text(path.read_text().replace(f"  - url: {url}\n", f"  - url: {url}\n  - url: {other}\n"))
+    path.write_text(
+        path.read_text().replace(f"  - url: {url}\n", f"  - url: {url}\n  - url: {other}\n")
+    )
     assert service.reload() is True
     assert [f.url for f in service.app.config.feeds] == [url, other]
     path.write_text("feeds: [oops")
