@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from conftest import Clock, FeedServer, rss, write_config
@@ -201,3 +201,42 @@ def test_an_unexpected_crash_in_one_feed_is_recorded_and_backs_off(
     assert outcomes[cursed].outcome == "error" and "bug triggered" in outcomes[cursed].error
     row = {r["url"]: r for r in app.store.feed_health()}[cursed]
     assert row["consecutive_failures"] == 1 and row["next_check_at"] > clock.now.isoformat()
+
+
+def test_a_permanent_redirect_moves_the_stored_url(tmp_path, feeds: FeedServer, clock: Clock, httpserver) -> None:  # noqa: ANN001
+    new = feeds.set("/new.xml", rss([item(1, clock)]))
+    httpserver.expect_request("/old.xml").respond_with_data("", status=301, headers={"Location": new})
+    old = httpserver.url_for("/old.xml")
+    app = build_app(load_config(make_config(tmp_path, [old])), clock=clock)
+    assert run_once(app)[0].new_articles == 1
+    row = app.store.feed_health()[0]
+    assert row["redirect_to"] == new
+    clock.advance(minutes=20)
+    run_once(app)
+    assert feeds.requests["/new.xml"] == 2
+    assert httpserver.get_matching_requests_count(httpserver.create_matcher("/old.xml")) == 1
+
+
+def test_410_stops_polling_that_feed(tmp_path, feeds: FeedServer, clock: Clock) -> None:
+    gone = feeds.fail("/gone.xml", 410)
+    app = build_app(load_config(make_config(tmp_path, [gone])), clock=clock)
+    assert run_once(app)[0].outcome == "gone"
+    clock.advance(days=2)
+    assert due_feeds(app) == []
+    assert run_once(app) == []
+
+
+def test_retry_after_and_exponential_backoff_set_the_next_poll(tmp_path, feeds: FeedServer, clock: Clock) -> None:
+    limited = feeds.fail("/limited.xml", 429, {"Retry-After": "7200"})
+    broken = feeds.fail("/broken.xml", 503)
+    app = build_app(load_config(make_config(tmp_path, [limited, broken])), clock=clock)
+    run_once(app)
+    rows = {r["url"]: r for r in app.store.feed_health()}
+    wait = datetime.fromisoformat(rows[limited]["next_check_at"]) - clock.now
+    assert timedelta(hours=2) <= wait <= timedelta(hours=2.2)
+    first = datetime.fromisoformat(rows[broken]["next_check_at"]) - clock.now
+    clock.advance(hours=1)
+    poll_feeds(app, app.config.feeds[1:])
+    row = {r["url"]: r for r in app.store.feed_health()}[broken]
+    second = datetime.fromisoformat(row["next_check_at"]) - clock.now
+    assert row["consecutive_failures"] == 2 and second > first * 1.5
