@@ -380,14 +380,25 @@ def digest_send(name: str, config_file: str | None) -> None:
 @click.option(
     "--retry", is_flag=True, help="Send every pending delivery now, ignoring its backoff."
 )
+@click.option(
+    "--enable",
+    "enable",
+    multiple=True,
+    metavar="CHANNEL",
+    help="Re-enable a channel a 410 disabled.",
+)
 @handle_errors
-def deliveries(config_file: str | None, retry: bool) -> None:
+def deliveries(config_file: str | None, retry: bool, enable: tuple[str, ...]) -> None:
     """The outbox: pending, failed and sent deliveries with their last error."""
     from monitor.db import Database
-    from monitor.outbox import deliver_pending, outbox_rows
+    from monitor.outbox import deliver_pending, disabled_channels, enable_channels, outbox_rows
 
     config = load(config_file)
     db = Database(config.database)
+    if enable:
+        click.echo(f"re-enabled {enable_channels(db, list(enable))} channel(s)")
+    for name, reason in disabled_channels(db).items():
+        click.echo(f"channel {name} is disabled: {reason} (deliveries --enable {name})")
     if retry:
         from alerts.channels import make_channel
 

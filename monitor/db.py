@@ -127,9 +127,16 @@ def _create_story_keys(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX story_keys_first_seen ON story_keys (first_seen)")
 
 
+def _add_delivery_claims(db: sqlite_utils.Database) -> None:
+    # Which process is sending a delivery right now, so two processes never send it at once.
+    db.execute("ALTER TABLE deliveries ADD COLUMN claimed_by TEXT")
+    db.execute("ALTER TABLE deliveries ADD COLUMN claimed_until TEXT")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_base_schema", _create_base),
     ("0002_story_keys", _create_story_keys),
+    ("0003_delivery_claims", _add_delivery_claims),
 ]
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -18,8 +20,11 @@ from monitor.store import from_iso, iso
 log = logging.getLogger("monitor.outbox")
 
 # One sender at a time: the instant digests of parallel polls and the outbox job would otherwise
-# read the same pending row at once and send it two or three times.
+# read the same pending row at once and send it two or three times. Between processes (the
+# service and a `deliveries --retry`), a claim on the row does the same.
 _SENDING = threading.Lock()
+CLAIM_LEASE = timedelta(minutes=5)  # longer than any channel's send timeout
+ME = f"{socket.gethostname()}:{os.getpid()}"
 
 FIRST_RETRY = timedelta(minutes=1)
 MAX_RETRY = timedelta(hours=6)
@@ -67,9 +72,7 @@ def _deliver_due(
     ignore_backoff: bool,
     clock: Callable[[], datetime] | None,
 ) -> list[DeliveryReport]:
-    disabled = {
-        r[0] for r in db.query("SELECT channel FROM channel_state WHERE disabled_at IS NOT NULL")
-    }
+    disabled = set(disabled_channels(db))
     sql = "SELECT * FROM deliveries WHERE status = 'pending'"
     params: tuple = ()
     if not ignore_backoff:
@@ -88,8 +91,46 @@ def _deliver_due(
                 )
             )
             continue
+        if not claim(db, row["id"], now):
+            continue  # another process is sending it right now
         reports.append(_send_one(db, row, channel, clock() if clock else now))
     return reports
+
+
+def claim(db: Database, delivery: str, now: datetime, owner: str = ME) -> bool:
+    """Take the right to send one delivery; refused while another live process holds it.
+
+    A claim of a process that died (SIGKILL between send and mark) lapses at once on this host,
+    elsewhere when its lease ends; the delivery is then resent with its same id.
+    """
+    with db.write() as conn:
+        row = conn.execute(
+            "SELECT claimed_by, claimed_until FROM deliveries WHERE id = ? AND status = 'pending'",
+            (delivery,),
+        ).fetchone()
+        if row is None:
+            return False
+        holder, until = row
+        if holder and holder != owner and (until or "") > (iso(now) or "") and _alive(holder):
+            return False
+        conn.execute(
+            "UPDATE deliveries SET claimed_by = ?, claimed_until = ? WHERE id = ?",
+            (owner, iso(now + CLAIM_LEASE), delivery),
+        )
+    return True
+
+
+def _alive(holder: str) -> bool:
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine's claim: trust its lease
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _send_one(db: Database, row: Any, channel: Any, now: datetime) -> DeliveryReport:
@@ -114,7 +155,7 @@ def mark_sent(db: Database, delivery: str, now: datetime) -> None:
     """The channel accepted it: only now is it sent (a crash before this line means a resend)."""
     with db.write() as conn:
         conn.execute(
-            "UPDATE deliveries SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+            "UPDATE deliveries SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL, claimed_by = NULL WHERE id = ?",
             (iso(now), delivery),
         )
 
@@ -139,7 +180,7 @@ def _retry_later(
         return _finish(db, row, "failed", f"gave up after {attempts} attempts: {error}", now)
     with db.write() as conn:
         conn.execute(
-            "UPDATE deliveries SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
+            "UPDATE deliveries SET attempts = ?, next_attempt_at = ?, last_error = ?, claimed_by = NULL WHERE id = ?",
             (attempts, iso(when), error[:500], row["id"]),
         )
     log.warning(
@@ -159,7 +200,7 @@ def _retry_later(
 def _finish(db: Database, row: Any, status: str, error: str, now: datetime) -> DeliveryReport:
     with db.write() as conn:
         conn.execute(
-            "UPDATE deliveries SET status = ?, last_error = ?, attempts = attempts + 1 WHERE id = ?",
+            "UPDATE deliveries SET status = ?, last_error = ?, attempts = attempts + 1, claimed_by = NULL WHERE id = ?",
             (status, error[:500], row["id"]),
         )
     metrics.record_delivery(row["channel"], status)
@@ -176,10 +217,16 @@ def _disable_channel(db: Database, channel: str, reason: str, now: datetime) -> 
         )
 
 
-def enable_channels(db: Database, names: list[str]) -> None:
-    """A config reload that still names a disabled channel keeps it disabled until this is called."""
+def disabled_channels(db: Database) -> dict[str, str]:
+    return {r[0]: r[1] or "" for r in db.query("SELECT channel, reason FROM channel_state")}
+
+
+def enable_channels(db: Database, names: list[str]) -> int:
+    """Channels stay disabled (after a 410) until `deliveries --enable NAME` calls this."""
     with db.write() as conn:
-        conn.executemany("DELETE FROM channel_state WHERE channel = ?", [(n,) for n in names])
+        return conn.executemany(
+            "DELETE FROM channel_state WHERE channel = ?", [(n,) for n in names]
+        ).rowcount
 
 
 def outbox_rows(db: Database, limit: int = 200) -> list[dict]:

@@ -202,3 +202,45 @@ def test_webhook_410_disables_the_channel_and_other_channels_still_deliver(
     statuses = {r.channel: r.status for r in reports}
     assert statuses == {"team": "sent", "hook": "disabled"}
     assert len(inbox.messages) == 1 and hook.deliveries == []
+
+
+def test_a_delivery_another_live_process_is_sending_is_left_to_it(
+    tmp_path, feeds: FeedServer, hook, inbox, clock, monkeypatch
+) -> None:
+    monkeypatch.setenv("HOOK_SECRET", SECRET)
+    url = feeds.set("/asia.xml", rss([story(1, clock, "Old news.")]))
+    app = build_app(load_config(config_file(tmp_path, url, hook, inbox)), clock=clock)
+    run_once(app)
+    feeds.set("/asia.xml", rss([story(1, clock, "Old news."), story(2, clock, "Rogun.")]))
+    hook.statuses = [500]
+    run_once(app)  # fails once: pending
+    delivery = app.db.query("SELECT id FROM deliveries")[0][0]
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert outbox.claim(
+            app.db, delivery, clock.now, owner=f"{outbox.ME.rpartition(':')[0]}:{other.pid}"
+        )
+        assert outbox.deliver_pending(app.db, app.channels, clock.now, ignore_backoff=True) == []
+    finally:
+        other.kill()
+        other.wait()
+    # the claimant died (as after a SIGKILL): its claim lapses and the delivery goes out
+    reports = outbox.deliver_pending(app.db, app.channels, clock.now, ignore_backoff=True)
+    assert [r.status for r in reports] == ["sent"]
+    assert [d["id"] for d in hook.deliveries] == [delivery]
+
+
+def test_a_channel_disabled_by_410_can_be_enabled_again(
+    tmp_path, feeds: FeedServer, hook, inbox, monkeypatch
+) -> None:
+    clock = Clock(now_utc())
+    url = feeds.set("/asia.xml", rss([story(1, clock, "Old news.")]))
+    path = config_file(tmp_path, url, hook, inbox)
+    assert cli("run", "--once", "--config", str(path)).returncode == 0
+    feeds.set("/asia.xml", rss([story(1, clock, "Old news."), story(2, clock, "Rogun.")]))
+    hook.statuses = [410]
+    assert cli("run", "--once", "--config", str(path)).returncode == 0
+    listing = cli("deliveries", "--config", str(path))
+    assert "channel hook is disabled" in listing.stdout
+    enabled = cli("deliveries", "--enable", "hook", "--config", str(path))
+    assert "re-enabled 1 channel(s)" in enabled.stdout and "is disabled" not in enabled.stdout
