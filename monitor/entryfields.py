@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from feedparser.datetimes import _parse_date as parse_reference_date
@@ -95,14 +96,28 @@ class Declined(Exception):
 
 def element_key(element: Any) -> str:
     """feedparser's name for an element: known namespaces by their canonical prefix."""
+    tag = element.tag
+    known = _key_of_tag(tag) if isinstance(tag, str) else None
+    if known is not None:
+        return known
     qname = etree.QName(element)
+    prefix = (element.prefix or "").lower()
+    local = qname.localname.lower()
+    return f"{prefix}_{local}" if prefix else local
+
+
+@lru_cache(maxsize=1024)
+def _key_of_tag(tag: str) -> str | None:
+    # Every element of a feed costs a key look-up: cache it per tag ("{namespace}local"),
+    # except where the document's own prefix decides (a namespace feedparser does not know).
+    qname = etree.QName(tag)
     local = qname.localname.lower()
     namespace = (qname.namespace or "").lower()
     if "backend.userland.com/rss" in namespace:
         namespace = "http://backend.userland.com/rss"
     prefix = _PREFIXES.get(namespace) if namespace else ""
     if prefix is None:
-        prefix = element.prefix or ""
+        return None
     return f"{prefix.lower()}_{local}" if prefix else local
 
 
