@@ -81,7 +81,7 @@ def shingles(title: str, text: str, size: int = SHINGLE_WORDS) -> set[str]:
     tokens = words(title) + words(text)
     if len(tokens) < size:
         return {" ".join(tokens)} if tokens else set()
-    return {" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
+    return set(map(" ".join, zip(*(tokens[i:] for i in range(size)), strict=False)))
 
 
 def fingerprint(title: str, text: str) -> Fingerprint:
@@ -90,7 +90,9 @@ def fingerprint(title: str, text: str) -> Fingerprint:
 
 
 def sketch(shingle_set: set[str]) -> Fingerprint:
-    hashed = {_hash64(shingle.encode()) for shingle in shingle_set}
+    # _hash64 inlined: this loop runs once per shingle of every new article
+    crc32, adler32 = zlib.crc32, zlib.adler32
+    hashed = {crc32(data) << 32 | adler32(data) for data in map(str.encode, shingle_set)}
     return Fingerprint(hashes=tuple(sorted(hashed)[:SKETCH_SIZE]), shingles=len(hashed))
 
 
