@@ -135,10 +135,29 @@ def _add_delivery_claims(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE deliveries ADD COLUMN claimed_until TEXT")
 
 
+def _story_keys_with_rowid(db: sqlite_utils.Database) -> None:
+    # In a WITHOUT ROWID table the first_seen index carries the whole primary key, so every
+    # key landed on a random page of two trees; in a rowid table the rows and that index only
+    # grow at their ends (measured: a quarter of the time a cold run spent storing articles).
+    db.execute(
+        """CREATE TABLE story_keys_new (
+               key INTEGER NOT NULL, article_id TEXT NOT NULL, first_seen TEXT NOT NULL,
+               PRIMARY KEY (key, article_id))"""
+    )
+    db.execute(
+        """INSERT INTO story_keys_new (key, article_id, first_seen)
+           SELECT key, article_id, first_seen FROM story_keys ORDER BY first_seen"""
+    )
+    db.execute("DROP TABLE story_keys")
+    db.execute("ALTER TABLE story_keys_new RENAME TO story_keys")
+    db.execute("CREATE INDEX story_keys_first_seen ON story_keys (first_seen)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_base_schema", _create_base),
     ("0002_story_keys", _create_story_keys),
     ("0003_delivery_claims", _add_delivery_claims),
+    ("0004_story_keys_rowid", _story_keys_with_rowid),
 ]
 
 
