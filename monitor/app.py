@@ -16,7 +16,7 @@ from monitor.config import Config, FeedConfig
 from monitor.db import Database
 from monitor.digest import open_digest_run
 from monitor.fetch import HostLimiter, make_session
-from monitor.isolate import isolated_parse
+from monitor.isolate import isolated_fingerprints, isolated_parse
 from monitor.outbox import DeliveryReport, deliver_pending
 from monitor.pipeline import Context, FeedOutcome, refresh_feed
 from monitor.rules import Matcher
@@ -59,6 +59,7 @@ def build_app(
         page_limiter=HostLimiter(per_host=1, min_interval=PAGE_DELAY_S),
         clock=clock,
         parse=isolated_parse,  # a feed that blows up a parser costs a worker, not the service
+        fingerprints=isolated_fingerprints,
     )
     if channels is None:
         channels = {

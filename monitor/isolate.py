@@ -14,12 +14,14 @@ import multiprocessing
 import os
 import resource
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
 from monitor.errors import ParseError
+from monitor.neardup import Fingerprint, fingerprint_bytes, fingerprints
 from monitor.parse import ParsedFeed, parse_feed
 
 log = logging.getLogger("monitor.isolate")
@@ -37,10 +39,9 @@ def time_limit(size: int, *, base: float = BASE_SECONDS, per_mb: float = SECONDS
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Job:
-    body: bytes
-    url: str
-    content_type: str | None
-    options: dict[str, Any]
+    function: Callable[..., Any]  # a module-level function: it travels by name
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
 
 
 def _serve(conn: Connection, memory_bytes: int) -> None:
@@ -52,10 +53,7 @@ def _serve(conn: Connection, memory_bytes: int) -> None:
         except (EOFError, OSError):
             return
         try:
-            reply: tuple[str, Any] = (
-                "ok",
-                parse_feed(job.body, url=job.url, content_type=job.content_type, **job.options),
-            )
+            reply: tuple[str, Any] = ("ok", job.function(*job.args, **job.kwargs))
         except ParseError as exc:
             reply = ("parse", str(exc))
         except MemoryError:
@@ -116,7 +114,7 @@ class IsolatedParser:
         self.seconds_per_mb = seconds_per_mb
         self._context = multiprocessing.get_context("forkserver")
         # The fork server imports the parsers once; each worker then starts in milliseconds.
-        self._context.set_forkserver_preload(["monitor.parse"])
+        self._context.set_forkserver_preload(["monitor.parse", "monitor.neardup"])
         self._slots = threading.BoundedSemaphore(self.workers)
         self._idle: list[_Worker] = []
         self._lock = threading.Lock()
@@ -125,8 +123,21 @@ class IsolatedParser:
     def __call__(
         self, body: bytes, *, url: str, content_type: str | None = None, **options: Any
     ) -> ParsedFeed:
-        seconds = time_limit(len(body), base=self.base_seconds, per_mb=self.seconds_per_mb)
-        job = _Job(body=body, url=url, content_type=content_type, options=options)
+        kwargs = {"url": url, "content_type": content_type, **options}
+        parsed: ParsedFeed = self._run(
+            _Job(function=parse_feed, args=(body,), kwargs=kwargs), len(body)
+        )
+        return parsed
+
+    def fingerprints(self, texts: Sequence[tuple[str, str]]) -> list[Fingerprint]:
+        """``fingerprint`` of each (title, text), computed in a worker: the polling process
+        has its GIL to share with every poll thread."""
+        size = sum(len(title) + len(text) for title, text in texts)
+        job = _Job(function=fingerprint_bytes, args=(list(texts),), kwargs={})
+        return [Fingerprint.from_bytes(blob) for blob in self._run(job, size)]
+
+    def _run(self, job: _Job, size: int) -> Any:
+        seconds = time_limit(size, base=self.base_seconds, per_mb=self.seconds_per_mb)
         with self._slots:
             worker = self._take()
             kind, value = worker.run(job, seconds)
@@ -187,3 +198,17 @@ def isolated_parse(
             _shared = IsolatedParser()
         parser = _shared
     return parser(body, url=url, content_type=content_type, **options)
+
+
+def isolated_fingerprints(texts: Sequence[tuple[str, str]]) -> list[Fingerprint]:
+    """Fingerprints in the process-wide pool; in this process when the pool cannot."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = IsolatedParser()
+        parser = _shared
+    try:
+        return parser.fingerprints(texts)
+    except ParseError as exc:
+        log.warning("fingerprints computed in process: %s", exc)
+        return fingerprints(texts)

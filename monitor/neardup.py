@@ -14,7 +14,7 @@ import struct
 import threading
 import unicodedata
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 SKETCH_SIZE = 128
@@ -87,6 +87,17 @@ def shingles(title: str, text: str, size: int = SHINGLE_WORDS) -> set[str]:
 def fingerprint(title: str, text: str) -> Fingerprint:
     """The sketch of an article's normalised title and text."""
     return sketch(shingles(title, text))
+
+
+def fingerprints(texts: Sequence[tuple[str, str]]) -> list[Fingerprint]:
+    """The sketch of each (title, text) pair."""
+    return [fingerprint(title, text) for title, text in texts]
+
+
+def fingerprint_bytes(texts: Sequence[tuple[str, str]]) -> list[bytes]:
+    """The sketch of each (title, text) pair, serialised: the compact form to send between
+    processes."""
+    return [fingerprint(title, text).to_bytes() for title, text in texts]
 
 
 def sketch(shingle_set: set[str]) -> Fingerprint:

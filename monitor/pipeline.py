@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -14,7 +14,7 @@ from monitor.errors import ExtractError, FetchError, ParseError
 from monitor.extract import extract_text
 from monitor.fetch import FetchResult, FetchSession, HostLimiter, fetch
 from monitor.matching import match_articles
-from monitor.neardup import Fingerprint, closest, fingerprint
+from monitor.neardup import Fingerprint, closest, fingerprints
 from monitor.parse import Entry, ParsedFeed, parse_feed
 from monitor.rules import Matcher
 from monitor.schedule import next_check
@@ -50,6 +50,8 @@ class Context:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     rng: random.Random = field(default_factory=random.Random)
     parse: Callable[..., ParsedFeed] = parse_feed
+    # fingerprint() of each (title, text); build_app moves that work off the poll threads
+    fingerprints: Callable[[Sequence[tuple[str, str]]], list[Fingerprint]] = fingerprints
 
 
 def refresh_feed(feed: FeedConfig, ctx: Context) -> FeedOutcome:
@@ -150,7 +152,7 @@ def ingest(
             and i.article_id in ctx.store.articles_missing_text([x.article_id for _, x in again])
         ]
         full_texts = {i.article_id: _full_text(i.link, feed, ctx) for i in wanted}
-    articles = [_article(e, i, feed, now, full_texts.get(i.article_id), ctx) for e, i in fresh]
+    articles = _articles(fresh, feed, now, full_texts, ctx)
     stored = ctx.store.save_articles(
         feed.url,
         articles,
@@ -232,19 +234,44 @@ def _full_text(link: str, feed: FeedConfig, ctx: Context) -> tuple[str, str]:
         return "", f"{getattr(exc, 'kind', 'extract')}: {exc}"[:300]
 
 
+def _articles(
+    fresh: list[tuple[Entry, Identity]],
+    feed: FeedConfig,
+    now: datetime,
+    full_texts: dict[str, tuple[str, str]],
+    ctx: Context,
+) -> list[StoredArticle]:
+    if not fresh:
+        return []
+    texts = [_texts(entry, full_texts.get(identity.article_id)) for entry, identity in fresh]
+    pairs = [
+        (e.title, text or summary) for (e, _), (summary, text, _) in zip(fresh, texts, strict=True)
+    ]
+    sketches = ctx.fingerprints(pairs)
+    return [
+        _article(entry, identity, feed, now, article_texts, fp)
+        for (entry, identity), article_texts, fp in zip(fresh, texts, sketches, strict=True)
+    ]
+
+
+def _texts(entry: Entry, full: tuple[str, str] | None) -> tuple[str, str, str | None]:
+    """(summary, text, full-text status) of a new article."""
+    summary = entry.summary or entry.content[:1000]
+    text, status = full if full else ("", None)
+    if not text:
+        text = entry.content if entry.content and entry.content != summary else ""
+    return summary, text, status
+
+
 def _article(
     entry: Entry,
     identity: Identity,
     feed: FeedConfig,
     now: datetime,
-    full: tuple[str, str] | None,
-    ctx: Context,
+    texts: tuple[str, str, str | None],
+    fp: Fingerprint,
 ) -> StoredArticle:
-    summary = entry.summary or entry.content[:1000]
-    text, status = full if full else ("", None)
-    if not text:
-        text = entry.content if entry.content and entry.content != summary else ""
-    fp = fingerprint(entry.title, text or summary)
+    summary, text, status = texts
     return StoredArticle(
         id=identity.article_id,
         url=identity.url,
