@@ -8,24 +8,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any
 from urllib.parse import urlsplit
 
 from apscheduler.triggers.cron import CronTrigger
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
+from monitor.config_errors import dotted, explain_validation, locate
 from monitor.config_schema import ConfigModel, RuleEntry
 from monitor.errors import ConfigError
 from monitor.opml import read_opml
 from monitor.rules import Rule, RuleSyntaxError, build_rule, rule_warnings
 
 DEFAULT_CONFIG = "config/monitor.yaml"
-# Wrong-typed values are echoed back to help, except where they may be credentials.
-_ECHO_INPUT = ("int_", "bool_", "string_", "list_", "dict_", "float_")
-_SECRET_KEYS = {"password", "secret", "url", "username", "token"}
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -101,14 +99,14 @@ def parse_config(text: str, *, path: str, env: Mapping[str, str]) -> Config:
     if missing:
         raise ConfigError(
             [
-                f"{_where(path, tree, loc)}: {_dotted(loc)}: environment variable {name} is not set"
+                f"{locate(path, tree, loc)}: {dotted(loc)}: environment variable {name} is not set"
                 for loc, name in missing
             ]
         )
     try:
         model = ConfigModel.model_validate(data or {})
     except ValidationError as exc:
-        raise ConfigError(_explain_validation(exc, tree, path)) from None
+        raise ConfigError(explain_validation(exc, tree, path)) from None
     return _resolve(model, tree, path)
 
 
@@ -154,117 +152,6 @@ def _substitute_env(
     return node
 
 
-def _position(tree: Any, loc: tuple, key_position: bool = False) -> tuple[int, int] | None:
-    """1-based line and column of the value (or key) at `loc` in the loaded tree."""
-    node, best = tree, None
-    for i, part in enumerate(loc):
-        last = i == len(loc) - 1
-        if isinstance(node, CommentedMap) and part in node:
-            line, col = node.lc.key(part) if (last and key_position) else node.lc.value(part)
-            best, node = (line + 1, col + 1), node[part]
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
-            line, col = node.lc.item(part)
-            best, node = (line + 1, col + 1), node[part]
-        elif isinstance(node, CommentedMap):
-            continue  # a union tag in pydantic's path (e.g. the channel type): not a YAML key
-        else:
-            break
-    if best is None and isinstance(tree, CommentedMap):
-        return (1, 1)
-    return best
-
-
-def _where(path: str, tree: Any, loc: tuple, key_position: bool = False) -> str:
-    pos = _position(tree, loc, key_position)
-    return f"{path}:{pos[0]}:{pos[1]}" if pos else path
-
-
-def _dotted(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
-def _explain_validation(exc: ValidationError, tree: Any, path: str) -> list[str]:
-    problems = []
-    for error in exc.errors(include_url=False):
-        loc = _yaml_loc(tree, error["loc"])
-        kind = error["type"]
-        if kind == "union_tag_invalid":
-            tag = error.get("ctx", {}).get("tag")
-            expected = str(error.get("ctx", {}).get("expected_tags", "")).replace("'", "")
-            loc = (*loc, "type")
-            message = f"unknown channel type '{tag}' (known: {expected})"
-            where = _where(path, tree, loc)
-        elif kind == "extra_forbidden":
-            known = _known_keys(loc[:-1])
-            hint = f" (known: {', '.join(known)})" if known else ""
-            message = f"unknown key '{loc[-1]}'{hint}"
-            where = _where(path, tree, loc, key_position=True)
-        elif kind == "missing":
-            message = f"missing required key '{loc[-1]}'"
-            where = _where(path, tree, loc[:-1])
-        else:
-            message = str(error["msg"]).removeprefix("Value error, ")
-            if kind.startswith(_ECHO_INPUT) and not _SECRET_KEYS & {str(p) for p in loc}:
-                message += f", got {_short(error.get('input'))}"
-            where = _where(path, tree, loc)
-        problems.append(f"{where}: {_dotted(loc)}: {message}")
-    return problems
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _yaml_loc(tree: Any, loc: tuple) -> tuple:
-    """pydantic's error path without the union-member names it inserts (e.g. the channel type)."""
-    out: list = []
-    node = tree
-    for i, part in enumerate(loc):
-        if isinstance(node, CommentedMap) and part in node or isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-        elif i < len(loc) - 1 and isinstance(node, CommentedMap):
-            continue  # not a key of this mapping: a union tag, skipped
-        else:
-            node = None
-        out.append(part)
-    return tuple(out)
-
-
-def _known_keys(loc: tuple) -> list[str]:
-    """The keys allowed at `loc`, found by walking the models' annotations along the path."""
-    models: list[Any] = [ConfigModel]
-    skip_dict_key = False
-    for part in loc:
-        if skip_dict_key or isinstance(part, int):
-            skip_dict_key = False
-            continue
-        annotations = [m.model_fields[part].annotation for m in models if part in m.model_fields]
-        models, skip_dict_key = _models_in(annotations)
-    return sorted({name for m in models for name in m.model_fields})
-
-
-def _models_in(annotations: list[Any]) -> tuple[list[Any], bool]:
-    """The pydantic models inside annotations (through list, dict, Optional, unions, Annotated)."""
-    found: list[Any] = []
-    is_dict = False
-    pending = list(annotations)
-    while pending:
-        annotation = pending.pop()
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            found.append(annotation)
-            continue
-        if get_origin(annotation) is dict:
-            is_dict = True
-        pending.extend(
-            a for a in get_args(annotation) if a is not str or get_origin(annotation) is not dict
-        )
-    return found, is_dict
-
-
 def _resolve(model: ConfigModel, tree: Any, path: str) -> Config:
     problems: list[str] = []
     warnings: list[str] = []
@@ -287,14 +174,14 @@ def _resolve(model: ConfigModel, tree: Any, path: str) -> Config:
                 CronTrigger.from_crontab(digest.schedule, timezone=digest.timezone)
             except ValueError as exc:
                 problems.append(
-                    f"{_where(path, tree, (*loc, 'schedule'))}: {_dotted((*loc, 'schedule'))}: "
+                    f"{locate(path, tree, (*loc, 'schedule'))}: {dotted((*loc, 'schedule'))}: "
                     f"expected 'instant' or a cron expression like '0 8 * * *': {exc}"
                 )
         for i, channel in enumerate(digest.channels):
             if channel not in model.channels:
                 known = ", ".join(model.channels) or "none defined"
                 problems.append(
-                    f"{_where(path, tree, (*loc, 'channels', i))}: {_dotted((*loc, 'channels', i))}: "
+                    f"{locate(path, tree, (*loc, 'channels', i))}: {dotted((*loc, 'channels', i))}: "
                     f"unknown channel '{channel}' (known: {known})"
                 )
     rules = _resolve_rules(model, tree, path, digests, problems, warnings)
@@ -325,7 +212,7 @@ def _resolve_feeds(
                 outlines = read_opml(Path(entry.opml).read_bytes())
             except (OSError, ValueError) as exc:
                 problems.append(
-                    f"{_where(path, tree, ('feeds', i, 'opml'))}: feeds[{i}].opml: {exc}"
+                    f"{locate(path, tree, ('feeds', i, 'opml'))}: feeds[{i}].opml: {exc}"
                 )
                 continue
             sources = [(o.url, o.title, (*entry.tags, *o.categories)) for o in outlines]
@@ -362,13 +249,13 @@ def _resolve_rules(
         loc: tuple = ("rules", i)
         if entry.name in seen:
             problems.append(
-                f"{_where(path, tree, (*loc, 'name'))}: rules[{i}].name: duplicate rule name '{entry.name}'"
+                f"{locate(path, tree, (*loc, 'name'))}: rules[{i}].name: duplicate rule name '{entry.name}'"
             )
         seen.add(entry.name)
         if entry.digest not in digests:
             known = ", ".join(digests) or "none defined"
             problems.append(
-                f"{_where(path, tree, (*loc, 'digest'))}: rules[{i}].digest: "
+                f"{locate(path, tree, (*loc, 'digest'))}: rules[{i}].digest: "
                 f"unknown digest '{entry.digest}' (known: {known})"
             )
         try:
@@ -384,13 +271,13 @@ def _resolve_rules(
             )
         except RuleSyntaxError as exc:
             part = _rule_part(exc.item)
-            where = _where(path, tree, (*loc, *part))
+            where = locate(path, tree, (*loc, *part))
             problems.append(
-                f"{where}: {_dotted((*loc, *part))}:{exc.line}:{exc.column}: {exc.reason}"
+                f"{where}: {dotted((*loc, *part))}:{exc.line}:{exc.column}: {exc.reason}"
             )
             continue
         for warning in rule_warnings(rule):
-            warnings.append(f"{_where(path, tree, (*loc, 'query'))}: rules[{i}].query:{warning}")
+            warnings.append(f"{locate(path, tree, (*loc, 'query'))}: rules[{i}].query:{warning}")
         rules.append(
             RuleConfig(name=entry.name, rule=rule, digest=entry.digest, source=_rule_source(entry))
         )
