@@ -124,6 +124,8 @@ def _key_of_tag(tag: str) -> str | None:
 def text_fixups(raw: str) -> str:
     """What feedparser does to every text: strip, undo double UTF-8, map cp1252 controls."""
     value = raw.strip()
+    if value.isascii():
+        return value  # neither step can change ASCII
     with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
         value = value.encode("iso-8859-1").decode("utf-8")
     # translate() with a dict is slow on long texts; C1 controls are rare.

@@ -46,7 +46,7 @@ def parse_fast(
 
 def read_fast(body: bytes, *, url: str, content_type: str | None, max_entries: int) -> ParsedFeed:
     """As ``parse_fast``, but raising Declined with the reason (the parity bench counts them)."""
-    if _BASE_ATTRIBUTE.search(body):
+    if b"base" in body and _BASE_ATTRIBUTE.search(body):  # a substring test is 10x faster
         raise Declined("xml:base")
     decoded = _decode(body, content_type)
     if decoded is None:
