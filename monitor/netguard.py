@@ -233,42 +233,33 @@ def _watch(sock: socket.socket | None) -> None:
         deadline.watch(sock)
 
 
-class GuardedHTTPConnection(HTTPConnection):
-    """Vets where it connects when ``address_guard`` is set; always obeys the Deadline."""
+class _Guarded:
+    """Vets where it connects when ``address_guard`` is set; always obeys the Deadline.
+    Mixed into urllib3's HTTP and HTTPS connections (TLS still verifies the original host)."""
 
     address_guard: ClassVar[AddressGuard | None] = None
+    sock: socket.socket | None
 
     def _new_conn(self) -> socket.socket:
         if self.address_guard is None:
-            return super()._new_conn()
-        return _guarded_new_conn(self, self.address_guard)
+            return super()._new_conn()  # type: ignore[misc]
+        return _guarded_new_conn(self, self.address_guard)  # type: ignore[arg-type]
 
     def connect(self) -> None:
-        super().connect()
+        super().connect()  # type: ignore[misc]
         _watch(self.sock)
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         _watch(self.sock)  # a connection reused from the pool is already connected
-        super().request(*args, **kwargs)
+        super().request(*args, **kwargs)  # type: ignore[misc]
 
 
-class GuardedHTTPSConnection(HTTPSConnection):
-    """The HTTPS twin of GuardedHTTPConnection; TLS still verifies the original host name."""
+class GuardedHTTPConnection(_Guarded, HTTPConnection):
+    pass
 
-    address_guard: ClassVar[AddressGuard | None] = None
 
-    def _new_conn(self) -> socket.socket:
-        if self.address_guard is None:
-            return super()._new_conn()
-        return _guarded_new_conn(self, self.address_guard)
-
-    def connect(self) -> None:
-        super().connect()
-        _watch(self.sock)
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _watch(self.sock)
-        super().request(*args, **kwargs)
+class GuardedHTTPSConnection(_Guarded, HTTPSConnection):
+    pass
 
 
 def _pool_classes(guard: AddressGuard | None) -> dict[str, type[HTTPConnectionPool]]:
