@@ -7,12 +7,11 @@ import logging
 import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 from conftest import rss, write_config
+from servers import QuietHandler, serve
 
 from monitor.app import App, build_app, poll_feeds, send_digest
 from monitor.config import load_config
@@ -26,7 +25,7 @@ class ChangingFeeds:
         self.lock = threading.Lock()
         feeds = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802
                 with feeds.lock:
                     feeds.served[self.path] += per_request
@@ -38,13 +37,7 @@ class ChangingFeeds:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+        self.server, self.base = serve(Handler)
 
     @staticmethod
     def item(path: str, n: int) -> dict:

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 from urllib.parse import quote, unquote
 
 import feedparser
 import pytest
 from conftest import CORPUS, write_config
+from servers import QuietHandler, serve
 from test_hostile import run_once_measured
 
 FOLDERS = ("feeds", "feedparser-tests")
@@ -36,7 +34,7 @@ class StaticServer:
     """Every corpus file on 127.0.0.1, as a publisher would serve it."""
 
     def __init__(self, files: dict[str, bytes]) -> None:
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:  # noqa: N802
@@ -47,13 +45,7 @@ class StaticServer:
                 self.end_headers()
                 self.wfile.write(body or b"")
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+        self.server, self.base = serve(Handler)
 
     def close(self) -> None:
         self.server.shutdown()

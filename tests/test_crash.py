@@ -14,12 +14,11 @@ import threading
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 from conftest import rss, write_config
+from servers import QuietHandler, serve
 from test_hostile import news_monitor
 
 FEEDS = 6
@@ -34,7 +33,7 @@ class GrowingFeeds:
         self.lock = threading.Lock()
         feeds = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802
                 with feeds.lock:
                     items = list(feeds.items.get(self.path, []))
@@ -45,13 +44,7 @@ class GrowingFeeds:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+        self.server, self.base = serve(Handler)
 
     def add(self, path: str, serial: int, *, matching: bool) -> str:
         link = f"https://crash.example.org{path[:-4]}/story-{serial}"
@@ -83,7 +76,7 @@ class HookReceiver:
         self.lock = threading.Lock()
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:  # noqa: N802
                 generation = receiver.generation
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
@@ -96,13 +89,9 @@ class HookReceiver:
                 self.send_response(204)
                 self.end_headers()
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
+        self.server, base = serve(Handler)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+        self.url = f"{base}/hook"
 
     def delivered(self) -> dict[str, set[str]]:
         """Article URL -> the delivery ids that carried it."""
