@@ -142,10 +142,12 @@ def send_instant_digests(app: App) -> list[DeliveryReport]:
 def run_once(
     app: App, *, progress: Callable[[FeedOutcome], None] | None = None
 ) -> list[FeedOutcome]:
-    """Poll every feed now, send the instant digests and whatever the outbox has due."""
+    """Poll every feed now, index what they stored for search, send the instant digests and
+    whatever the outbox has due."""
     outcomes = poll_feeds(
         app, [f for f in app.config.feeds if not _gone(app, f)], progress=progress
     )
+    app.store.index_new_articles()
     send_instant_digests(app)
     return outcomes
 

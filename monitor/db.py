@@ -14,6 +14,9 @@ import sqlite_utils
 BUSY_TIMEOUT_MS = 60_000
 WRITER_CACHE_KIB = 32 * 1024  # the writer's page cache (SQLite's default is 2 MB)
 CHECKPOINT_PAGES = 10_000  # WAL pages before the writer checkpoints (SQLite's default is 1,000)
+FTS_WATERMARK = "(SELECT indexed_rowid FROM fts_state)"  # articles up to this rowid are indexed
+_FTS_DELETE_OLD = """INSERT INTO articles_fts (articles_fts, rowid, title, summary, text)
+              SELECT 'delete', old.rowid, old.title, old.summary, old.text"""
 
 
 def _create_base(db: sqlite_utils.Database) -> None:
@@ -153,11 +156,48 @@ def _story_keys_with_rowid(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX story_keys_first_seen ON story_keys (first_seen)")
 
 
+def _index_full_text_in_batches(db: sqlite_utils.Database) -> None:
+    # Tokenising in an insert trigger, and flushing an FTS segment at every feed's COMMIT, cost
+    # most of a cold run's time under the single writer lock; Store.index_new_articles now
+    # indexes every article past this watermark in one transaction. Rows already stored count
+    # as indexed: the dropped trigger indexed them.
+    db.execute("DROP TRIGGER IF EXISTS articles_ai")
+    db.execute(
+        """CREATE TABLE fts_state (
+               id INTEGER PRIMARY KEY CHECK (id = 1), indexed_rowid INTEGER NOT NULL)"""
+    )
+    db.execute(
+        "INSERT INTO fts_state (id, indexed_rowid) SELECT 1, COALESCE(MAX(rowid), 0) FROM articles"
+    )
+    # An external-content FTS5 'delete' must repeat the terms once inserted: for a row not yet
+    # indexed it would remove terms that were never there and corrupt the index.
+    db.execute("DROP TRIGGER IF EXISTS articles_au")
+    db.execute(
+        f"""CREATE TRIGGER articles_au AFTER UPDATE OF title, summary, text ON articles
+            WHEN old.rowid <= {FTS_WATERMARK} BEGIN
+              {_FTS_DELETE_OLD};
+              INSERT INTO articles_fts (rowid, title, summary, text)
+              VALUES (new.rowid, new.title, new.summary, new.text);
+            END"""
+    )
+    # Deleting the newest rows lets SQLite hand their rowids out again: the watermark comes
+    # down with them so the new rows count as not yet indexed.
+    db.execute("DROP TRIGGER IF EXISTS articles_ad")
+    db.execute(
+        f"""CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+              {_FTS_DELETE_OLD} WHERE old.rowid <= {FTS_WATERMARK};
+              UPDATE fts_state SET indexed_rowid = (SELECT COALESCE(MAX(rowid), 0) FROM articles)
+              WHERE indexed_rowid > (SELECT COALESCE(MAX(rowid), 0) FROM articles);
+            END"""
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_base_schema", _create_base),
     ("0002_story_keys", _create_story_keys),
     ("0003_delivery_claims", _add_delivery_claims),
     ("0004_story_keys_rowid", _story_keys_with_rowid),
+    ("0005_fts_batch_index", _index_full_text_in_batches),
 ]
 
 

@@ -74,6 +74,7 @@ def backtest(
 ) -> list[FoundArticle]:
     """What the rule would have matched among stored articles: FTS narrows, the matcher decides."""
     store = Store(Database(config.database))
+    store.index_new_articles()  # a service indexes on its tick: what came since counts too
     prefilter = fts_query(rule)
     start = now - since
     if prefilter:

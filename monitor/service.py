@@ -67,7 +67,8 @@ class Service:
     # jobs ------------------------------------------------------------------
 
     def tick(self) -> int:
-        """Hand every due feed to the pool (skipping those in flight); returns how many were handed."""
+        """Hand every due feed to the pool (skipping those in flight), index what earlier polls
+        stored; returns how many feeds were handed."""
         self.last_tick = self.clock()
         handed = 0
         with self.app._in_flight_lock:
@@ -77,7 +78,15 @@ class Service:
         for feed in feeds:
             self._pool.submit(self._poll_and_alert, feed)
             handed += 1
+        self.index_new_articles()
         return handed
+
+    def index_new_articles(self) -> None:
+        # What the polls stored since the last tick goes into the search index in one batch.
+        try:
+            self.app.store.index_new_articles()
+        except Exception:
+            log.exception("full-text indexing failed")
 
     def _poll_and_alert(self, feed) -> None:  # noqa: ANN001
         outcome = _poll_one(self.app, feed, None)
@@ -208,6 +217,7 @@ class Service:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self.index_new_articles()
         log.info("stopped")
 
     def healthy(self, max_silence: timedelta = timedelta(seconds=TICK_SECONDS * 6)) -> bool:

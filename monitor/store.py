@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from monitor.db import Database
+from monitor.db import FTS_WATERMARK, Database
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -332,6 +332,21 @@ class Store:
                 (iso(since),),
             )
         ]
+
+    def index_new_articles(self) -> int:
+        """Add every article stored since the last call to the full-text index, in one
+        transaction (a single FTS segment flush); returns how many were indexed."""
+        with self.db.write() as conn:
+            added = conn.execute(
+                f"""INSERT INTO articles_fts (rowid, title, summary, text)
+                    SELECT rowid, title, summary, text FROM articles
+                    WHERE rowid > {FTS_WATERMARK} ORDER BY rowid"""
+            ).rowcount
+            if added:
+                conn.execute(
+                    "UPDATE fts_state SET indexed_rowid = (SELECT MAX(rowid) FROM articles)"
+                )
+        return added
 
     def fts_candidates(
         self, fts_query: str, since: datetime, limit: int | None = None
