@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -119,44 +120,33 @@ class Service:
 
     def schedule_jobs(self) -> None:
         self.scheduler.remove_all_jobs()
+        self._every(self.tick, TICK_SECONDS, "tick")
+        self._every(self.retry_outbox, OUTBOX_SECONDS, "outbox")
+        self._every(self.forget_old_stories, 6 * 3600, "forget")
+        for name, trigger in self.cron_triggers().items():
+            self._add(self.send_cron_digest, trigger, f"digest:{name}", 3600, args=[name])
+
+    def _every(self, job: Callable[[], object], seconds: float, job_id: str) -> None:
         # A job that waited for a free thread must still run: grace about the job's own interval.
+        self._add(job, IntervalTrigger(seconds=seconds), job_id, min(seconds, 3600))
+
+    def _add(
+        self,
+        job: Callable[..., object],
+        trigger: Any,
+        job_id: str,
+        grace: float,
+        args: list | None = None,
+    ) -> None:
         self.scheduler.add_job(
-            self.tick,
-            IntervalTrigger(seconds=TICK_SECONDS),
-            id="tick",
-            misfire_grace_time=TICK_SECONDS,
+            job,
+            trigger,
+            args=args,
+            id=job_id,
+            misfire_grace_time=int(grace),
             coalesce=True,
             max_instances=1,
         )
-        self.scheduler.add_job(
-            self.retry_outbox,
-            IntervalTrigger(seconds=OUTBOX_SECONDS),
-            id="outbox",
-            misfire_grace_time=OUTBOX_SECONDS,
-            coalesce=True,
-            max_instances=1,
-        )
-        self.scheduler.add_job(
-            self.forget_old_stories,
-            IntervalTrigger(hours=6),
-            id="forget",
-            misfire_grace_time=3600,
-            coalesce=True,
-            max_instances=1,
-        )
-        for digest in self.app.config.digests.values():
-            if digest.instant:
-                continue
-            trigger = CronTrigger.from_crontab(digest.schedule, timezone=digest.timezone)
-            self.scheduler.add_job(
-                self.send_cron_digest,
-                trigger,
-                args=[digest.name],
-                id=f"digest:{digest.name}",
-                misfire_grace_time=3600,
-                coalesce=True,
-                max_instances=1,
-            )
 
     def cron_triggers(self) -> dict[str, CronTrigger]:
         return {
