@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,7 +48,11 @@ def rules_test(
         if config is None:
             fail("--since needs a config (its database holds the archive)")
         results = backtest(
-            config, rule, since=duration_option(since, "--since"), now=datetime.now(UTC)
+            config,
+            rule,
+            since=duration_option(since, "--since"),
+            now=datetime.now(UTC),
+            track=_progress_bar if sys.stderr.isatty() else iter,
         )
         _print_articles(results, as_json)
         return
@@ -76,6 +82,12 @@ def search(query: str, config_file: str | None, since: str, limit: int, as_json:
         config, rule, since=duration_option(since, "--since"), limit=limit, now=datetime.now(UTC)
     )
     _print_articles(results, as_json)
+
+
+def _progress_bar(rows: list[dict]) -> Iterator[dict]:
+    # On a terminal only: pipes and services stay quiet.
+    with click.progressbar(rows, label="backtesting", file=sys.stderr) as bar:
+        yield from bar
 
 
 def _print_articles(results: list[Any], as_json: bool) -> None:

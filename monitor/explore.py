@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -70,9 +71,18 @@ def explain_text(rule: Rule, *, title: str, text: str) -> Explanation:
 
 
 def backtest(
-    config: Config, rule: Rule, *, since: timedelta, now: datetime, limit: int | None = None
+    config: Config,
+    rule: Rule,
+    *,
+    since: timedelta,
+    now: datetime,
+    limit: int | None = None,
+    track: Callable[[list[dict]], Iterable[dict]] = iter,
 ) -> list[FoundArticle]:
-    """What the rule would have matched among stored articles: FTS narrows, the matcher decides."""
+    """What the rule would have matched among stored articles: FTS narrows, the matcher decides.
+
+    ``track`` wraps the candidates as they are checked (the CLI's progress bar).
+    """
     store = Store(Database(config.database))
     store.index_new_articles()  # a service indexes on its tick: what came since counts too
     prefilter = fts_query(rule)
@@ -87,7 +97,7 @@ def backtest(
     feeds = {f.url: f for f in config.feeds}
     sources = store.sources_of([r["id"] for r in rows])
     found: list[FoundArticle] = []
-    for row in rows:
+    for row in track(rows):
         article = stored_article(row)
         for feed_url in sources.get(article.id, [article.feed]):
             feed = feeds.get(feed_url) or FeedConfig(

@@ -1,4 +1,5 @@
-"""A first `run --once` over many feeds shows a progress bar on a terminal, and none in a pipe."""
+"""Long interactive work (a first `run --once` over many feeds, a backtest) shows a progress bar
+on a terminal, and none in a pipe."""
 
 from __future__ import annotations
 
@@ -52,3 +53,29 @@ def test_progress_bar_on_a_terminal_only(tmp_path, feeds: FeedServer, clock: Clo
     piped = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=60)
     assert piped.returncode == 0
     assert "polling feeds" not in piped.stderr + piped.stdout
+
+
+def test_backtest_progress_bar_on_a_terminal_only(
+    tmp_path, feeds: FeedServer, clock: Clock
+) -> None:
+    path = config(tmp_path, feeds, clock)
+    path.write_text(
+        path.read_text()
+        + "rules:\n  - {name: T, query: T1, digest: d}\ndigests:\n  d: {schedule: instant, channels: [c]}\nchannels:\n  c: {type: console}\n"
+    )
+    run = [sys.executable, "-m", "monitor.cli"]
+    assert (
+        subprocess.run(
+            [*run, "run", "--once", "--config", str(path)],
+            cwd=REPO,
+            capture_output=True,
+            timeout=60,
+        ).returncode
+        == 0
+    )
+    args = [*run, "rules", "test", "T1 OR T2", "--since", "30d", "--config", str(path)]
+    on_terminal = run_on_terminal(args)
+    assert "backtesting" in on_terminal and "100%" in on_terminal and "T1" in on_terminal
+    piped = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert piped.returncode == 0 and "backtesting" not in piped.stderr + piped.stdout
+    assert "2 article(s)" in piped.stdout
