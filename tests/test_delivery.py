@@ -73,6 +73,21 @@ def story(n: int, clock: Clock, text: str) -> dict:
     }
 
 
+def primed_app(tmp_path: Path, feeds: FeedServer, hook, inbox, clock, edit=lambda text: text):  # noqa: ANN001, ANN201
+    """An app whose feed had its first poll (the backlog: stored, never alerted)."""
+    url = feeds.set("/asia.xml", rss([story(1, clock, "Old news.")]))
+    path = config_file(tmp_path, url, hook, inbox)
+    path.write_text(edit(path.read_text()))
+    app = build_app(load_config(path), clock=clock)
+    run_once(app)
+    return app, path
+
+
+def publish(feeds: FeedServer, clock: Clock, text: str = "Rogun.") -> None:
+    """The feed carries one new story that matches."""
+    feeds.set("/asia.xml", rss([story(1, clock, "Old news."), story(2, clock, text)]))
+
+
 def cli(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     env = os.environ | {"HOOK_SECRET": SECRET} | (env_extra or {})
     return subprocess.run(
@@ -91,18 +106,9 @@ def test_run_once_sends_a_signed_instant_webhook_and_digest_send_an_email(
     clock = Clock(now_utc())  # the CLI runs on the real clock
     url = feeds.set("/asia.xml", rss([story(1, clock, "Old news.")]))
     path = config_file(tmp_path, url, hook, inbox)
-    assert (
-        cli("run", "--once", "--config", str(path)).returncode == 0
-    )  # the backlog: stored, not alerted
-    feeds.set(
-        "/asia.xml",
-        rss(
-            [
-                story(1, clock, "Old news."),
-                story(2, clock, "Rogun dam: the SCO summit discussed it."),
-            ]
-        ),
-    )
+    # the backlog: stored, not alerted
+    assert cli("run", "--once", "--config", str(path)).returncode == 0
+    publish(feeds, clock, "Rogun dam: the SCO summit discussed it.")
 
     result = cli("run", "--once", "--config", str(path))
     assert result.returncode == 0, result.stderr
@@ -133,10 +139,8 @@ def test_a_failing_channel_is_retried_with_backoff_and_the_same_id(
     tmp_path, feeds: FeedServer, hook, inbox, clock, monkeypatch
 ) -> None:
     monkeypatch.setenv("HOOK_SECRET", SECRET)
-    url = feeds.set("/asia.xml", rss([story(1, clock, "Old news.")]))
-    app = build_app(load_config(config_file(tmp_path, url, hook, inbox)), clock=clock)
-    run_once(app)
-    feeds.set("/asia.xml", rss([story(1, clock, "Old news."), story(2, clock, "Rogun.")]))
+    app, _ = primed_app(tmp_path, feeds, hook, inbox, clock)
+    publish(feeds, clock)
     hook.statuses = [500, 503, 500]
 
     run_once(app)
@@ -159,11 +163,8 @@ def test_a_crash_between_send_and_mark_resends_once_with_the_same_id(
     tmp_path, feeds: FeedServer, hook, inbox, clock, monkeypatch
 ) -> None:
     monkeypatch.setenv("HOOK_SECRET", SECRET)
-    url = feeds.set("/asia.xml", rss([story(1, clock, "Old news.")]))
-    path = config_file(tmp_path, url, hook, inbox)
-    app = build_app(load_config(path), clock=clock)
-    run_once(app)
-    feeds.set("/asia.xml", rss([story(1, clock, "Old news."), story(2, clock, "Rogun.")]))
+    app, path = primed_app(tmp_path, feeds, hook, inbox, clock)
+    publish(feeds, clock)
 
     def crash(*args, **kwargs):
         raise KeyboardInterrupt("killed between send and mark")
@@ -178,9 +179,8 @@ def test_a_crash_between_send_and_mark_resends_once_with_the_same_id(
     run_once(restarted)
     run_once(restarted)
     ids = [d["id"] for d in hook.deliveries]
-    assert (
-        len(ids) == 2 and ids[0] == ids[1]
-    )  # one resend, same webhook-id: the receiver can drop it
+    # one resend, same webhook-id: the receiver can drop it
+    assert len(ids) == 2 and ids[0] == ids[1]
     assert restarted.db.query("SELECT status FROM deliveries")[0][0] == "sent"
 
 
@@ -188,14 +188,10 @@ def test_webhook_410_disables_the_channel_and_other_channels_still_deliver(
     tmp_path, feeds: FeedServer, hook, inbox, clock, monkeypatch
 ) -> None:
     monkeypatch.setenv("HOOK_SECRET", SECRET)
-    url = feeds.set("/asia.xml", rss([story(1, clock, "Old news.")]))
-    path = config_file(tmp_path, url, hook, inbox)
-    path.write_text(path.read_text().replace("channels: [team]", "channels: [team, hook]"))
-    app = build_app(load_config(path), clock=clock)
-    run_once(app)
-    feeds.set(
-        "/asia.xml", rss([story(1, clock, "Old news."), story(2, clock, "Rogun and the SCO.")])
+    app, _ = primed_app(
+        tmp_path, feeds, hook, inbox, clock, lambda t: t.replace("[team]", "[team, hook]")
     )
+    publish(feeds, clock, "Rogun and the SCO.")
     hook.statuses = [410]
     run_once(app)
     reports = send_digest(app, "daily")
@@ -208,10 +204,8 @@ def test_a_delivery_another_live_process_is_sending_is_left_to_it(
     tmp_path, feeds: FeedServer, hook, inbox, clock, monkeypatch
 ) -> None:
     monkeypatch.setenv("HOOK_SECRET", SECRET)
-    url = feeds.set("/asia.xml", rss([story(1, clock, "Old news.")]))
-    app = build_app(load_config(config_file(tmp_path, url, hook, inbox)), clock=clock)
-    run_once(app)
-    feeds.set("/asia.xml", rss([story(1, clock, "Old news."), story(2, clock, "Rogun.")]))
+    app, _ = primed_app(tmp_path, feeds, hook, inbox, clock)
+    publish(feeds, clock)
     hook.statuses = [500]
     run_once(app)  # fails once: pending
     delivery = app.db.query("SELECT id FROM deliveries")[0][0]
@@ -237,7 +231,7 @@ def test_a_channel_disabled_by_410_can_be_enabled_again(
     url = feeds.set("/asia.xml", rss([story(1, clock, "Old news.")]))
     path = config_file(tmp_path, url, hook, inbox)
     assert cli("run", "--once", "--config", str(path)).returncode == 0
-    feeds.set("/asia.xml", rss([story(1, clock, "Old news."), story(2, clock, "Rogun.")]))
+    publish(feeds, clock)
     hook.statuses = [410]
     assert cli("run", "--once", "--config", str(path)).returncode == 0
     listing = cli("deliveries", "--config", str(path))
