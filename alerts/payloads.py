@@ -100,15 +100,28 @@ def slack_payload(digest: Digest) -> dict[str, Any]:
 
 
 def _slack_entry(entry: DigestEntry) -> str:
-    title = _slack_escape(_capped(entry.title) or "(no title)")
-    link = f"*<{_slack_url(entry.url)}|{title}>*" if _linkable(entry.url) else f"*{title}*"
-    lines = [link, _slack_escape(_byline(entry))]
-    snippet = _marked_snippet(entry, "*", _slack_escape)
+    text = _chat_entry(
+        entry,
+        escape=_slack_escape,
+        bold="*",
+        link=lambda url, title: f"<{_slack_url(url)}|{title}>",
+    )
+    return shorten(text, SLACK_SECTION_CHARS)
+
+
+def _chat_entry(
+    entry: DigestEntry, *, escape: Callable[[str], str], bold: str, link: Callable[[str, str], str]
+) -> str:
+    """One entry in a chat service's markup: linked bold title, byline, snippet, other outlets."""
+    title = escape(_capped(entry.title) or "(no title)")
+    heading = link(entry.url, title) if _linkable(entry.url) else title
+    lines = [f"{bold}{heading}{bold}", escape(_byline(entry))]
+    snippet = _marked_snippet(entry, bold, escape)
     if snippet:
         lines.append(snippet)
     if entry.also_reported_by:
-        lines.append(_slack_escape(f"Also reported by {_names(entry.also_reported_by)}"))
-    return shorten("\n".join(lines), SLACK_SECTION_CHARS)
+        lines.append(escape(f"Also reported by {_names(entry.also_reported_by)}"))
+    return "\n".join(lines)
 
 
 def _slack_escape(text: str) -> str:
@@ -177,15 +190,12 @@ def _discord_description(section: RuleSection, budget: int) -> tuple[str, int]:
 
 
 def _discord_entry(entry: DigestEntry) -> str:
-    title = _discord_escape(_capped(entry.title) or "(no title)")
-    link = f"**[{title}]({_discord_url(entry.url)})**" if _linkable(entry.url) else f"**{title}**"
-    lines = [link, _discord_escape(_byline(entry))]
-    snippet = _marked_snippet(entry, "**", _discord_escape)
-    if snippet:
-        lines.append(snippet)
-    if entry.also_reported_by:
-        lines.append(_discord_escape(f"Also reported by {_names(entry.also_reported_by)}"))
-    return "\n".join(lines)
+    return _chat_entry(
+        entry,
+        escape=_discord_escape,
+        bold="**",
+        link=lambda url, title: f"[{title}]({_discord_url(url)})",
+    )
 
 
 _DISCORD_MARKUP = set("\\*_~`|>#[]()<@")
