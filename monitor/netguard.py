@@ -76,12 +76,6 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     return ip.sixtofour
 
 
-def check_address(ip: IPAddress, *, host: str = "") -> None:
-    """Raise BlockedAddressError when ``ip`` is forbidden."""
-    if is_forbidden_address(ip):
-        raise BlockedAddressError(f"{host or ip} resolves to {ip}, which is not a public address")
-
-
 def system_resolver(host: str, port: int) -> list[str]:
     """Every address the system resolver gives for host:port (TCP)."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
