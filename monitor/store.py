@@ -308,10 +308,6 @@ class Store:
             (article_id, feed, guid, url, iso(now)),
         )
 
-    def article(self, article_id: str) -> dict | None:
-        rows = self.db.query("SELECT * FROM articles WHERE id = ?", (article_id,))
-        return dict(rows[0]) if rows else None
-
     def articles_since(self, since: datetime, ids: Sequence[str] | None = None) -> list[dict]:
         if ids is not None:
             out: list[dict] = []
