@@ -142,22 +142,19 @@ def ingest(
     )
     fresh = [(e, i) for e, i in items if i.guid not in seen_guids and i.article_id not in existing]
     again = [(e, i) for e, i in items if i.guid not in seen_guids and i.article_id in existing]
+    again_ids = {i.article_id for _, i in again}
     full_texts: dict[str, tuple[str, str]] = {}
     if feed.full_text:
+        lacking = ctx.store.articles_missing_text(list(again_ids)) if again_ids else set()
         wanted = [i for _, i in fresh if i.link]
-        wanted += [
-            i
-            for _, i in again
-            if i.link
-            and i.article_id in ctx.store.articles_missing_text([x.article_id for _, x in again])
-        ]
+        wanted += [i for _, i in again if i.link and i.article_id in lacking]
         full_texts = {i.article_id: _full_text(i.link, feed, ctx) for i in wanted}
     articles = _articles(fresh, feed, now, full_texts, ctx)
     stored = ctx.store.save_articles(
         feed.url,
         articles,
         [SourceUpdate(article_id=i.article_id, guid=i.guid, url=i.link or i.url) for _, i in again],
-        {aid: ft for aid, ft in full_texts.items() if aid in {i.article_id for _, i in again}},
+        {aid: ft for aid, ft in full_texts.items() if aid in again_ids},
         now,
         fold=repeated_story,
         fold_since=now - feed.max_age,
@@ -168,9 +165,7 @@ def ingest(
         if alertable(published=a.published, now=now, max_age=feed.max_age, backlog=backlog)
     ]
     refreshed = [
-        aid
-        for aid, (_, status) in full_texts.items()
-        if status == "ok" and aid in {i.article_id for _, i in again}
+        aid for aid, (_, status) in full_texts.items() if status == "ok" and aid in again_ids
     ]
     matched = match_articles(ctx, feed, to_match, refreshed, now, backlog=backlog)
     return len(stored), matched, skipped
