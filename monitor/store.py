@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from monitor.db import FTS_WATERMARK, Database
+
+CHUNK = 500  # bound parameters per IN (...) list, well under SQLite's limit
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -187,8 +190,8 @@ class Store:
         seen_guids: set[str] = set()
         existing: set[str] = set()
         conn = self.db.connection()
-        for chunk in _chunks(list(guids), 500):
-            marks = ",".join("?" * len(chunk))
+        for chunk in _chunks(list(guids), CHUNK):
+            marks = _marks(chunk)
             seen_guids |= {
                 r[0]
                 for r in conn.execute(
@@ -196,8 +199,8 @@ class Store:
                     (feed, *chunk),
                 )
             }
-        for chunk in _chunks(list(ids), 500):
-            marks = ",".join("?" * len(chunk))
+        for chunk in _chunks(list(ids), CHUNK):
+            marks = _marks(chunk)
             existing |= {
                 r[0] for r in conn.execute(f"SELECT id FROM articles WHERE id IN ({marks})", chunk)
             }
@@ -205,8 +208,8 @@ class Store:
 
     def articles_missing_text(self, ids: Sequence[str]) -> set[str]:
         out: set[str] = set()
-        for chunk in _chunks(list(ids), 500):
-            marks = ",".join("?" * len(chunk))
+        for chunk in _chunks(list(ids), CHUNK):
+            marks = _marks(chunk)
             out |= {
                 r[0]
                 for r in self.db.query(
@@ -229,69 +232,47 @@ class Store:
     ) -> list[StoredArticle]:
         """One transaction: insert new articles and every source row; returns those really new.
 
-        Another feed may have stored the same article a moment ago: INSERT OR IGNORE on the
-        computed primary key settles that race, and the loser only adds its source row.
-        Each new article joins the story (cluster) of the near duplicate `fold` picks among
-        those sharing an index key since `fold_since`; in the same transaction, so two copies
-        stored at once still fold.
-        """
-        inserted: list[StoredArticle] = []
-        with self.db.write() as conn:
-            for a in new:
-                a = replace(a, cluster_id=self._cluster(conn, a, fold, fold_since))
-                cursor = conn.execute(
-                    """INSERT OR IGNORE INTO articles (id, url, link, guid, feed, title, summary, text, author,
-                       language, published, first_seen, fingerprint, cluster_id, full_text_status)
-                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                    (
-                        a.id,
-                        a.url,
-                        a.link,
-                        a.guid,
-                        a.feed,
-                        a.title,
-                        a.summary,
-                        a.text,
-                        a.author,
-                        a.language,
-                        iso(a.published),
-                        iso(a.first_seen),
-                        a.fingerprint,
-                        a.cluster_id,
-                        a.full_text_status,
-                    ),
-                )
-                if cursor.rowcount:
-                    inserted.append(a)
-                    conn.executemany(
-                        "INSERT OR IGNORE INTO story_keys (key, article_id, first_seen) VALUES (?,?,?)",
-                        [(key, a.id, iso(a.first_seen)) for key in a.story_keys],
-                    )
-                self._add_source(conn, a.id, feed, a.guid, a.link or a.url, now)
-            for s in seen_again:
-                self._add_source(conn, s.article_id, feed, s.guid, s.url, now)
-            for article_id, (text, status) in full_texts.items():
-                conn.execute(
-                    "UPDATE articles SET text = CASE WHEN ? = 'ok' THEN ? ELSE text END, full_text_status = ? WHERE id = ?",
-                    (status, text, status, article_id),
-                )
-        return inserted
+        Another feed may have stored the same article a moment ago: the ids are checked again
+        under the write lock, and the loser only adds its source row. Each new article joins
+        the story (cluster) of the near duplicate `fold` picks among those sharing an index key
+        since `fold_since`, stored before or earlier in this batch; in the same transaction, so
+        two copies stored at once still fold.
 
-    @staticmethod
-    def _cluster(conn, article: StoredArticle, fold: Fold | None, since: datetime | None) -> str:
-        if fold is None or not article.story_keys:
-            return article.cluster_id or article.id
-        marks = ",".join("?" * len(article.story_keys))
-        rows = conn.execute(
-            f"""SELECT a.id, a.cluster_id, a.fingerprint FROM articles a
-                WHERE a.id IN (SELECT DISTINCT article_id FROM story_keys
-                               WHERE key IN ({marks}) AND first_seen >= ?)
-                ORDER BY a.first_seen, a.rowid""",
-            (*article.story_keys, iso(since) or ""),
-        ).fetchall()
-        chosen = fold(article, [(r[0], r[2]) for r in rows]) if rows else None
-        clusters = {r[0]: r[1] or r[0] for r in rows}
-        return clusters[chosen] if chosen else article.id
+        A feed's rows go in a handful of statements (executemany, keys looked up in chunks):
+        this transaction holds the process's only write lock while every poll thread waits.
+        """
+        stamp = iso(now)
+        with self.db.write() as conn:
+            stored = _existing_ids(conn, [a.id for a in new])
+            inserted: list[StoredArticle] = []
+            stories = _Stories(conn, new if fold else (), fold_since)
+            for a in new:
+                if a.id in stored:
+                    continue
+                stored.add(a.id)
+                inserted.append(replace(a, cluster_id=stories.join(a, fold)))
+            conn.executemany(
+                """INSERT OR IGNORE INTO articles (id, url, link, guid, feed, title, summary, text, author,
+                   language, published, first_seen, fingerprint, cluster_id, full_text_status)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                [_article_row(a) for a in inserted],
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO story_keys (key, article_id, first_seen) VALUES (?,?,?)",
+                [row for a in inserted for row in _story_key_rows(a)],
+            )
+            sources = [(a.id, feed, a.guid, a.link or a.url, stamp) for a in new]
+            sources += [(s.article_id, feed, s.guid, s.url, stamp) for s in seen_again]
+            conn.executemany(
+                """INSERT INTO article_sources (article_id, feed, guid, url, first_seen) VALUES (?,?,?,?,?)
+                   ON CONFLICT (article_id, feed) DO UPDATE SET guid = excluded.guid, url = excluded.url""",
+                sources,
+            )
+            conn.executemany(
+                "UPDATE articles SET text = CASE WHEN ? = 'ok' THEN ? ELSE text END, full_text_status = ? WHERE id = ?",
+                [(status, text, status, aid) for aid, (text, status) in full_texts.items()],
+            )
+        return inserted
 
     def forget_story_keys(self, before: datetime) -> int:
         """Drop index keys of articles too old to be folded into; returns how many went."""
@@ -300,19 +281,11 @@ class Store:
                 "DELETE FROM story_keys WHERE first_seen < ?", (iso(before),)
             ).rowcount
 
-    @staticmethod
-    def _add_source(conn, article_id: str, feed: str, guid: str, url: str, now: datetime) -> None:
-        conn.execute(
-            """INSERT INTO article_sources (article_id, feed, guid, url, first_seen) VALUES (?,?,?,?,?)
-               ON CONFLICT (article_id, feed) DO UPDATE SET guid = excluded.guid, url = excluded.url""",
-            (article_id, feed, guid, url, iso(now)),
-        )
-
     def articles_since(self, since: datetime, ids: Sequence[str] | None = None) -> list[dict]:
         if ids is not None:
             out: list[dict] = []
-            for chunk in _chunks(list(ids), 500):
-                marks = ",".join("?" * len(chunk))
+            for chunk in _chunks(list(ids), CHUNK):
+                marks = _marks(chunk)
                 out += [
                     dict(r)
                     for r in self.db.query(
@@ -356,8 +329,8 @@ class Store:
     def sources_of(self, article_ids: Sequence[str]) -> dict[str, list[str]]:
         """Feed URLs that delivered each article, first source first."""
         out: dict[str, list[str]] = {}
-        for chunk in _chunks(list(article_ids), 500):
-            marks = ",".join("?" * len(chunk))
+        for chunk in _chunks(list(article_ids), CHUNK):
+            marks = _marks(chunk)
             for r in self.db.query(
                 f"SELECT article_id, feed FROM article_sources WHERE article_id IN ({marks}) ORDER BY first_seen, feed",
                 tuple(chunk),
@@ -397,6 +370,92 @@ class Store:
                 if cursor.rowcount:
                     saved.append(m)
         return saved
+
+
+class _Stories:
+    """The near-duplicate index as one batch of new articles sees it: every stored article
+    sharing an index key with any of them (looked up once, in chunks), then each article of
+    the batch as it joins a story."""
+
+    def __init__(
+        self, conn: sqlite3.Connection, batch: Sequence[StoredArticle], since: datetime | None
+    ) -> None:
+        self._postings: dict[int, list[str]] = {}
+        self._stories: dict[str, tuple[str, bytes]] = {}  # id -> (cluster, fingerprint)
+        self._age: dict[str, tuple] = {}  # oldest first: a story grows from its first article
+        keys = sorted({key for a in batch for key in a.story_keys})
+        for chunk in _chunks(keys, CHUNK):
+            for key, article_id in conn.execute(
+                f"""SELECT key, article_id FROM story_keys
+                    WHERE key IN ({_marks(chunk)}) AND first_seen >= ?""",
+                (*chunk, iso(since) or ""),
+            ):
+                self._postings.setdefault(key, []).append(article_id)
+        found = sorted({aid for ids in self._postings.values() for aid in ids})
+        for chunk in _chunks(found, CHUNK):
+            for article_id, cluster, blob, first_seen, rowid in conn.execute(
+                f"""SELECT id, cluster_id, fingerprint, first_seen, rowid FROM articles
+                    WHERE id IN ({_marks(chunk)})""",
+                chunk,
+            ):
+                self._stories[article_id] = (cluster or article_id, blob)
+                self._age[article_id] = (0, first_seen, rowid)
+
+    def join(self, article: StoredArticle, fold: Fold | None) -> str:
+        """The cluster ``article`` belongs to; from now on it is a candidate for the rest."""
+        if fold is None or not article.story_keys:
+            return article.cluster_id or article.id
+        found = {aid for key in article.story_keys for aid in self._postings.get(key, ())}
+        candidates = [
+            (aid, self._stories[aid][1])
+            for aid in sorted(found & self._stories.keys(), key=self._age.__getitem__)
+        ]
+        chosen = fold(article, candidates) if candidates else None
+        cluster = self._stories[chosen][0] if chosen else article.id
+        self._stories[article.id] = (cluster, article.fingerprint or b"")
+        self._age[article.id] = (1, len(self._age))
+        for key in article.story_keys:
+            self._postings.setdefault(key, []).append(article.id)
+        return cluster
+
+
+def _existing_ids(conn: sqlite3.Connection, ids: list[str]) -> set[str]:
+    existing: set[str] = set()
+    for chunk in _chunks(ids, CHUNK):
+        existing |= {
+            r[0]
+            for r in conn.execute(f"SELECT id FROM articles WHERE id IN ({_marks(chunk)})", chunk)
+        }
+    return existing
+
+
+def _article_row(a: StoredArticle) -> tuple:
+    return (
+        a.id,
+        a.url,
+        a.link,
+        a.guid,
+        a.feed,
+        a.title,
+        a.summary,
+        a.text,
+        a.author,
+        a.language,
+        iso(a.published),
+        iso(a.first_seen),
+        a.fingerprint,
+        a.cluster_id,
+        a.full_text_status,
+    )
+
+
+def _story_key_rows(a: StoredArticle) -> list[tuple[int, str, str | None]]:
+    first_seen = iso(a.first_seen)
+    return [(key, a.id, first_seen) for key in a.story_keys]
+
+
+def _marks(chunk: list) -> str:
+    return ",".join("?" * len(chunk))
 
 
 def _chunks(items: list, size: int) -> Iterable[list]:
