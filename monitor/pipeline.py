@@ -111,8 +111,11 @@ def _refresh(feed: FeedConfig, state: FeedState, ctx: Context, now: datetime) ->
         return _record_failure(
             feed, state, ctx, now, status=result.status, error=f"parse: {exc}", result=result
         )
-    new, matched, skipped = ingest(feed, parsed, ctx, now, backlog=not state.backlog_done)
-    return _record(
+    items = unique_items(feed, parsed.entries)
+    warning = "; ".join(
+        w for w in (parsed.warning, skip_note(parsed.entries, kept=len(items))) if w
+    )
+    poll = _poll_of(
         feed,
         state,
         ctx,
@@ -121,22 +124,24 @@ def _refresh(feed: FeedConfig, state: FeedState, ctx: Context, now: datetime) ->
         "ok",
         body=digest,
         entries=len(parsed.entries),
-        new=new,
-        matches=matched,
-        warning="; ".join(w for w in (parsed.warning, skipped) if w) or None,
+        warning=warning or None,
         ttl=parsed.ttl,
     )
+    new, matched = ingest(feed, items, ctx, now, backlog=not state.backlog_done, poll=poll)
+    return _outcome_of(poll, new=new, matches=matched)
 
 
 def ingest(
-    feed: FeedConfig, parsed: ParsedFeed, ctx: Context, now: datetime, *, backlog: bool
-) -> tuple[int, int, str | None]:
-    """Store what is new in a parsed feed and match it.
-
-    Returns (new articles, new matches, why entries were skipped, if any were).
-    """
-    items = _unique_items(feed, parsed.entries)
-    skipped = skip_note(parsed.entries, kept=len(items))
+    feed: FeedConfig,
+    items: list[tuple[Entry, Identity]],
+    ctx: Context,
+    now: datetime,
+    *,
+    backlog: bool,
+    poll: FeedPoll | None = None,
+) -> tuple[int, int]:
+    """Store what is new among a feed's items (``unique_items``) and match it; ``poll`` is
+    recorded in the same transaction as the articles. Returns (new articles, new matches)."""
     seen_guids, existing = ctx.store.known_ids(
         feed.url, [i.guid for _, i in items], [i.article_id for _, i in items]
     )
@@ -158,6 +163,7 @@ def ingest(
         now,
         fold=repeated_story,
         fold_since=now - feed.max_age,
+        poll=poll,
     )
     to_match = [
         a
@@ -168,7 +174,7 @@ def ingest(
         aid for aid, (_, status) in full_texts.items() if status == "ok" and aid in again_ids
     ]
     matched = match_articles(ctx, feed, to_match, refreshed, now, backlog=backlog)
-    return len(stored), matched, skipped
+    return len(stored), matched
 
 
 def skip_note(entries: tuple[Entry, ...], *, kept: int) -> str | None:
@@ -199,7 +205,8 @@ def _without_url(message: str) -> str:
     return rest if sep and head.startswith(("http://", "https://")) else message
 
 
-def _unique_items(feed: FeedConfig, entries: tuple[Entry, ...]) -> list[tuple[Entry, Identity]]:
+def unique_items(feed: FeedConfig, entries: tuple[Entry, ...]) -> list[tuple[Entry, Identity]]:
+    """The entries worth storing (a link, guid or title), each article once, with its identity."""
     out: dict[str, tuple[Entry, Identity]] = {}
     for entry in entries:
         if not (entry.link or entry.guid or entry.title):
@@ -295,56 +302,71 @@ def _record(
     outcome: str,
     *,
     body: str | None = None,
+    error: str | None = None,
+) -> FeedOutcome:
+    poll = _poll_of(feed, state, ctx, now, result, outcome, body=body, error=error)
+    ctx.store.record_poll(poll)
+    return _outcome_of(poll)
+
+
+def _poll_of(
+    feed: FeedConfig,
+    state: FeedState,
+    ctx: Context,
+    now: datetime,
+    result: FetchResult,
+    outcome: str,
+    *,
+    body: str | None = None,
     entries: int = 0,
-    new: int = 0,
-    matches: int = 0,
     error: str | None = None,
     warning: str | None = None,
     ttl: int | None = None,
-) -> FeedOutcome:
-    when = next_check(
-        now=now,
-        interval=feed.interval,
-        status=result.status,
-        failures=0,
-        retry_after=result.retry_after,
-        ttl_minutes=ttl,
-        max_age=result.max_age,
-        rng=ctx.rng,
-    )
-    redirect = result.permanent_redirect
-    ctx.store.record_poll(
-        FeedPoll(
-            url=feed.url,
-            name=feed.name,
-            polled_at=now,
-            status=result.status,
-            outcome=outcome,
-            next_check_at=when,
-            failures=0,
-            error=error,
-            warning=warning,
-            etag=result.etag or (state.etag if outcome == "not_modified" else None),
-            last_modified=result.last_modified
-            or (state.last_modified if outcome == "not_modified" else None),
-            body_hash=body,
-            redirect_to=redirect,
-            entries_seen=entries,
-        )
-    )
-    if redirect:
-        log.warning("feed moved permanently feed=%s to=%s", feed.url, redirect)
-    if warning:
-        log.info("feed parsed with warnings feed=%s: %s", feed.url, warning)
-    return FeedOutcome(
+) -> FeedPoll:
+    """What a poll that got an answer changes in the feed's row."""
+    return FeedPoll(
         url=feed.url,
-        outcome=outcome,
+        name=feed.name,
+        polled_at=now,
         status=result.status,
-        entries=entries,
-        new_articles=new,
-        matches=matches,
+        outcome=outcome,
+        next_check_at=next_check(
+            now=now,
+            interval=feed.interval,
+            status=result.status,
+            failures=0,
+            retry_after=result.retry_after,
+            ttl_minutes=ttl,
+            max_age=result.max_age,
+            rng=ctx.rng,
+        ),
+        failures=0,
         error=error,
         warning=warning,
+        etag=result.etag or (state.etag if outcome == "not_modified" else None),
+        last_modified=result.last_modified
+        or (state.last_modified if outcome == "not_modified" else None),
+        body_hash=body,
+        redirect_to=result.permanent_redirect,
+        entries_seen=entries,
+    )
+
+
+def _outcome_of(poll: FeedPoll, *, new: int = 0, matches: int = 0) -> FeedOutcome:
+    """The recorded poll as the caller sees it; moves and warnings are logged once, here."""
+    if poll.redirect_to:
+        log.warning("feed moved permanently feed=%s to=%s", poll.url, poll.redirect_to)
+    if poll.warning:
+        log.info("feed parsed with warnings feed=%s: %s", poll.url, poll.warning)
+    return FeedOutcome(
+        url=poll.url,
+        outcome=poll.outcome,
+        status=poll.status,
+        entries=poll.entries_seen,
+        new_articles=new,
+        matches=matches,
+        error=poll.error,
+        warning=poll.warning,
     )
 
 

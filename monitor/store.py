@@ -137,40 +137,7 @@ class Store:
 
     def record_poll(self, poll: FeedPoll) -> None:
         with self.db.write() as conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO feeds (url, name) VALUES (?, ?)", (poll.url, poll.name)
-            )
-            validators = (
-                ""
-                if poll.keep_validators
-                else ", etag = :etag, last_modified = :last_modified, body_hash = COALESCE(:body_hash, body_hash)"
-            )
-            conn.execute(
-                f"""UPDATE feeds SET name = :name, last_polled_at = :polled_at, last_status = :status,
-                    last_outcome = :outcome, last_error = :error, last_warning = :warning,
-                    consecutive_failures = :failures, next_check_at = :next_check_at,
-                    redirect_to = COALESCE(:redirect_to, redirect_to), gone = :gone,
-                    backlog_done = backlog_done OR :ok, entries_seen = entries_seen + :entries {validators}
-                    WHERE url = :url""",
-                {
-                    "url": poll.url,
-                    "name": poll.name,
-                    "polled_at": iso(poll.polled_at),
-                    "status": poll.status,
-                    "outcome": poll.outcome,
-                    "error": poll.error,
-                    "warning": poll.warning,
-                    "failures": poll.failures,
-                    "next_check_at": iso(poll.next_check_at),
-                    "redirect_to": poll.redirect_to,
-                    "gone": int(poll.outcome == "gone"),
-                    "ok": int(poll.outcome in ("ok", "unchanged", "not_modified")),
-                    "entries": poll.entries_seen,
-                    "etag": poll.etag,
-                    "last_modified": poll.last_modified,
-                    "body_hash": poll.body_hash,
-                },
-            )
+            _write_poll(conn, poll)
 
     def feed_health(self) -> list[dict]:
         return [
@@ -229,6 +196,7 @@ class Store:
         *,
         fold: Fold | None = None,
         fold_since: datetime | None = None,
+        poll: FeedPoll | None = None,
     ) -> list[StoredArticle]:
         """One transaction: insert new articles and every source row; returns those really new.
 
@@ -236,30 +204,28 @@ class Store:
         under the write lock, and the loser only adds its source row. Each new article joins
         the story (cluster) of the near duplicate `fold` picks among those sharing an index key
         since `fold_since`, stored before or earlier in this batch; in the same transaction, so
-        two copies stored at once still fold.
+        two copies stored at once still fold. ``poll``, the feed's row after this poll, is
+        written in the same transaction.
 
-        A feed's rows go in a handful of statements (executemany, keys looked up in chunks):
-        this transaction holds the process's only write lock while every poll thread waits.
+        The stories are worked out first, from this thread's own snapshot; under the write
+        lock they are only checked (no article or index key of this batch added since) and
+        worked out again in the rare case one was. The rows then go in a handful of
+        statements: this transaction holds the process's only write lock, which every poll
+        thread waits for.
         """
         stamp = iso(now)
+        planned = _plan(self.db.connection(), new, fold, fold_since)
         with self.db.write() as conn:
-            stored = _existing_ids(conn, [a.id for a in new])
-            inserted: list[StoredArticle] = []
-            stories = _Stories(conn, new if fold else (), fold_since)
-            for a in new:
-                if a.id in stored:
-                    continue
-                stored.add(a.id)
-                inserted.append(replace(a, cluster_id=stories.join(a, fold)))
+            plan = planned if planned.holds(conn) else _plan(conn, new, fold, fold_since)
             conn.executemany(
                 """INSERT OR IGNORE INTO articles (id, url, link, guid, feed, title, summary, text, author,
                    language, published, first_seen, fingerprint, cluster_id, full_text_status)
                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                [_article_row(a) for a in inserted],
+                plan.article_rows,
             )
             conn.executemany(
                 "INSERT OR IGNORE INTO story_keys (key, article_id, first_seen) VALUES (?,?,?)",
-                [row for a in inserted for row in _story_key_rows(a)],
+                plan.key_rows,
             )
             sources = [(a.id, feed, a.guid, a.link or a.url, stamp) for a in new]
             sources += [(s.article_id, feed, s.guid, s.url, stamp) for s in seen_again]
@@ -272,7 +238,9 @@ class Store:
                 "UPDATE articles SET text = CASE WHEN ? = 'ok' THEN ? ELSE text END, full_text_status = ? WHERE id = ?",
                 [(status, text, status, aid) for aid, (text, status) in full_texts.items()],
             )
-        return inserted
+            if poll is not None:
+                _write_poll(conn, poll)
+        return plan.inserted
 
     def forget_story_keys(self, before: datetime) -> int:
         """Drop index keys of articles too old to be folded into; returns how many went."""
@@ -370,6 +338,91 @@ class Store:
                 if cursor.rowcount:
                     saved.append(m)
         return saved
+
+
+def _write_poll(conn: sqlite3.Connection, poll: FeedPoll) -> None:
+    conn.execute("INSERT OR IGNORE INTO feeds (url, name) VALUES (?, ?)", (poll.url, poll.name))
+    validators = (
+        ""
+        if poll.keep_validators
+        else ", etag = :etag, last_modified = :last_modified, body_hash = COALESCE(:body_hash, body_hash)"
+    )
+    conn.execute(
+        f"""UPDATE feeds SET name = :name, last_polled_at = :polled_at, last_status = :status,
+                last_outcome = :outcome, last_error = :error, last_warning = :warning,
+                consecutive_failures = :failures, next_check_at = :next_check_at,
+                redirect_to = COALESCE(:redirect_to, redirect_to), gone = :gone,
+                backlog_done = backlog_done OR :ok, entries_seen = entries_seen + :entries {validators}
+                WHERE url = :url""",
+        {
+            "url": poll.url,
+            "name": poll.name,
+            "polled_at": iso(poll.polled_at),
+            "status": poll.status,
+            "outcome": poll.outcome,
+            "error": poll.error,
+            "warning": poll.warning,
+            "failures": poll.failures,
+            "next_check_at": iso(poll.next_check_at),
+            "redirect_to": poll.redirect_to,
+            "gone": int(poll.outcome == "gone"),
+            "ok": int(poll.outcome in ("ok", "unchanged", "not_modified")),
+            "entries": poll.entries_seen,
+            "etag": poll.etag,
+            "last_modified": poll.last_modified,
+            "body_hash": poll.body_hash,
+        },
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A batch as it would be stored: the articles not stored yet, each with its story."""
+
+    existing: frozenset[str]  # ids of the batch already stored when the plan was made
+    watermark: int  # the newest story_keys row the plan saw
+    keys: frozenset[int]  # every index key of the batch
+    inserted: list[StoredArticle]
+    article_rows: list[tuple]
+    key_rows: list[tuple[int, str, str | None]]
+
+    def holds(self, conn: sqlite3.Connection) -> bool:
+        """Whether the plan is still right: no article of the batch stored since, and no
+        article filed under one of its keys (a story it could join)."""
+        ids = [a.id for a in self.inserted] + list(self.existing)
+        if _existing_ids(conn, ids) != self.existing:
+            return False
+        newest = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM story_keys").fetchone()[0]
+        if newest < self.watermark:
+            return False  # rows were deleted and their rowids may be handed out again
+        added = conn.execute("SELECT key FROM story_keys WHERE rowid > ?", (self.watermark,))
+        return self.keys.isdisjoint(key for (key,) in added)
+
+
+def _plan(
+    conn: sqlite3.Connection,
+    new: Sequence[StoredArticle],
+    fold: Fold | None,
+    since: datetime | None,
+) -> _Plan:
+    """Which of ``new`` to insert and the story each joins, as ``conn`` sees the database."""
+    watermark = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM story_keys").fetchone()[0]
+    existing = _existing_ids(conn, [a.id for a in new])
+    stories = _Stories(conn, new if fold else (), since)
+    stored = set(existing)
+    inserted: list[StoredArticle] = []
+    for a in new:
+        if a.id not in stored:
+            stored.add(a.id)
+            inserted.append(replace(a, cluster_id=stories.join(a, fold)))
+    return _Plan(
+        existing=frozenset(existing),
+        watermark=watermark,
+        keys=frozenset(key for a in new for key in a.story_keys),
+        inserted=inserted,
+        article_rows=[_article_row(a) for a in inserted],
+        key_rows=[row for a in inserted for row in _story_key_rows(a)],
+    )
 
 
 class _Stories:

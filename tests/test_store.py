@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor import store as store_module
 from monitor.db import Database
 from monitor.neardup import fingerprint
 from monitor.pipeline import repeated_story
@@ -140,3 +141,42 @@ def test_a_batch_larger_than_one_lookup_chunk_is_stored_and_folded(store: Store)
     assert len(saved) == CHUNK
     found = clusters(store)
     assert all(found[f"id-b{n}"] == f"id-a{n}" for n in range(CHUNK))
+
+
+def test_an_original_another_writer_stores_while_a_batch_is_planned_is_still_joined(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other_writer = Store(Database(str(tmp_path / "monitor.db")))  # as another process would
+    plan = store_module._plan
+
+    def plan_then_race(conn, new, fold, since):  # noqa: ANN001, ANN202
+        planned = plan(conn, new, fold, since)
+        if new[0].id == "id-copy" and not other_writer.known_ids("x", [], ["id-wire"])[1]:
+            save(other_writer, "http://a.test/feed", [article("wire", WIRE)])
+        return planned
+
+    monkeypatch.setattr(store_module, "_plan", plan_then_race)
+    save(store, "http://b.test/feed", [article("copy", WIRE + " More.")])
+    assert clusters(store) == {"id-wire": "id-wire", "id-copy": "id-wire"}
+
+
+def test_an_article_another_writer_stores_while_a_batch_is_planned_is_not_stored_twice(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other_writer = Store(Database(str(tmp_path / "monitor.db")))
+    plan = store_module._plan
+    raced: list[str] = []
+
+    def plan_then_race(conn, new, fold, since):  # noqa: ANN001, ANN202
+        planned = plan(conn, new, fold, since)
+        if not raced:
+            raced.append(new[0].id)
+            save(other_writer, "http://a.test/feed", [article("wire", WIRE)])
+        return planned
+
+    monkeypatch.setattr(store_module, "_plan", plan_then_race)
+    saved = save(store, "http://b.test/feed", [article("wire", WIRE, feed="http://b.test/feed")])
+    assert saved == []
+    assert store.sources_of(["id-wire"]) == {
+        "id-wire": ["http://a.test/feed", "http://b.test/feed"]
+    }
