@@ -289,6 +289,7 @@ def _article(
         first_seen=now,
         fingerprint=fp.to_bytes(),
         story_keys=fp.index_keys(),
+        probe_keys=fp.probe_keys(),
         full_text_status=status,
     )
 

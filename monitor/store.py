@@ -72,7 +72,12 @@ class StoredArticle:
     fingerprint: bytes | None = None
     cluster_id: str | None = None
     full_text_status: str | None = None
-    story_keys: tuple[int, ...] = ()  # near-duplicate index keys (not a column)
+    story_keys: tuple[int, ...] = ()  # near-duplicate index keys it is filed under (not a column)
+    probe_keys: tuple[int, ...] = ()  # keys its near duplicates are looked up by; story_keys if ()
+
+    @property
+    def lookup_keys(self) -> tuple[int, ...]:
+        return self.probe_keys or self.story_keys
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -418,7 +423,7 @@ def _plan(
     return _Plan(
         existing=frozenset(existing),
         watermark=watermark,
-        keys=frozenset(key for a in new for key in a.story_keys),
+        keys=frozenset(key for a in new for key in a.lookup_keys),
         inserted=inserted,
         article_rows=[_article_row(a) for a in inserted],
         key_rows=[row for a in inserted for row in _story_key_rows(a)],
@@ -436,7 +441,7 @@ class _Stories:
         self._postings: dict[int, list[str]] = {}
         self._stories: dict[str, tuple[str, bytes]] = {}  # id -> (cluster, fingerprint)
         self._age: dict[str, tuple] = {}  # oldest first: a story grows from its first article
-        keys = sorted({key for a in batch for key in a.story_keys})
+        keys = sorted({key for a in batch for key in a.lookup_keys})
         for chunk in _chunks(keys, CHUNK):
             for key, article_id in conn.execute(
                 f"""SELECT key, article_id FROM story_keys
@@ -456,9 +461,9 @@ class _Stories:
 
     def join(self, article: StoredArticle, fold: Fold | None) -> str:
         """The cluster ``article`` belongs to; from now on it is a candidate for the rest."""
-        if fold is None or not article.story_keys:
+        if fold is None or not article.lookup_keys:
             return article.cluster_id or article.id
-        found = {aid for key in article.story_keys for aid in self._postings.get(key, ())}
+        found = {aid for key in article.lookup_keys for aid in self._postings.get(key, ())}
         candidates = [
             (aid, self._stories[aid][1])
             for aid in sorted(found & self._stories.keys(), key=self._age.__getitem__)

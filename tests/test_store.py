@@ -55,6 +55,7 @@ def article(
         first_seen=seen,
         fingerprint=fp.to_bytes(),
         story_keys=fp.index_keys(),
+        probe_keys=fp.probe_keys(),
     )
 
 
