@@ -386,14 +386,14 @@ class _Plan:
 
     existing: frozenset[str]  # ids of the batch already stored when the plan was made
     watermark: int  # the newest story_keys row the plan saw
-    keys: frozenset[int]  # every index key of the batch
+    keys: frozenset[int]  # every key the batch looks its near duplicates up by
     inserted: list[StoredArticle]
     article_rows: list[tuple]
     key_rows: list[tuple[int, str, str | None]]
 
     def holds(self, conn: sqlite3.Connection) -> bool:
         """Whether the plan is still right: no article of the batch stored since, and no
-        article filed under one of its keys (a story it could join)."""
+        article filed under a key it looks up by (a story it could join)."""
         ids = [a.id for a in self.inserted] + list(self.existing)
         if _existing_ids(conn, ids) != self.existing:
             return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import shutil
+import socket
 import ssl
 import subprocess
 import threading
@@ -16,7 +17,7 @@ from pytest_httpserver import HTTPServer
 
 from monitor.errors import BlockedAddressError, FetchError
 from monitor.fetch import FetchSession, fetch, make_session
-from monitor.netguard import AddressGuard, IPAddress, is_forbidden_address
+from monitor.netguard import AddressGuard, Deadline, IPAddress, is_forbidden_address
 
 FEED = b"<rss version='2.0'><channel><title>t</title></channel></rss>"
 
@@ -286,3 +287,43 @@ def test_trickle_over_tls_is_cut_at_the_deadline(tls_session, tls_server):
     assert time.monotonic() - started < 3.0
     # The pool recovers: the next request gets a fresh connection.
     assert fetch(tls_session, f"https://news.test:{port}/", guard=True).body == FEED
+
+
+def test_a_short_deadline_set_after_a_long_one_still_cuts_on_time() -> None:
+    long_running = threading.Event()
+    finish = threading.Event()
+
+    def hold_a_long_deadline() -> None:
+        with Deadline(60):
+            long_running.set()
+            finish.wait(10)
+
+    holder = threading.Thread(target=hold_a_long_deadline)
+    holder.start()
+    long_running.wait(5)
+    ours, theirs = socket.socketpair()
+    try:
+        started = time.monotonic()
+        with Deadline(0.3) as deadline:
+            deadline.watch(ours)
+            assert ours.recv(1) == b""  # the shut-down socket reads as closed
+        assert 0.25 <= time.monotonic() - started < 5
+        assert deadline.expired
+    finally:
+        finish.set()
+        holder.join()
+        ours.close()
+        theirs.close()
+
+
+def test_a_finished_deadline_leaves_its_sockets_alone() -> None:
+    ours, theirs = socket.socketpair()
+    try:
+        with Deadline(0.1) as deadline:
+            deadline.watch(ours)
+        time.sleep(0.3)  # past the deadline that already ended
+        theirs.sendall(b"x")
+        assert ours.recv(1) == b"x"
+    finally:
+        ours.close()
+        theirs.close()
