@@ -144,14 +144,10 @@ def run_once(
 ) -> list[FeedOutcome]:
     """Poll every feed now, index what they stored for search, send the instant digests and
     whatever the outbox has due."""
+    gone = app.store.gone_feeds()
     outcomes = poll_feeds(
-        app, [f for f in app.config.feeds if not _gone(app, f)], progress=progress
+        app, [f for f in app.config.feeds if f.url not in gone], progress=progress
     )
     app.store.index_new_articles()
     send_instant_digests(app)
     return outcomes
-
-
-def _gone(app: App, feed: FeedConfig) -> bool:
-    state = app.store.feed_state(feed.url)
-    return bool(state and state.gone)

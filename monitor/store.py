@@ -140,6 +140,10 @@ class Store:
                 due.append((row["next_check_at"], url))
         return [url for _, url in sorted(due)]
 
+    def gone_feeds(self) -> set[str]:
+        """Feeds that answered 410 Gone: they are not polled again."""
+        return {r[0] for r in self.db.query("SELECT url FROM feeds WHERE gone")}
+
     def record_poll(self, poll: FeedPoll) -> None:
         with self.db.write() as conn:
             _write_poll(conn, poll)
