@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from monitor.db import FTS_WATERMARK, Database
 
 CHUNK = 500  # bound parameters per IN (...) list, well under SQLite's limit
+MAX_PARAMETERS = 999  # per statement: the limit of SQLite builds before 3.32
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -226,22 +227,24 @@ class Store:
         planned = _plan(self.db.connection(), new, fold, fold_since)
         with self.db.write() as conn:
             plan = planned if planned.holds(conn) else _plan(conn, new, fold, fold_since)
-            conn.executemany(
+            _insert_rows(
+                conn,
                 """INSERT OR IGNORE INTO articles (id, url, link, guid, feed, title, summary, text, author,
-                   language, published, first_seen, fingerprint, cluster_id, full_text_status)
-                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                   language, published, first_seen, fingerprint, cluster_id, full_text_status)""",
                 plan.article_rows,
             )
-            conn.executemany(
-                "INSERT OR IGNORE INTO story_keys (key, article_id, first_seen) VALUES (?,?,?)",
+            _insert_rows(
+                conn,
+                "INSERT OR IGNORE INTO story_keys (key, article_id, first_seen)",
                 plan.key_rows,
             )
             sources = [(a.id, feed, a.guid, a.link or a.url, stamp) for a in new]
             sources += [(s.article_id, feed, s.guid, s.url, stamp) for s in seen_again]
-            conn.executemany(
-                """INSERT INTO article_sources (article_id, feed, guid, url, first_seen) VALUES (?,?,?,?,?)
-                   ON CONFLICT (article_id, feed) DO UPDATE SET guid = excluded.guid, url = excluded.url""",
+            _insert_rows(
+                conn,
+                "INSERT INTO article_sources (article_id, feed, guid, url, first_seen)",
                 sources,
+                "ON CONFLICT (article_id, feed) DO UPDATE SET guid = excluded.guid, url = excluded.url",
             )
             conn.executemany(
                 "UPDATE articles SET text = CASE WHEN ? = 'ok' THEN ? ELSE text END, full_text_status = ? WHERE id = ?",
@@ -514,6 +517,23 @@ def _article_row(a: StoredArticle) -> tuple:
 def _story_key_rows(a: StoredArticle) -> list[tuple[int, str, str | None]]:
     first_seen = iso(a.first_seen)
     return [(key, a.id, first_seen) for key in a.story_keys]
+
+
+def _insert_rows(
+    conn: sqlite3.Connection, head: str, rows: Sequence[tuple], tail: str = ""
+) -> None:
+    """``head VALUES (...), (...), ... tail`` for every row, as few statements as the bound
+    parameter limit allows. executemany steps once per row, and every step hands the GIL to
+    the poll threads and waits to get it back while this thread holds the write lock."""
+    if not rows:
+        return
+    width = len(rows[0])
+    per_statement = max(1, MAX_PARAMETERS // width)
+    row_marks = "(" + ",".join("?" * width) + ")"
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        values = ",".join([row_marks] * len(chunk))
+        conn.execute(f"{head} VALUES {values} {tail}", [v for row in chunk for v in row])
 
 
 def _marks(chunk: list) -> str:
