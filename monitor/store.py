@@ -407,8 +407,15 @@ class _Plan:
         newest = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM story_keys").fetchone()[0]
         if newest < self.watermark:
             return False  # rows were deleted and their rowids may be handed out again
-        added = conn.execute("SELECT key FROM story_keys WHERE rowid > ?", (self.watermark,))
-        return self.keys.isdisjoint(key for (key,) in added)
+        # One row at most: every row fetched is a step that gives the GIL away under the lock.
+        keys = list(self.keys)
+        return not any(
+            conn.execute(
+                f"SELECT 1 FROM story_keys WHERE key IN ({_marks(chunk)}) AND rowid > ? LIMIT 1",
+                (*chunk, self.watermark),
+            ).fetchone()
+            for chunk in _chunks(keys, CHUNK)
+        )
 
 
 def _plan(
