@@ -25,6 +25,10 @@ _WIDE_ENCODINGS = (
     (b"\x4c\x6f\xa7\x94", "cp037"),
 )
 _XML_DECLARATION_ENCODING = re.compile(rb"^(\s*<\?xml[^>]*?encoding\s*=\s*)([\"'])[^\"']*\2")
+# The encoding pseudo-attribute of an XML declaration, and what the XML spec allows as its
+# value (EncName); feedparser raises on a name it cannot even decode (a NUL or a byte >= 0x80).
+_DECLARED_ENCODING = re.compile(rb"^(\s*<\?xml[^>]*?)\s+encoding\s*=\s*([\"'])([^\"']*)\2")
+_ENCODING_NAME = re.compile(rb"[A-Za-z][A-Za-z0-9._-]*")
 _CHARSET_PARAM = re.compile(r";\s*charset\s*=\s*[^;]*", re.IGNORECASE)
 _CHARSET_VALUE = re.compile(r"charset\s*=\s*[\"']?([^;\"'\s]+)", re.IGNORECASE)
 _ASCII_PROBE = '<!DOCTYPE [<!ENTITY a "&b;">]>+-'
@@ -49,6 +53,16 @@ def decompress(body: bytes, *, max_bytes: int | None = None) -> bytes:
     if len(out) > cap:
         raise ParseError(f"gzip body inflates beyond {cap} bytes")
     return out
+
+
+def without_malformed_encoding(body: bytes) -> bytes:
+    """The body without its declared encoding when the declared name is not an encoding name
+    at all: the encoding is then found as for a declaration without one (BOM, Content-Type,
+    UTF-8), where feedparser would have raised."""
+    declared = _DECLARED_ENCODING.match(body[:512])
+    if declared is None or _ENCODING_NAME.fullmatch(declared.group(3)):
+        return body
+    return declared.group(1) + body[declared.end() :]
 
 
 def to_ascii_compatible(body: bytes, content_type: str | None) -> tuple[bytes, str | None]:

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from monitor.errors import ParseError
 from monitor.fastparse import parse_fast
-from monitor.feedbytes import decompress, strip_declarations, to_ascii_compatible
+from monitor.feedbytes import (
+    decompress,
+    strip_declarations,
+    to_ascii_compatible,
+    without_malformed_encoding,
+)
 from monitor.jsonfeed import looks_like_json, parse_json_feed
 from monitor.parsed import Entry, ParsedFeed
 from monitor.refparse import parse_with_feedparser
@@ -49,6 +54,6 @@ def prepare_body(
     body: bytes, content_type: str | None, *, max_bytes: int | None = None
 ) -> tuple[bytes, str | None]:
     """The bytes both parsers may safely see, and the content type that now describes them."""
-    data = decompress(body, max_bytes=max_bytes)
+    data = without_malformed_encoding(decompress(body, max_bytes=max_bytes))
     data, content_type = to_ascii_compatible(data, content_type)
     return strip_declarations(data), content_type

@@ -346,3 +346,20 @@ def test_huge_feed_is_capped_at_max_entries() -> None:
     parsed = parse_feed(body, url=URL, max_entries=500)
     assert len(parsed.entries) == 500
     assert parsed.entries[-1].guid == "g-499"
+
+
+@pytest.mark.parametrize("name", [b"\x80ig5", b"\x00ig5", b"", b"utf 8", b"\xff\xfe"])
+def test_a_declared_encoding_that_is_no_encoding_name_is_ignored_not_fatal(name: bytes) -> None:
+    # Found by the long fuzz run: feedparser itself raised UnicodeDecodeError/ValueError here.
+    body = (
+        b'<?xml version="1.0" encoding="'
+        + name
+        + b'"?>\n<rss><channel><title>Caf\xc3\xa9</title></channel></rss>'
+    )
+    for fast in (True, False):
+        assert parse_feed(body, url="http://x.test/feed", fast=fast).title == "Café"
+
+
+def test_a_well_formed_declared_encoding_is_still_obeyed() -> None:
+    body = b'<?xml version="1.0" encoding="windows-1251"?>\n<rss><channel><title>\xcf\xf0\xe8\xe2\xe5\xf2</title></channel></rss>'
+    assert parse_feed(body, url="http://x.test/feed").title == "Привет"
