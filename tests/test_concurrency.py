@@ -31,11 +31,7 @@ class ChangingFeeds:
                     feeds.served[self.path] += per_request
                     total = feeds.served[self.path]
                 body = rss([feeds.item(self.path, n) for n in range(total)])
-                self.send_response(200)
-                self.send_header("Content-Type", "application/rss+xml")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.reply(200, body)
 
         self.server, self.base = serve(Handler)
 

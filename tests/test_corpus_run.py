@@ -39,11 +39,7 @@ class StaticServer:
 
             def do_GET(self) -> None:  # noqa: N802
                 body = files.get(self.path)
-                self.send_response(200 if body is not None else 404)
-                self.send_header("Content-Type", content_type(self.path))
-                self.send_header("Content-Length", str(len(body or b"")))
-                self.end_headers()
-                self.wfile.write(body or b"")
+                self.reply(200 if body is not None else 404, body or b"", content_type(self.path))
 
         self.server, self.base = serve(Handler)
 

@@ -38,11 +38,7 @@ class GrowingFeeds:
                 with feeds.lock:
                     items = list(feeds.items.get(self.path, []))
                 body = rss(items, title=self.path)
-                self.send_response(200)
-                self.send_header("Content-Type", "application/rss+xml")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.reply(200, body)
 
         self.server, self.base = serve(Handler)
 
