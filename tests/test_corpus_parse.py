@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS
 
 from monitor.errors import ParseError
 from monitor.fastparse import parse_fast
@@ -13,7 +14,6 @@ from monitor.parse import parse_feed, prepare_body
 from monitor.parsed import ParsedFeed
 from monitor.refparse import parse_with_feedparser
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 FOLDERS = ("feeds", "feedparser-tests")
 URL = "https://feeds.example.org/feed.xml"
 MAX_ENTRIES = 10_000

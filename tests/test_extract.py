@@ -6,20 +6,14 @@ import gzip
 import json
 import os
 import re
-from pathlib import Path
 
 import pytest
+from conftest import CORPUS
 
 from monitor.errors import ExtractError
 from monitor.extract import extract_text
 
-BENCHMARK = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "corpus"
-    / "articles"
-    / "article-extraction-benchmark"
-)
+BENCHMARK = CORPUS / "articles" / "article-extraction-benchmark"
 
 STORY = [
     "Leaders of the Shanghai Cooperation Organization gathered in Astana on Thursday for a "

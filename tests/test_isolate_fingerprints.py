@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from conftest import CORPUS
 
 from monitor.errors import ParseError
 from monitor.isolate import IsolatedParser
 from monitor.neardup import fingerprints, is_near_duplicate
 from monitor.parse import parse_feed
-
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 
 def _real_texts(feeds: int = 12) -> list[tuple[str, str]]:

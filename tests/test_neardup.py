@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from conftest import CORPUS
 
 from monitor.neardup import Fingerprint, NearDuplicateIndex, fingerprint, is_near_duplicate
 
-TOPIC = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "topic"
+TOPIC = CORPUS / "topic"
 
 WIRE_TITLE = "Leaders sign security pact at SCO summit in Astana"
 WIRE = """\

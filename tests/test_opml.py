@@ -7,14 +7,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import CORPUS
 
 from monitor.cli import main
 from monitor.config import load_config
 from monitor.opml import Outline, read_opml, write_opml
 from monitor.opml_config import add_feeds_to_config, feed_entries_yaml
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "opml"
-LISTPARSER = CORPUS / "listparser-tests"
+OPML_CORPUS = CORPUS / "opml"
+LISTPARSER = OPML_CORPUS / "listparser-tests"
 
 # --- listparser's own expectations ------------------------------------------------------------
 # Each listparser test file carries `Eval:` lines over listparser's result. We check the ones
@@ -100,27 +101,27 @@ def test_outlines_that_are_not_feeds_are_skipped() -> None:
     ):
         assert read_opml((LISTPARSER / name).read_bytes()) == [], name
     # newsboat's piped command and relative garbage are not URLs we can poll
-    piped = read_opml((CORPUS / "newsboat-tests/piped.opml").read_bytes())
+    piped = read_opml((OPML_CORPUS / "newsboat-tests/piped.opml").read_bytes())
     assert [f.url for f in piped] == ["https://example.com/feed.atom"]
 
 
 def test_not_opml_is_an_error_with_a_reason() -> None:
     for path in (
-        CORPUS / "newsboat-tests/opml-element-missing.opml",
+        OPML_CORPUS / "newsboat-tests/opml-element-missing.opml",
         LISTPARSER / "rdf/foaf_group-1.xml",
     ):
         with pytest.raises(ValueError, match="not an OPML file"):
             read_opml(path.read_bytes())
     with pytest.raises(ValueError, match="not an OPML file"):
         read_opml(b"")
-    assert read_opml((CORPUS / "newsboat-tests/body-element-missing.opml").read_bytes()) == []
+    assert read_opml((OPML_CORPUS / "newsboat-tests/body-element-missing.opml").read_bytes()) == []
 
 
 # --- real subscription lists -----------------------------------------------------------------
 
 
 def real_lists() -> list[Path]:
-    return sorted(p for p in CORPUS.rglob("*.opml") if "newsboat" not in str(p))
+    return sorted(p for p in OPML_CORPUS.rglob("*.opml") if "newsboat" not in str(p))
 
 
 def declared_feed_urls(data: bytes) -> set[str]:
@@ -130,7 +131,7 @@ def declared_feed_urls(data: bytes) -> set[str]:
     return {u for u in found if u.startswith(("http://", "https://"))}
 
 
-@pytest.mark.parametrize("path", real_lists(), ids=lambda p: str(p.relative_to(CORPUS)))
+@pytest.mark.parametrize("path", real_lists(), ids=lambda p: str(p.relative_to(OPML_CORPUS)))
 def test_real_lists_lose_no_feed(path: Path) -> None:
     # Several of these lists are broken XML (bare & in URLs, raw quotes and <a href> inside
     # description attributes); every feed they name must still come out, URL intact.
@@ -140,7 +141,9 @@ def test_real_lists_lose_no_feed(path: Path) -> None:
 
 def test_real_lists_keep_titles_and_folders() -> None:
     feeds = read_opml(
-        (CORPUS / "plenaryapp-awesome-rss-feeds/countries/with_category/Russia.opml").read_bytes()
+        (
+            OPML_CORPUS / "plenaryapp-awesome-rss-feeds/countries/with_category/Russia.opml"
+        ).read_bytes()
     )
     by_url = {f.url: f for f in feeds}
     assert by_url["https://lenta.ru/rss"].title == "Lenta.ru : Новости"
@@ -148,13 +151,15 @@ def test_real_lists_keep_titles_and_folders() -> None:
     assert all(f.categories == ("Russia",) for f in feeds)
     flat = read_opml(
         (
-            CORPUS / "plenaryapp-awesome-rss-feeds/countries/without_category/Russia.opml"
+            OPML_CORPUS / "plenaryapp-awesome-rss-feeds/countries/without_category/Russia.opml"
         ).read_bytes()
     )
     assert [f.url for f in flat] == [f.url for f in feeds]
     assert all(f.categories == () for f in flat)
     bare_ampersand = read_opml(
-        (CORPUS / "plenaryapp-awesome-rss-feeds/countries/with_category/Italy.opml").read_bytes()
+        (
+            OPML_CORPUS / "plenaryapp-awesome-rss-feeds/countries/with_category/Italy.opml"
+        ).read_bytes()
     )
     assert "https://www.ilmattino.it/?sez=XML&args&p=search&args[box]=Home&limit=20&layout=rss" in {
         f.url for f in bare_ampersand
@@ -162,8 +167,8 @@ def test_real_lists_keep_titles_and_folders() -> None:
 
 
 def test_lists_with_and_without_title_attributes_agree() -> None:
-    with_titles = read_opml((CORPUS / "netnewswire/Subs.opml").read_bytes())
-    text_only = read_opml((CORPUS / "netnewswire/SubsNoTitleAttributes.opml").read_bytes())
+    with_titles = read_opml((OPML_CORPUS / "netnewswire/Subs.opml").read_bytes())
+    text_only = read_opml((OPML_CORPUS / "netnewswire/SubsNoTitleAttributes.opml").read_bytes())
     assert len(with_titles) > 150
     assert [(f.url, f.title) for f in with_titles] == [(f.url, f.title) for f in text_only]
 
@@ -230,7 +235,9 @@ def write_config(path: Path, feeds_yaml: str) -> Path:
 
 def test_printed_entries_load_as_the_same_feeds(tmp_path: Path) -> None:
     outlines = read_opml(
-        (CORPUS / "plenaryapp-awesome-rss-feeds/countries/with_category/Russia.opml").read_bytes()
+        (
+            OPML_CORPUS / "plenaryapp-awesome-rss-feeds/countries/with_category/Russia.opml"
+        ).read_bytes()
     )
     config = load_config(write_config(tmp_path / "monitor.yaml", feed_entries_yaml(outlines)))
     assert [(f.url, f.name, f.tags) for f in config.feeds] == [
@@ -243,7 +250,9 @@ def test_write_adds_only_new_feeds_and_keeps_comments(tmp_path: Path) -> None:
         tmp_path / "monitor.yaml", "  - url: https://lenta.ru/rss\n    name: Lenta (mine)\n"
     )
     outlines = read_opml(
-        (CORPUS / "plenaryapp-awesome-rss-feeds/countries/with_category/Russia.opml").read_bytes()
+        (
+            OPML_CORPUS / "plenaryapp-awesome-rss-feeds/countries/with_category/Russia.opml"
+        ).read_bytes()
     )
     added = add_feeds_to_config(path, outlines)
     assert added == len(outlines) - 1
@@ -295,7 +304,7 @@ def test_cli_import_prints_entries_without_touching_the_config(tmp_path: Path) -
         [
             "feeds",
             "import",
-            str(CORPUS / "netnewswire-defaults/DefaultFeeds.opml"),
+            str(OPML_CORPUS / "netnewswire-defaults/DefaultFeeds.opml"),
             "--config",
             str(config),
         ],
@@ -308,7 +317,7 @@ def test_cli_import_prints_entries_without_touching_the_config(tmp_path: Path) -
 
 def test_cli_import_of_a_file_that_is_not_opml_fails_cleanly(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        main, ["feeds", "import", str(CORPUS / "newsboat-tests/opml-element-missing.opml")]
+        main, ["feeds", "import", str(OPML_CORPUS / "newsboat-tests/opml-element-missing.opml")]
     )
     assert result.exit_code == 1
     assert "not an OPML file" in result.output
@@ -316,7 +325,7 @@ def test_cli_import_of_a_file_that_is_not_opml_fails_cleanly(tmp_path: Path) -> 
 
 def test_config_opml_entry_brings_in_feeds_with_folder_and_entry_tags(tmp_path: Path) -> None:
     path = tmp_path / "monitor.yaml"
-    russia = CORPUS / "plenaryapp-awesome-rss-feeds/countries/with_category/Russia.opml"
+    russia = OPML_CORPUS / "plenaryapp-awesome-rss-feeds/countries/with_category/Russia.opml"
     path.write_text(
         f"database: {tmp_path / 'm.db'}\nfeeds:\n  - opml: {russia}\n    tags: [imported]\n"
     )

@@ -203,9 +203,13 @@ def test_an_unexpected_crash_in_one_feed_is_recorded_and_backs_off(
     assert row["consecutive_failures"] == 1 and row["next_check_at"] > clock.now.isoformat()
 
 
-def test_a_permanent_redirect_moves_the_stored_url(tmp_path, feeds: FeedServer, clock: Clock, httpserver) -> None:  # noqa: ANN001
+def test_a_permanent_redirect_moves_the_stored_url(
+    tmp_path, feeds: FeedServer, clock: Clock, httpserver
+) -> None:  # noqa: ANN001
     new = feeds.set("/new.xml", rss([item(1, clock)]))
-    httpserver.expect_request("/old.xml").respond_with_data("", status=301, headers={"Location": new})
+    httpserver.expect_request("/old.xml").respond_with_data(
+        "", status=301, headers={"Location": new}
+    )
     old = httpserver.url_for("/old.xml")
     app = build_app(load_config(make_config(tmp_path, [old])), clock=clock)
     assert run_once(app)[0].new_articles == 1
@@ -226,7 +230,9 @@ def test_410_stops_polling_that_feed(tmp_path, feeds: FeedServer, clock: Clock) 
     assert run_once(app) == []
 
 
-def test_retry_after_and_exponential_backoff_set_the_next_poll(tmp_path, feeds: FeedServer, clock: Clock) -> None:
+def test_retry_after_and_exponential_backoff_set_the_next_poll(
+    tmp_path, feeds: FeedServer, clock: Clock
+) -> None:
     limited = feeds.fail("/limited.xml", 429, {"Retry-After": "7200"})
     broken = feeds.fail("/broken.xml", 503)
     app = build_app(load_config(make_config(tmp_path, [limited, broken])), clock=clock)

@@ -11,12 +11,12 @@ from typing import Any
 
 import feedparser
 import pytest
+from conftest import CORPUS
 
 from alerts.channels import AtomChannel, AtomSettings
 from alerts.records import Digest, DigestEntry, RuleSection, digest_from_json, digest_to_json
 from alerts.render import discord_payload, render_html, render_text, slack_payload, subject
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 REAL_FEEDS = CORPUS / "provenance" / "real_world_feeds_heuristic.json"
 # Every tag the HTML template itself writes; anything else would have come from a feed.
 TEMPLATE_TAGS = {

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from conftest import CORPUS
 
 from monitor.rules import (
     Document,
@@ -18,8 +18,6 @@ from monitor.rules import (
     render,
     rule_warnings,
 )
-
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 
 def matches(query: str, doc: Document) -> bool:
