@@ -6,12 +6,13 @@ import gzip
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, suppress
+from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from email.utils import formatdate
 
 import pytest
+from hostile_feeds import RawServer, never_answer
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -188,39 +189,7 @@ def test_freshness_hints(httpserver: HTTPServer, session: FetchSession, headers,
 # --- hostile servers: deadline -----------------------------------------------------------------
 
 
-class RawServer:
-    """A TCP server on 127.0.0.1 that runs ``serve(conn, stop)`` for each connection."""
-
-    def __init__(self, serve: Callable[[socket.socket, threading.Event], None]) -> None:
-        self._serve = serve
-        self.stop = threading.Event()
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.sock.settimeout(0.1)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/feed"
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
-
-    def _handle(self, conn: socket.socket) -> None:
-        # OSError: the client hung up, which is what these servers are waiting for.
-        with conn, suppress(OSError):
-            self._serve(conn, self.stop)
-
-    def close(self) -> None:
-        self.stop.set()
-        self._thread.join()
-        self.sock.close()
-
-
 def trickle_body(conn: socket.socket, stop: threading.Event) -> None:
-    conn.recv(65536)
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n")
     conn.sendall(b"Content-Length: 100000\r\n\r\n")
     while not stop.wait(0.2):
@@ -228,7 +197,6 @@ def trickle_body(conn: socket.socket, stop: threading.Event) -> None:
 
 
 def trickle_headers(conn: socket.socket, stop: threading.Event) -> None:
-    conn.recv(65536)
     conn.sendall(b"HTTP/1.1 200 OK\r\n")
     n = 0
     while not stop.wait(0.2):
@@ -236,18 +204,13 @@ def trickle_headers(conn: socket.socket, stop: threading.Event) -> None:
         conn.sendall(f"X-Filler-{n}: y\r\n".encode())
 
 
-def never_answer(conn: socket.socket, stop: threading.Event) -> None:
-    conn.recv(65536)
-    stop.wait(30)
-
-
 @pytest.mark.parametrize("serve", [trickle_body, trickle_headers, never_answer])
 def test_hostile_server_is_cut_at_the_total_deadline(session: FetchSession, serve):
-    server = RawServer(serve)
+    server = RawServer({"/feed": serve})
     try:
         started = time.monotonic()
         with pytest.raises(FetchError) as caught:
-            fetch(session, server.url, timeout=1.0)
+            fetch(session, server.url("/feed"), timeout=1.0)
         assert caught.value.kind == "timeout"
         assert time.monotonic() - started < 3.0  # generous: the point is that it returns at all
     finally:
