@@ -224,9 +224,13 @@ class Store:
         thread waits for.
         """
         stamp = iso(now)
-        planned = _plan(self.db.connection(), new, fold, fold_since)
+        # The caller passes articles it found unstored: the plan assumes none is, and the
+        # check under the lock catches another feed that stored one meanwhile.
+        plan = _plan(self.db.connection(), new, fold, fold_since, stored=set())
         with self.db.write() as conn:
-            plan = planned if planned.holds(conn) else _plan(conn, new, fold, fold_since)
+            stored = _existing_ids(conn, [a.id for a in new])
+            if not plan.holds(conn, stored):
+                plan = _plan(conn, new, fold, fold_since, stored=stored)
             _insert_rows(
                 conn,
                 """INSERT OR IGNORE INTO articles (id, url, link, guid, feed, title, summary, text, author,
@@ -391,18 +395,17 @@ def _write_poll(conn: sqlite3.Connection, poll: FeedPoll) -> None:
 class _Plan:
     """A batch as it would be stored: the articles not stored yet, each with its story."""
 
-    existing: frozenset[str]  # ids of the batch already stored when the plan was made
+    existing: frozenset[str]  # ids of the batch taken as already stored
     watermark: int  # the newest story_keys row the plan saw
     keys: frozenset[int]  # every key the batch looks its near duplicates up by
     inserted: list[StoredArticle]
     article_rows: list[tuple]
     key_rows: list[tuple[int, str, str | None]]
 
-    def holds(self, conn: sqlite3.Connection) -> bool:
-        """Whether the plan is still right: no article of the batch stored since, and no
-        article filed under a key it looks up by (a story it could join)."""
-        ids = [a.id for a in self.inserted] + list(self.existing)
-        if _existing_ids(conn, ids) != self.existing:
+    def holds(self, conn: sqlite3.Connection, stored: set[str]) -> bool:
+        """Whether the plan is still right: the batch's ids ``stored`` now are those it took as
+        stored, and no article was filed under a key it looks up by (a story it could join)."""
+        if stored != self.existing:
             return False
         newest = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM story_keys").fetchone()[0]
         if newest < self.watermark:
@@ -423,19 +426,21 @@ def _plan(
     new: Sequence[StoredArticle],
     fold: Fold | None,
     since: datetime | None,
+    *,
+    stored: set[str],
 ) -> _Plan:
-    """Which of ``new`` to insert and the story each joins, as ``conn`` sees the database."""
+    """Which of ``new`` to insert and the story each joins, as ``conn`` sees the database,
+    taking the ids in ``stored`` as already stored."""
     watermark = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM story_keys").fetchone()[0]
-    existing = _existing_ids(conn, [a.id for a in new])
     stories = _Stories(conn, new if fold else (), since)
-    stored = set(existing)
+    seen = set(stored)
     inserted: list[StoredArticle] = []
     for a in new:
-        if a.id not in stored:
-            stored.add(a.id)
+        if a.id not in seen:
+            seen.add(a.id)
             inserted.append(replace(a, cluster_id=stories.join(a, fold)))
     return _Plan(
-        existing=frozenset(existing),
+        existing=frozenset(stored),
         watermark=watermark,
         keys=frozenset(key for a in new for key in a.lookup_keys),
         inserted=inserted,
