@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -60,16 +61,15 @@ def article(
 
 
 def save(
-    store: Store, feed: str, new: list[StoredArticle], *, now: datetime = NOW, **kw
-) -> list[StoredArticle]:  # noqa: ANN003
+    store: Store,
+    feed: str,
+    new: list[StoredArticle],
+    *,
+    again: Sequence[SourceUpdate] = (),
+    now: datetime = NOW,
+) -> list[StoredArticle]:
     return store.save_articles(
-        feed,
-        new,
-        kw.get("again", []),
-        {},
-        now,
-        fold=repeated_story,
-        fold_since=now - timedelta(days=7),
+        feed, new, again, {}, now, fold=repeated_story, fold_since=now - timedelta(days=7)
     )
 
 
@@ -144,19 +144,29 @@ def test_a_batch_larger_than_one_lookup_chunk_is_stored_and_folded(store: Store)
     assert all(found[f"id-b{n}"] == f"id-a{n}" for n in range(CHUNK))
 
 
-def test_an_original_another_writer_stores_while_a_batch_is_planned_is_still_joined(
-    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def race_after_the_first_plan(
+    monkeypatch: pytest.MonkeyPatch, path: Path, stored_meanwhile: StoredArticle
 ) -> None:
-    other_writer = Store(Database(str(tmp_path / "monitor.db")))  # as another process would
+    """Another writer (as another process would) stores ``stored_meanwhile`` right after the
+    first batch is planned, before that batch takes the write lock."""
+    other_writer = Store(Database(str(path)))
     plan = store_module._plan
+    raced: list[bool] = []
 
-    def plan_then_race(conn, new, fold, since):  # noqa: ANN001, ANN202
-        planned = plan(conn, new, fold, since)
-        if new[0].id == "id-copy" and not other_writer.known_ids("x", [], ["id-wire"])[1]:
-            save(other_writer, "http://a.test/feed", [article("wire", WIRE)])
+    def plan_then_race(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        planned = plan(*args, **kwargs)
+        if not raced:
+            raced.append(True)
+            save(other_writer, stored_meanwhile.feed, [stored_meanwhile])
         return planned
 
     monkeypatch.setattr(store_module, "_plan", plan_then_race)
+
+
+def test_an_original_another_writer_stores_while_a_batch_is_planned_is_still_joined(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    race_after_the_first_plan(monkeypatch, tmp_path / "monitor.db", article("wire", WIRE))
     save(store, "http://b.test/feed", [article("copy", WIRE + " More.")])
     assert clusters(store) == {"id-wire": "id-wire", "id-copy": "id-wire"}
 
@@ -164,18 +174,7 @@ def test_an_original_another_writer_stores_while_a_batch_is_planned_is_still_joi
 def test_an_article_another_writer_stores_while_a_batch_is_planned_is_not_stored_twice(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    other_writer = Store(Database(str(tmp_path / "monitor.db")))
-    plan = store_module._plan
-    raced: list[str] = []
-
-    def plan_then_race(conn, new, fold, since):  # noqa: ANN001, ANN202
-        planned = plan(conn, new, fold, since)
-        if not raced:
-            raced.append(new[0].id)
-            save(other_writer, "http://a.test/feed", [article("wire", WIRE)])
-        return planned
-
-    monkeypatch.setattr(store_module, "_plan", plan_then_race)
+    race_after_the_first_plan(monkeypatch, tmp_path / "monitor.db", article("wire", WIRE))
     saved = save(store, "http://b.test/feed", [article("wire", WIRE, feed="http://b.test/feed")])
     assert saved == []
     assert store.sources_of(["id-wire"]) == {
