@@ -1,7 +1,7 @@
 """Extraction quality on the article-extraction benchmark: token precision, recall, F1, ms/page.
 
 Run from the repository root: ``python -m bench.extraction`` (``make eval``). Compares
-``monitor.extract.extract_text`` with trafilatura's defaults and its precision/speed modes.
+``monitor.extract.page.extract_text`` with trafilatura's defaults and its precision/speed modes.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 import trafilatura
 
 from monitor.errors import ExtractError
-from monitor.extract import extract_text
+from monitor.extract.page import extract_text
 
 BENCHMARK = (
     Path(__file__).resolve().parents[2]

@@ -2,7 +2,7 @@
 
 Run from the repository root: ``python -m bench.neardup_calibration``. Prints precision and
 recall per shingle size and threshold, the breakdown by kind of pair at the chosen settings
-(those in ``monitor.neardup``), and the cost per article of fingerprint + index look-up.
+(those in ``monitor.stories.neardup``), and the cost per article of fingerprint + index look-up.
 
 Positive pairs: real wire stories found in two feeds, and edited copies of the 181 articles of
 the extraction benchmark (rewritten headline, trimmed last paragraph, added byline and
@@ -19,8 +19,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from bench.neardup_pairs import Doc, Pair, build_pairs, load_articles
-from monitor import neardup
-from monitor.neardup import (
+from monitor.stories import neardup
+from monitor.stories.neardup import (
     Fingerprint,
     NearDuplicateIndex,
     containment,
@@ -102,7 +102,7 @@ def sweep(pairs: list[Pair]) -> list[str]:
 
 
 def breakdown(pairs: list[Pair]) -> list[str]:
-    """Fold rate per kind of pair with the settings of monitor.neardup, through the real API."""
+    """Fold rate per kind of pair with the settings of monitor.stories.neardup, through the real API."""
     by_kind: dict[str, list[bool]] = defaultdict(list)
     for pair in pairs:
         a = fingerprint(pair.a.title, pair.a.text)

@@ -14,7 +14,7 @@ from pathlib import Path
 import feedparser
 from selectolax.lexbor import LexborHTMLParser
 
-from monitor.neardup import words
+from monitor.stories.neardup import words
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 BENCHMARK = CORPUS / "articles" / "article-extraction-benchmark"

@@ -17,12 +17,12 @@ from collections import Counter
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from monitor.entryfields import Declined
 from monitor.errors import ParseError
-from monitor.fastparse import read_fast
-from monitor.parse import parse_feed, prepare_body
-from monitor.parsed import Entry, ParsedFeed
-from monitor.refparse import parse_with_feedparser
+from monitor.sources.entries import Entry, ParsedFeed
+from monitor.sources.feed.fast import read_fast
+from monitor.sources.feed.fields import Declined
+from monitor.sources.feed.parse import parse_feed, prepare_body
+from monitor.sources.feed.reference import parse_with_feedparser
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 FOLDERS = ("feeds", "feedparser-tests")

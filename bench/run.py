@@ -21,7 +21,7 @@ from bench.profile import profiled_command, stage_seconds
 from bench.report import assess, format_table
 from bench.server import WorldServer, serving
 from bench.world import World, changed, recent_epoch, story_keys
-from monitor.app import WORKERS
+from monitor.service.app import WORKERS
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results.json"

@@ -62,14 +62,14 @@ def bare_get(spec: dict[str, Any]) -> dict[str, Any]:
 
 def poll(spec: dict[str, Any]) -> dict[str, Any]:
     """`run --once` in-process: build the app from the config, poll every feed, send digests."""
-    from monitor import app as monitor_app
-    from monitor.config import load_config
+    from monitor.config.load import load_config
+    from monitor.service import app as monitor_app
 
     config = load_config(spec["config"])
     started = time.perf_counter()
     app = monitor_app.build_app(config)
     if spec.get("in_process_parse"):
-        from monitor.parse import parse_feed
+        from monitor.sources.feed.parse import parse_feed
 
         app.ctx.parse = parse_feed
     built = time.perf_counter()

@@ -19,7 +19,7 @@ import pytest
 from conftest import REPO, FeedServer, rss, write_config
 from ruamel.yaml import YAML
 
-from monitor.config import load_config
+from monitor.config.load import load_config
 
 BIN = Path(sys.executable).parent
 

@@ -8,11 +8,11 @@ from conftest import CORPUS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor.dedupe import identify
 from monitor.errors import ParseError
-from monitor.neardup import fingerprint
-from monitor.parse import parse_feed
 from monitor.rules import Document, Matcher, build_rule
+from monitor.sources.feed.parse import parse_feed
+from monitor.stories.identity import identify
+from monitor.stories.neardup import fingerprint
 
 SEED_LIMIT = 48 * 1024
 TOKENS = [

@@ -224,7 +224,7 @@ def test_the_local_file_named_by_xxe_never_reaches_the_database(hostile_run: dic
 
 def test_a_parse_over_its_time_limit_is_stopped_and_the_pool_goes_on() -> None:
     from monitor.errors import ParseError
-    from monitor.isolate import IsolatedParser
+    from monitor.pipeline.isolate import IsolatedParser
 
     parser = IsolatedParser(workers=1, base_seconds=1.0, seconds_per_mb=0.0)
     try:
@@ -238,7 +238,7 @@ def test_a_parse_over_its_time_limit_is_stopped_and_the_pool_goes_on() -> None:
 
 def test_a_parse_over_its_memory_limit_is_stopped_and_the_pool_goes_on() -> None:
     from monitor.errors import ParseError
-    from monitor.isolate import IsolatedParser
+    from monitor.pipeline.isolate import IsolatedParser
 
     parser = IsolatedParser(workers=1, memory_bytes=160 * 2**20)
     try:
@@ -252,7 +252,7 @@ def test_a_parse_over_its_memory_limit_is_stopped_and_the_pool_goes_on() -> None
 
 def test_a_broken_feed_keeps_its_own_parse_error_message() -> None:
     from monitor.errors import ParseError
-    from monitor.isolate import IsolatedParser
+    from monitor.pipeline.isolate import IsolatedParser
 
     parser = IsolatedParser(workers=1)
     try:
@@ -266,7 +266,7 @@ def test_a_broken_feed_keeps_its_own_parse_error_message() -> None:
 
 
 def test_a_prolog_comment_that_mentions_a_doctype_does_not_break_the_feed() -> None:
-    from monitor.parse import parse_feed
+    from monitor.sources.feed.parse import parse_feed
 
     body = (
         b'<?xml version="1.0"?><!-- the description reads "<!DOCTYPE" -->'
@@ -277,7 +277,7 @@ def test_a_prolog_comment_that_mentions_a_doctype_does_not_break_the_feed() -> N
 
 
 def test_entity_declarations_hidden_in_a_prolog_comment_are_never_expanded() -> None:
-    from monitor.parse import parse_feed
+    from monitor.sources.feed.parse import parse_feed
 
     big = "B" * 50_000
     body = (

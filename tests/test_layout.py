@@ -1,21 +1,64 @@
-"""The one-way flow: the delivery side (alerts) never reaches into the ingest side (monitor)."""
+"""The layout: one package per stage, imports flowing one way, alerts never reaching into monitor.
+
+The table below is the direction of every arrow. A change that turns one around (the store
+importing the pipeline, a source importing the digest) fails here, and so does an import cycle
+between any two modules, inside a package or across.
+"""
 
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 from conftest import REPO
 
+# Shared leaves at the top of monitor/: anything may import them.
+LEAVES = {"errors", "units", "logs", "metrics"}
 
-def imported_modules(path) -> set[str]:  # noqa: ANN001
+# package -> the packages (besides the leaves) it may import.
+MAY_IMPORT: dict[str, set[str]] = {
+    "rules": set(),
+    "config": {"rules"},
+    "extract": set(),
+    "sources": {"extract"},
+    "stories": {"sources", "extract"},
+    "store": {"stories"},
+    "pipeline": {"sources", "extract", "stories", "store", "rules", "config"},
+    "digest": {"store", "rules", "config"},
+    "service": {"pipeline", "digest", "sources", "extract", "stories", "store", "rules", "config"},
+    "cli": {"service", "pipeline", "digest", "sources", "stories", "store", "rules", "config"},
+}
+MAX_LOOSE_MODULES = 8
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(REPO).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
+            # `from monitor import metrics` names a module too
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
     return found
+
+
+def monitor_modules() -> dict[str, set[str]]:
+    known = {module_name(p) for p in (REPO / "monitor").rglob("*.py")}
+    return {
+        module_name(p): {m for m in imported_modules(p) if m in known}
+        for p in (REPO / "monitor").rglob("*.py")
+    }
+
+
+def stage(module: str) -> str:
+    return module.split(".")[1] if "." in module else ""
 
 
 def test_alerts_imports_nothing_from_monitor() -> None:
@@ -26,3 +69,75 @@ def test_alerts_imports_nothing_from_monitor() -> None:
         for path in (REPO / "alerts").rglob("*.py")
     }
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_every_package_is_in_the_direction_table() -> None:
+    packages = {p.parent.name for p in (REPO / "monitor").glob("*/__init__.py")}
+    assert packages == set(MAY_IMPORT)
+
+
+def test_imports_flow_one_way() -> None:
+    wrong = sorted(
+        f"{module} imports {target}"
+        for module, targets in monitor_modules().items()
+        for target in targets
+        if stage(module)
+        and target != "monitor"
+        and stage(target) != stage(module)
+        and stage(target) not in LEAVES
+        and stage(target) not in MAY_IMPORT[stage(module)]
+    )
+    assert wrong == []
+
+
+def test_leaves_import_no_stage() -> None:
+    graph = monitor_modules()
+    wrong = sorted(
+        f"monitor.{leaf} imports {target}"
+        for leaf in LEAVES
+        for target in graph[f"monitor.{leaf}"]
+        if stage(target) not in LEAVES
+    )
+    assert wrong == []
+
+
+def test_no_import_cycles() -> None:
+    graph = monitor_modules()
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for target in sorted(graph.get(module, ())):
+            if target == module or target.startswith(module + "."):
+                continue  # a package's __init__ re-exporting its own modules
+            if state.get(target) == 1:
+                cycles.append([*path[path.index(target) :], target])
+            elif target not in state:
+                visit(target, [*path, target])
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == []
+
+
+def test_few_loose_modules_and_each_package_says_what_it_owns() -> None:
+    loose = [p.name for p in (REPO / "monitor").glob("*.py") if p.name != "__init__.py"]
+    assert len(loose) <= MAX_LOOSE_MODULES, loose
+    undocumented = [
+        str(init.relative_to(REPO))
+        for init in (REPO / "monitor").rglob("__init__.py")
+        if not ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
+    ]
+    assert undocumented == []
+
+
+def test_each_package_docstring_names_what_it_may_import() -> None:
+    vague = [
+        name
+        for name in MAY_IMPORT
+        if "May import" not in (REPO / "monitor" / name / "__init__.py").read_text()
+    ]
+    assert vague == []

@@ -8,9 +8,9 @@ import click
 from conftest import REPO
 from ruamel.yaml import YAML
 
-from monitor.cli import main
-from monitor.config import parse_config
-from monitor.config_schema import ConfigModel, DigestEntry, FeedDefaults, FeedEntry, RuleEntry
+from monitor.cli.main import main
+from monitor.config.load import parse_config
+from monitor.config.schema import ConfigModel, DigestEntry, FeedDefaults, FeedEntry, RuleEntry
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 

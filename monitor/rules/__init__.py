@@ -19,6 +19,8 @@ Decisions where DESIGN leaves room:
 
 RuleSyntaxError (a MonitorError and a ValueError) carries ``line``, ``column``, ``reason`` and,
 for a list item or ``mentions``, ``item`` (``any[2]``); str() reads ``any[2]: 1:3: reason``.
+
+May import: monitor.errors only; the language is pure and knows nothing of feeds or storage.
 """
 
 from monitor.rules.explain import explain

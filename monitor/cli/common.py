@@ -1,0 +1,79 @@
+"""What every command shares: the --config option, error-to-exit-code mapping, loading."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, NoReturn
+
+import click
+from pydantic import BaseModel, SecretStr
+
+from monitor.config.load import Config, config_path, load_config
+from monitor.errors import ConfigError, MonitorError
+from monitor.logs import setup_logging
+from monitor.units import parse_duration
+
+log = logging.getLogger("monitor.cli")
+
+config_option = click.option(
+    "--config",
+    "config_file",
+    metavar="PATH",
+    default=None,
+    help="Config file (default: $NEWS_MONITOR_CONFIG or config/monitor.yaml).",
+)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                click.echo(problem, err=True)
+            sys.exit(1)
+        except (MonitorError, OSError) as exc:
+            fail(str(exc), 2)
+
+    return wrapper
+
+
+def secret_values(config: Config) -> list[str]:
+    """Every SecretStr value in the channel settings, for log redaction."""
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, SecretStr):
+            found.append(value.get_secret_value())
+        elif isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                walk(getattr(value, name))
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+
+    for settings in config.channels.values():
+        walk(settings)
+    return found
+
+
+def load(config_file: str | None, *, log_json: bool = False) -> Config:
+    config = load_config(config_path(config_file))
+    setup_logging(json_lines=log_json, secrets=secret_values(config))
+    return config
+
+
+def duration_option(text: str, option: str) -> Any:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        fail(f"{option}: {exc}")

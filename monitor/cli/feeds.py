@@ -1,0 +1,73 @@
+"""`news-monitor feeds`: feed health, OPML import and export."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from monitor.cli.common import config_option, fail, handle_errors
+from monitor.config.load import config_path, load_config
+
+
+@click.group(invoke_without_command=True)
+@config_option
+@click.pass_context
+@handle_errors
+def feeds(ctx: click.Context, config_file: str | None) -> None:
+    """Feed health: last poll, status, errors, articles, next poll."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from monitor.store.db import Database
+    from monitor.store.store import Store
+
+    config = load_config(config_path(config_file))
+    rows = {r["url"]: r for r in Store(Database(config.database)).feed_health()}
+    click.echo(f"{'FEED':40} {'LAST POLL':20} {'STATUS':14} {'ART':>5} {'NEXT POLL':20} ERROR")
+    for feed in config.feeds:
+        r = rows.get(feed.url, {})
+        status = r.get("last_outcome") or "never polled"
+        if r.get("last_status"):
+            status += f" {r['last_status']}"
+        click.echo(
+            f"{feed.url[:40]:40} {(r.get('last_polled_at') or '-')[:19]:20} {status[:14]:14} "
+            f"{r.get('articles', 0):>5} {(r.get('next_check_at') or 'now')[:19]:20} "
+            f"{(r.get('last_error') or r.get('last_warning') or '')[:80]}"
+        )
+        if r.get("redirect_to"):
+            click.echo(f"{'':40} moved permanently to {r['redirect_to']}")
+
+
+@feeds.command("import")
+@click.argument("opml_file", type=click.Path(exists=True, dir_okay=False))
+@config_option
+@click.option(
+    "--write", is_flag=True, help="Add the feeds to the config file, keeping its comments."
+)
+@handle_errors
+def feeds_import(opml_file: str, config_file: str | None, write: bool) -> None:
+    """Print the feeds of an OPML file as YAML feed entries (or add them with --write)."""
+    from monitor.config.opml import read_opml
+    from monitor.config.opml_edit import add_feeds_to_config, feed_entries_yaml
+
+    try:
+        outlines = read_opml(Path(opml_file).read_bytes())
+    except ValueError as exc:
+        fail(f"{opml_file}: {exc}")
+    if write:
+        added = add_feeds_to_config(config_path(config_file), outlines)
+        click.echo(f"added {added} feeds to {config_path(config_file)}")
+    else:
+        click.echo(feed_entries_yaml(outlines), nl=False)
+
+
+@feeds.command("export")
+@config_option
+@handle_errors
+def feeds_export(config_file: str | None) -> None:
+    """Write the configured feeds as OPML 2.0 to stdout."""
+    from monitor.config.opml import write_opml
+
+    config = load_config(config_path(config_file))
+    sys.stdout.buffer.write(write_opml((f.url, f.name, f.tags) for f in config.feeds))

@@ -1,0 +1,131 @@
+"""The `news-monitor` command line: thin commands over the library, errors mapped to exit codes.
+
+Exit codes: 0 ok, 1 bad input or config (one line per problem), 2 runtime failure.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+from pydantic import BaseModel
+
+from monitor.cli.archive import rules, search
+from monitor.cli.common import config_option, handle_errors, load, log
+from monitor.cli.feeds import feeds
+from monitor.cli.outbox import deliveries
+from monitor.cli.outbox import digest as digest_group
+from monitor.config.load import config_path, load_config
+from monitor.units import format_duration
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="news-monitor")
+def main() -> None:
+    """Watch news feeds, match articles against rules, send digests."""
+
+
+# run -------------------------------------------------------------------------
+
+
+@main.command()
+@config_option
+@click.option("--once", is_flag=True, help="Poll every feed now, send what is due, and exit.")
+@click.option("--log-json", is_flag=True, help="Log one JSON object per line.")
+@click.option(
+    "--health-port", type=int, default=None, help="Serve /healthz and /metrics on this port."
+)
+@handle_errors
+def run(config_file: str | None, once: bool, log_json: bool, health_port: int | None) -> None:
+    """Run the service (or one pass with --once)."""
+    from monitor.service.app import build_app, run_once
+
+    config = load(config_file, log_json=log_json)
+    for warning in config.warnings:
+        log.warning("%s", warning)
+    if once:
+        app = build_app(config)
+        outcomes = _run_once_with_progress(app, run_once)
+        failed = [o for o in outcomes if o.outcome == "error"]
+        log.info(
+            "run finished feeds=%d new_articles=%d matches=%d failed=%d",
+            len(outcomes),
+            sum(o.new_articles for o in outcomes),
+            sum(o.matches for o in outcomes),
+            len(failed),
+        )
+        return
+    from monitor.service.scheduler import Service
+
+    service = Service(config)
+    service.install_signal_handlers()
+    if health_port is not None:
+        from monitor.service.health import serve_health
+
+        serve_health(service, health_port)
+    service.run()
+
+
+def _run_once_with_progress(app: Any, run_once: Callable[..., Any]) -> list[Any]:
+    # A bar on a terminal only: pipes and services stay quiet.
+    if not sys.stderr.isatty() or len(app.config.feeds) < 2:
+        return run_once(app)
+    with click.progressbar(
+        length=len(app.config.feeds), label="polling feeds", file=sys.stderr
+    ) as bar:
+        return run_once(app, progress=lambda _outcome: bar.update(1))
+
+
+# check -----------------------------------------------------------------------
+
+
+@main.command()
+@config_option
+@handle_errors
+def check(config_file: str | None) -> None:
+    """Validate the config and print what it defines (secrets masked)."""
+    config = load_config(config_path(config_file))
+    click.echo(f"config {config.path}: ok")
+    click.echo(f"database: {config.database}  timezone: {config.timezone}")
+    click.echo(f"feeds ({len(config.feeds)}):")
+    for feed in config.feeds:
+        extras = f" tags={','.join(feed.tags)}" if feed.tags else ""
+        extras += " full_text" if feed.full_text else ""
+        click.echo(f"  {feed.name}  {feed.url}  every {format_duration(feed.interval)}{extras}")
+    click.echo(f"rules ({len(config.rules)}):")
+    for rule in config.rules:
+        click.echo(f"  {rule.name} -> {rule.digest}: {rule.source}")
+    click.echo(f"digests ({len(config.digests)}):")
+    for digest in config.digests.values():
+        click.echo(
+            f"  {digest.name}: {digest.schedule} ({digest.timezone}) -> {', '.join(digest.channels)}"
+        )
+    click.echo(f"channels ({len(config.channels)}):")
+    for name, settings in config.channels.items():
+        click.echo(f"  {name}: {_masked(settings)}")
+    for warning in config.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+def _masked(settings: BaseModel) -> str:
+    # model_dump keeps SecretStr objects, whose str() is '**********'
+    return json.dumps(settings.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of the config file (for editors)."""
+    from monitor.config.schema import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2))
+
+
+for command in (feeds, rules, search, digest_group, deliveries):
+    main.add_command(command)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,302 @@
+"""Loading the YAML config into frozen records, with file:line:col on every error."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from monitor.config.opml import read_opml
+from monitor.config.positions import dotted, explain_validation, locate
+from monitor.config.schema import ConfigModel, RuleEntry
+from monitor.errors import ConfigError
+from monitor.rules import Rule, RuleSyntaxError, build_rule, rule_warnings
+
+DEFAULT_CONFIG = "config/monitor.yaml"
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedConfig:
+    url: str
+    name: str
+    tags: tuple[str, ...] = ()
+    interval: timedelta = timedelta(minutes=15)
+    timeout: timedelta = timedelta(seconds=20)
+    max_bytes: int = 10_000_000
+    full_text: bool = False
+    max_age: timedelta = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuleConfig:
+    name: str
+    rule: Rule
+    digest: str
+    source: str  # the rule as written, for `check`
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DigestConfig:
+    name: str
+    schedule: str
+    timezone: str
+    channels: tuple[str, ...]
+    max_items: int = 50
+    send_empty: bool = False
+
+    @property
+    def instant(self) -> bool:
+        return self.schedule == "instant"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    path: str
+    database: str
+    timezone: str
+    user_agent: str
+    allow_private_networks: bool
+    feeds: tuple[FeedConfig, ...]
+    rules: tuple[RuleConfig, ...]
+    digests: Mapping[str, DigestConfig]
+    channels: Mapping[str, Any]  # name -> alerts channel settings model
+    warnings: tuple[str, ...] = field(default=())
+
+    def feed(self, url: str) -> FeedConfig | None:
+        return next((f for f in self.feeds if f.url == url), None)
+
+
+def config_path(explicit: str | None = None) -> str:
+    return explicit or os.environ.get("NEWS_MONITOR_CONFIG") or DEFAULT_CONFIG
+
+
+def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> Config:
+    """Read, substitute, validate and resolve a config file; raise ConfigError listing every problem."""
+    path = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from exc
+    return parse_config(text, path=path, env=os.environ if env is None else env)
+
+
+def parse_config(text: str, *, path: str, env: Mapping[str, str]) -> Config:
+    tree = _load_yaml(text, path)
+    missing: list[tuple[tuple, str]] = []
+    data = _substitute_env(tree, env, missing, ())
+    if missing:
+        raise ConfigError(
+            [
+                f"{locate(path, tree, loc)}: {dotted(loc)}: environment variable {name} is not set"
+                for loc, name in missing
+            ]
+        )
+    try:
+        model = ConfigModel.model_validate(data or {})
+    except ValidationError as exc:
+        raise ConfigError(explain_validation(exc, tree, path)) from None
+    return _resolve(model, tree, path)
+
+
+def _load_yaml(text: str, path: str) -> Any:
+    # The round-trip loader keeps positions; it builds only plain maps, lists and scalars.
+    yaml = YAML(typ="rt")
+    try:
+        return yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else path
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        if "duplicate key" in problem:
+            first = exc.context_mark
+            problem += f" (first defined at line {first.line + 1})" if first else ""
+        raise ConfigError(f"{where}: {problem}") from None
+
+
+def _substitute_env(
+    node: Any, env: Mapping[str, str], missing: list[tuple[tuple, str]], loc: tuple
+) -> Any:
+    """Replace ${NAME} and ${NAME:-default} in every string value, keeping the tree's positions."""
+    if isinstance(node, CommentedMap):
+        for key in list(node):
+            node[key] = _substitute_env(node[key], env, missing, (*loc, key))
+        return node
+    if isinstance(node, CommentedSeq):
+        for i in range(len(node)):
+            node[i] = _substitute_env(node[i], env, missing, (*loc, i))
+        return node
+    if isinstance(node, str) and "${" in node:
+
+        def replace(match: re.Match[str]) -> str:
+            name, default = match[1], match[2]
+            if name in env:
+                return env[name]
+            if default is not None:
+                return default
+            missing.append((loc, name))
+            return ""
+
+        return _ENV_REF.sub(replace, str(node))
+    return node
+
+
+def _resolve(model: ConfigModel, tree: Any, path: str) -> Config:
+    problems: list[str] = []
+    warnings: list[str] = []
+    feeds = _resolve_feeds(model, tree, path, problems)
+    digests = {
+        name: DigestConfig(
+            name=name,
+            schedule=d.schedule.strip(),
+            timezone=d.timezone or model.timezone,
+            channels=tuple(d.channels),
+            max_items=d.max_items,
+            send_empty=d.send_empty,
+        )
+        for name, d in model.digests.items()
+    }
+    for name, digest in digests.items():
+        loc: tuple = ("digests", name)
+        if not digest.instant:
+            try:
+                CronTrigger.from_crontab(digest.schedule, timezone=digest.timezone)
+            except ValueError as exc:
+                problems.append(
+                    f"{locate(path, tree, (*loc, 'schedule'))}: {dotted((*loc, 'schedule'))}: "
+                    f"expected 'instant' or a cron expression like '0 8 * * *': {exc}"
+                )
+        for i, channel in enumerate(digest.channels):
+            if channel not in model.channels:
+                known = ", ".join(model.channels) or "none defined"
+                problems.append(
+                    f"{locate(path, tree, (*loc, 'channels', i))}: {dotted((*loc, 'channels', i))}: "
+                    f"unknown channel '{channel}' (known: {known})"
+                )
+    rules = _resolve_rules(model, tree, path, digests, problems, warnings)
+    if problems:
+        raise ConfigError(problems)
+    return Config(
+        path=path,
+        database=model.database,
+        timezone=model.timezone,
+        user_agent=model.user_agent,
+        allow_private_networks=model.allow_private_networks,
+        feeds=tuple(feeds),
+        rules=tuple(rules),
+        digests=digests,
+        channels=dict(model.channels),
+        warnings=tuple(warnings),
+    )
+
+
+def _resolve_feeds(
+    model: ConfigModel, tree: Any, path: str, problems: list[str]
+) -> list[FeedConfig]:
+    defaults = model.defaults
+    feeds: dict[str, FeedConfig] = {}
+    for i, entry in enumerate(model.feeds):
+        if entry.opml is not None:
+            try:
+                outlines = read_opml(Path(entry.opml).read_bytes())
+            except (OSError, ValueError) as exc:
+                problems.append(
+                    f"{locate(path, tree, ('feeds', i, 'opml'))}: feeds[{i}].opml: {exc}"
+                )
+                continue
+            sources = [(o.url, o.title, (*entry.tags, *o.categories)) for o in outlines]
+        else:
+            assert entry.url is not None
+            sources = [(entry.url, entry.name, tuple(entry.tags))]
+        for url, name, tags in sources:
+            if url in feeds:
+                continue  # the same feed listed twice (often via OPML) is polled once
+            feeds[url] = FeedConfig(
+                url=url,
+                name=(entry.name if entry.url else None) or name or urlsplit(url).hostname or url,
+                tags=tuple(dict.fromkeys(tags)),
+                interval=entry.interval or defaults.interval,
+                timeout=entry.timeout or defaults.timeout,
+                max_bytes=entry.max_bytes or defaults.max_bytes,
+                full_text=defaults.full_text if entry.full_text is None else entry.full_text,
+                max_age=entry.max_age or defaults.max_age,
+            )
+    return list(feeds.values())
+
+
+def _resolve_rules(
+    model: ConfigModel,
+    tree: Any,
+    path: str,
+    digests: Mapping[str, DigestConfig],
+    problems: list[str],
+    warnings: list[str],
+) -> list[RuleConfig]:
+    rules: list[RuleConfig] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(model.rules):
+        loc: tuple = ("rules", i)
+        if entry.name in seen:
+            problems.append(
+                f"{locate(path, tree, (*loc, 'name'))}: rules[{i}].name: duplicate rule name '{entry.name}'"
+            )
+        seen.add(entry.name)
+        if entry.digest not in digests:
+            known = ", ".join(digests) or "none defined"
+            problems.append(
+                f"{locate(path, tree, (*loc, 'digest'))}: rules[{i}].digest: "
+                f"unknown digest '{entry.digest}' (known: {known})"
+            )
+        try:
+            rule = build_rule(
+                name=entry.name,
+                query=entry.query,
+                any=entry.any,
+                all=entry.all,
+                none=entry.none,
+                tags=entry.tags,
+                feeds=entry.feeds,
+                mentions=entry.mentions,
+            )
+        except RuleSyntaxError as exc:
+            part = _rule_part(exc.item)
+            where = locate(path, tree, (*loc, *part))
+            problems.append(
+                f"{where}: {dotted((*loc, *part))}:{exc.line}:{exc.column}: {exc.reason}"
+            )
+            continue
+        for warning in rule_warnings(rule):
+            warnings.append(f"{locate(path, tree, (*loc, 'query'))}: rules[{i}].query:{warning}")
+        rules.append(
+            RuleConfig(name=entry.name, rule=rule, digest=entry.digest, source=_rule_source(entry))
+        )
+    return rules
+
+
+def _rule_part(item: str | None) -> tuple:
+    """The config keys of the part of a rule an error is in: ("query",), ("any", 1), ..."""
+    if not item:
+        return ("query",)
+    name, _, index = item.partition("[")
+    return (name, int(index.rstrip("]"))) if index else (name,)
+
+
+def _rule_source(entry: RuleEntry) -> str:
+    parts = [entry.query] if entry.query else []
+    parts += [
+        f"{key}: [{', '.join(getattr(entry, key))}]"
+        for key in ("any", "all", "none")
+        if getattr(entry, key)
+    ]
+    return "; ".join(parts)

@@ -1,0 +1,411 @@
+"""One poll of one feed, top to bottom: fetch, parse, extract, dedupe, store, match."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from monitor.config.load import Config, FeedConfig
+from monitor.errors import ExtractError, FetchError, ParseError
+from monitor.extract.page import extract_text
+from monitor.pipeline.matching import match_articles
+from monitor.rules import Matcher
+from monitor.sources.feed.parse import Entry, ParsedFeed, parse_feed
+from monitor.sources.fetch import FetchResult, FetchSession, HostLimiter, fetch
+from monitor.sources.schedule import next_check
+from monitor.store.store import FeedPoll, FeedState, SourceUpdate, Store, StoredArticle
+from monitor.stories.identity import Identity, alertable, body_hash, identify
+from monitor.stories.neardup import Fingerprint, closest, fingerprints
+
+log = logging.getLogger("monitor.pipeline")
+
+MAX_TEXT_CHARS = 200_000  # a stored article's text; longer pages are cut
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedOutcome:
+    url: str
+    outcome: str  # ok, not_modified, unchanged, error, gone
+    status: int | None = None
+    entries: int = 0
+    new_articles: int = 0
+    matches: int = 0
+    error: str | None = None
+    warning: str | None = None
+
+
+@dataclass(kw_only=True)
+class Context:
+    """The long-lived parts one poll needs; built once by the service or the one-shot run."""
+
+    config: Config
+    store: Store
+    session: FetchSession
+    matcher: Matcher
+    limiter: HostLimiter
+    page_limiter: HostLimiter
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    rng: random.Random = field(default_factory=random.Random)
+    parse: Callable[..., ParsedFeed] = parse_feed
+    # fingerprint() of each (title, text); build_app moves that work off the poll threads
+    fingerprints: Callable[[Sequence[tuple[str, str]]], list[Fingerprint]] = fingerprints
+
+
+def refresh_feed(feed: FeedConfig, ctx: Context) -> FeedOutcome:
+    """Poll one feed and record the outcome; never raises for anything the feed does."""
+    now = ctx.clock()
+    state = ctx.store.feed_state(feed.url) or FeedState(url=feed.url)
+    try:
+        return _refresh(feed, state, ctx, now)
+    except Exception as exc:  # a surprise in one feed is recorded as its error, with backoff
+        log.exception("poll crashed feed=%s", feed.url)
+        error = f"internal error: {type(exc).__name__}: {exc}"
+        return _record_failure(feed, state, ctx, now, status=None, error=error)
+
+
+def _refresh(feed: FeedConfig, state: FeedState, ctx: Context, now: datetime) -> FeedOutcome:
+    try:
+        result = fetch(
+            ctx.session,
+            state.redirect_to or feed.url,
+            etag=state.etag,
+            last_modified=state.last_modified,
+            timeout=feed.timeout.total_seconds(),
+            max_bytes=feed.max_bytes,
+            limiter=ctx.limiter,
+        )
+    except FetchError as exc:
+        return _record_failure(
+            feed,
+            state,
+            ctx,
+            now,
+            status=None,
+            error=f"{exc.kind}: {_without_url(str(exc))}",
+            retry_after=exc.retry_after,
+        )
+    if result.status == 304:
+        return _record(feed, state, ctx, now, result, "not_modified")
+    if result.status == 410:
+        return _record(feed, state, ctx, now, result, "gone", error="410 Gone: polling stopped")
+    if result.status >= 400 or result.body is None:
+        return _record_failure(
+            feed,
+            state,
+            ctx,
+            now,
+            status=result.status,
+            error=f"HTTP {result.status}",
+            retry_after=result.retry_after,
+            result=result,
+        )
+    digest = body_hash(result.body)
+    if digest == state.body_hash:
+        return _record(feed, state, ctx, now, result, "unchanged", body=digest)
+    try:
+        parsed = ctx.parse(result.body, url=result.final_url, content_type=result.content_type)
+    except ParseError as exc:
+        return _record_failure(
+            feed, state, ctx, now, status=result.status, error=f"parse: {exc}", result=result
+        )
+    items = unique_items(feed, parsed.entries)
+    warning = "; ".join(
+        w for w in (parsed.warning, skip_note(parsed.entries, kept=len(items))) if w
+    )
+    poll = _poll_of(
+        feed,
+        state,
+        ctx,
+        now,
+        result,
+        "ok",
+        body=digest,
+        entries=len(parsed.entries),
+        warning=warning or None,
+        ttl=parsed.ttl,
+    )
+    new, matched = ingest(feed, items, ctx, now, backlog=not state.backlog_done, poll=poll)
+    return _outcome_of(poll, new=new, matches=matched)
+
+
+def ingest(
+    feed: FeedConfig,
+    items: list[tuple[Entry, Identity]],
+    ctx: Context,
+    now: datetime,
+    *,
+    backlog: bool,
+    poll: FeedPoll | None = None,
+) -> tuple[int, int]:
+    """Store what is new among a feed's items (``unique_items``) and match it; ``poll`` is
+    recorded in the same transaction as the articles. Returns (new articles, new matches)."""
+    known = ctx.store.known(feed.url, [i.guid for _, i in items], [i.article_id for _, i in items])
+    unseen = [(e, i) for e, i in items if i.guid not in known.seen_guids]
+    fresh = [(e, i) for e, i in unseen if i.article_id not in known.existing]
+    again = [(e, i) for e, i in unseen if i.article_id in known.existing]
+    again_ids = {i.article_id for _, i in again}
+    full_texts: dict[str, tuple[str, str]] = {}
+    if feed.full_text:
+        wanted = [i for _, i in fresh if i.link]
+        wanted += [i for _, i in again if i.link and i.article_id in known.lacking_text]
+        full_texts = {i.article_id: _full_text(i.link, feed, ctx) for i in wanted}
+    articles = _articles(fresh, feed, now, full_texts, ctx)
+    stored = ctx.store.save_articles(
+        feed.url,
+        articles,
+        [SourceUpdate(article_id=i.article_id, guid=i.guid, url=i.link or i.url) for _, i in again],
+        {aid: ft for aid, ft in full_texts.items() if aid in again_ids},
+        now,
+        fold=repeated_story,
+        fold_since=now - feed.max_age,
+        poll=poll,
+    )
+    to_match = [
+        a
+        for a in stored
+        if alertable(published=a.published, now=now, max_age=feed.max_age, backlog=backlog)
+    ]
+    refreshed = [
+        aid for aid, (_, status) in full_texts.items() if status == "ok" and aid in again_ids
+    ]
+    matched = match_articles(
+        ctx.matcher, ctx.config.rules, ctx.store, feed, to_match, refreshed, now, backlog=backlog
+    )
+    return len(stored), matched
+
+
+def skip_note(entries: tuple[Entry, ...], *, kept: int) -> str | None:
+    """Why entries of a feed were not stored, so that none vanishes without a trace."""
+    blank = sum(1 for e in entries if not (e.link or e.guid or e.title))
+    repeated = len(entries) - blank - kept
+    reasons = [f"{blank} without link, guid or title"] if blank else []
+    if repeated:
+        reasons.append(f"{repeated} repeated within the feed")
+    if not reasons:
+        return None
+    return f"skipped {blank + repeated} of {len(entries)} entries: " + ", ".join(reasons)
+
+
+def repeated_story(article: StoredArticle, candidates: list[tuple[str, bytes]]) -> str | None:
+    """Which earlier article (if any) this one is a near duplicate of."""
+    if article.fingerprint is None:
+        return None
+    return closest(
+        Fingerprint.from_bytes(article.fingerprint),
+        ((aid, Fingerprint.from_bytes(blob)) for aid, blob in candidates if blob),
+    )
+
+
+def _without_url(message: str) -> str:
+    # fetch errors start with the URL; the feed's row already says which feed it is
+    head, sep, rest = message.partition(": ")
+    return rest if sep and head.startswith(("http://", "https://")) else message
+
+
+def unique_items(feed: FeedConfig, entries: tuple[Entry, ...]) -> list[tuple[Entry, Identity]]:
+    """The entries worth storing (a link, guid or title), each article once, with its identity."""
+    out: dict[str, tuple[Entry, Identity]] = {}
+    for entry in entries:
+        if not (entry.link or entry.guid or entry.title):
+            continue
+        identity = identify(feed_url=feed.url, guid=entry.guid, link=entry.link, title=entry.title)
+        out.setdefault(identity.article_id, (entry, identity))
+    return list(out.values())
+
+
+def _full_text(link: str, feed: FeedConfig, ctx: Context) -> tuple[str, str]:
+    """(text, status): status 'ok', or why the summary had to do."""
+    try:
+        page: FetchResult = fetch(
+            ctx.session,
+            link,
+            timeout=feed.timeout.total_seconds(),
+            max_bytes=feed.max_bytes,
+            guard=not ctx.config.allow_private_networks,
+            limiter=ctx.page_limiter,
+            accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+        )
+        if page.status >= 400 or page.body is None:
+            return "", f"HTTP {page.status}"
+        return extract_text(page.body, url=page.final_url)[:MAX_TEXT_CHARS], "ok"
+    except (FetchError, ExtractError) as exc:
+        log.info("full text unavailable feed=%s link=%s: %s", feed.url, link, exc)
+        return "", f"{getattr(exc, 'kind', 'extract')}: {exc}"[:300]
+
+
+def _articles(
+    fresh: list[tuple[Entry, Identity]],
+    feed: FeedConfig,
+    now: datetime,
+    full_texts: dict[str, tuple[str, str]],
+    ctx: Context,
+) -> list[StoredArticle]:
+    if not fresh:
+        return []
+    texts = [_texts(entry, full_texts.get(identity.article_id)) for entry, identity in fresh]
+    pairs = [
+        (e.title, text or summary) for (e, _), (summary, text, _) in zip(fresh, texts, strict=True)
+    ]
+    sketches = ctx.fingerprints(pairs)
+    return [
+        _article(entry, identity, feed, now, article_texts, fp)
+        for (entry, identity), article_texts, fp in zip(fresh, texts, sketches, strict=True)
+    ]
+
+
+def _texts(entry: Entry, full: tuple[str, str] | None) -> tuple[str, str, str | None]:
+    """(summary, text, full-text status) of a new article."""
+    summary = entry.summary or entry.content[:1000]
+    text, status = full if full else ("", None)
+    if not text:
+        text = entry.content if entry.content and entry.content != summary else ""
+    return summary, text, status
+
+
+def _article(
+    entry: Entry,
+    identity: Identity,
+    feed: FeedConfig,
+    now: datetime,
+    texts: tuple[str, str, str | None],
+    fp: Fingerprint,
+) -> StoredArticle:
+    summary, text, status = texts
+    return StoredArticle(
+        id=identity.article_id,
+        url=identity.url,
+        link=identity.link,
+        guid=identity.guid,
+        feed=feed.url,
+        title=entry.title,
+        summary=summary,
+        text=text,
+        author=entry.author,
+        language=entry.language,
+        published=entry.published,
+        first_seen=now,
+        fingerprint=fp.to_bytes(),
+        story_keys=fp.index_keys(),
+        probe_keys=fp.probe_keys(),
+        full_text_status=status,
+    )
+
+
+def _record(
+    feed: FeedConfig,
+    state: FeedState,
+    ctx: Context,
+    now: datetime,
+    result: FetchResult,
+    outcome: str,
+    *,
+    body: str | None = None,
+    error: str | None = None,
+) -> FeedOutcome:
+    poll = _poll_of(feed, state, ctx, now, result, outcome, body=body, error=error)
+    ctx.store.record_poll(poll)
+    return _outcome_of(poll)
+
+
+def _poll_of(
+    feed: FeedConfig,
+    state: FeedState,
+    ctx: Context,
+    now: datetime,
+    result: FetchResult,
+    outcome: str,
+    *,
+    body: str | None = None,
+    entries: int = 0,
+    error: str | None = None,
+    warning: str | None = None,
+    ttl: int | None = None,
+) -> FeedPoll:
+    """What a poll that got an answer changes in the feed's row."""
+    return FeedPoll(
+        url=feed.url,
+        name=feed.name,
+        polled_at=now,
+        status=result.status,
+        outcome=outcome,
+        next_check_at=next_check(
+            now=now,
+            interval=feed.interval,
+            status=result.status,
+            failures=0,
+            retry_after=result.retry_after,
+            ttl_minutes=ttl,
+            max_age=result.max_age,
+            rng=ctx.rng,
+        ),
+        failures=0,
+        error=error,
+        warning=warning,
+        etag=result.etag or (state.etag if outcome == "not_modified" else None),
+        last_modified=result.last_modified
+        or (state.last_modified if outcome == "not_modified" else None),
+        body_hash=body,
+        redirect_to=result.permanent_redirect,
+        entries_seen=entries,
+    )
+
+
+def _outcome_of(poll: FeedPoll, *, new: int = 0, matches: int = 0) -> FeedOutcome:
+    """The recorded poll as the caller sees it; moves and warnings are logged once, here."""
+    if poll.redirect_to:
+        log.warning("feed moved permanently feed=%s to=%s", poll.url, poll.redirect_to)
+    if poll.warning:
+        log.info("feed parsed with warnings feed=%s: %s", poll.url, poll.warning)
+    return FeedOutcome(
+        url=poll.url,
+        outcome=poll.outcome,
+        status=poll.status,
+        entries=poll.entries_seen,
+        new_articles=new,
+        matches=matches,
+        error=poll.error,
+        warning=poll.warning,
+    )
+
+
+def _record_failure(
+    feed: FeedConfig,
+    state: FeedState,
+    ctx: Context,
+    now: datetime,
+    *,
+    status: int | None,
+    error: str,
+    retry_after: float | None = None,
+    result: FetchResult | None = None,
+) -> FeedOutcome:
+    failures = state.consecutive_failures + 1
+    when = next_check(
+        now=now,
+        interval=feed.interval,
+        status=status,
+        failures=failures,
+        retry_after=retry_after,
+        ttl_minutes=None,
+        max_age=None,
+        rng=ctx.rng,
+    )
+    ctx.store.record_poll(
+        FeedPoll(
+            url=feed.url,
+            name=feed.name,
+            polled_at=now,
+            status=status,
+            outcome="error",
+            next_check_at=when,
+            failures=failures,
+            error=error[:500],
+            keep_validators=True,
+            redirect_to=result.permanent_redirect if result else None,
+        )
+    )
+    log.warning("feed failed feed=%s failures=%d error=%s", feed.url, failures, error[:200])
+    return FeedOutcome(url=feed.url, outcome="error", status=status, error=error)

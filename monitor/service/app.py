@@ -1,0 +1,153 @@
+"""Assembling the running parts from a config, and the work both `run --once` and the service do."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from alerts.channels import make_channel
+from monitor import metrics
+from monitor.config.load import Config, FeedConfig
+from monitor.digest.outbox import DeliveryReport, deliver_pending
+from monitor.digest.select import open_digest_run
+from monitor.pipeline.isolate import isolated_fingerprints, isolated_parse
+from monitor.pipeline.refresh import Context, FeedOutcome, refresh_feed
+from monitor.rules import Matcher
+from monitor.sources.fetch import HostLimiter, make_session
+from monitor.store.db import Database
+from monitor.store.store import Store
+
+log = logging.getLogger("monitor.app")
+
+WORKERS = 8
+PER_HOST = 2
+PAGE_DELAY_S = 0.5  # politeness between two article-page requests to one host
+
+
+@dataclass(kw_only=True)
+class App:
+    config: Config
+    db: Database
+    ctx: Context
+    channels: dict
+    clock: Callable[[], datetime]
+    _in_flight: set[str] = field(default_factory=set)
+    _in_flight_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def store(self) -> Store:
+        return self.ctx.store
+
+
+def build_app(
+    config: Config, *, clock: Callable[[], datetime] | None = None, channels: dict | None = None
+) -> App:
+    clock = clock or (lambda: datetime.now(UTC))
+    db = Database(config.database)
+    store = Store(db)
+    ctx = Context(
+        config=config,
+        store=store,
+        session=make_session(config.user_agent),
+        matcher=Matcher([r.rule for r in config.rules]),
+        limiter=HostLimiter(per_host=PER_HOST),
+        page_limiter=HostLimiter(per_host=1, min_interval=PAGE_DELAY_S),
+        clock=clock,
+        parse=isolated_parse,  # a feed that blows up a parser costs a worker, not the service
+        fingerprints=isolated_fingerprints,
+    )
+    if channels is None:
+        channels = {
+            name: make_channel(name, settings) for name, settings in config.channels.items()
+        }
+    return App(config=config, db=db, ctx=ctx, channels=channels, clock=clock)
+
+
+def forget_old_stories(app: App) -> int:
+    """Drop near-duplicate index keys older than every feed's max_age: such stories are never
+    folded into again, and the index stays the size of the last max_age."""
+    oldest = max((f.max_age for f in app.config.feeds), default=None)
+    return app.store.forget_story_keys(app.clock() - oldest) if oldest else 0
+
+
+def poll_feeds(
+    app: App,
+    feeds: Iterable[FeedConfig],
+    *,
+    workers: int = WORKERS,
+    progress: Callable[[FeedOutcome], None] | None = None,
+) -> list[FeedOutcome]:
+    """Poll feeds on a bounded pool; a feed already being polled is skipped, a crash is recorded."""
+    todo = []
+    with app._in_flight_lock:
+        for feed in feeds:
+            if feed.url not in app._in_flight:
+                app._in_flight.add(feed.url)
+                todo.append(feed)
+    if not todo:
+        return []
+    with ThreadPoolExecutor(max_workers=min(workers, len(todo)), thread_name_prefix="poll") as pool:
+        outcomes = list(pool.map(lambda f: _poll_one(app, f, progress), todo))
+    return outcomes
+
+
+def _poll_one(
+    app: App, feed: FeedConfig, progress: Callable[[FeedOutcome], None] | None
+) -> FeedOutcome:
+    started = time.perf_counter()
+    try:
+        outcome = refresh_feed(feed, app.ctx)
+    except Exception as exc:  # e.g. the database itself failing: logged, the others go on
+        log.exception("poll crashed feed=%s", feed.url)
+        outcome = FeedOutcome(url=feed.url, outcome="error", error=f"{type(exc).__name__}: {exc}")
+    finally:
+        with app._in_flight_lock:
+            app._in_flight.discard(feed.url)
+    metrics.record_poll(outcome.outcome, time.perf_counter() - started, outcome.new_articles)
+    if progress:
+        progress(outcome)
+    return outcome
+
+
+def due_feeds(app: App) -> list[FeedConfig]:
+    urls = app.store.due_feeds([f.url for f in app.config.feeds], app.clock())
+    by_url = {f.url: f for f in app.config.feeds}
+    return [by_url[u] for u in urls]
+
+
+def send_digest(app: App, name: str) -> list[DeliveryReport]:
+    """Select and send one digest now (its outbox rows first, then every due delivery)."""
+    digest = app.config.digests[name]
+    opened = open_digest_run(app.db, app.config, digest, app.clock())
+    if opened is not None:
+        log.info("digest opened digest=%s run=%s entries=%d", name, opened.id, opened.total)
+    return deliver_pending(app.db, app.channels, app.clock(), clock=app.clock)
+
+
+def send_instant_digests(app: App) -> list[DeliveryReport]:
+    for digest in app.config.digests.values():
+        if digest.instant:
+            try:
+                open_digest_run(app.db, app.config, digest, app.clock())
+            except Exception:
+                log.exception("digest selection failed digest=%s", digest.name)
+    return deliver_pending(app.db, app.channels, app.clock(), clock=app.clock)
+
+
+def run_once(
+    app: App, *, progress: Callable[[FeedOutcome], None] | None = None
+) -> list[FeedOutcome]:
+    """Poll every feed now, index what they stored for search, send the instant digests and
+    whatever the outbox has due."""
+    gone = app.store.gone_feeds()
+    outcomes = poll_feeds(
+        app, [f for f in app.config.feeds if f.url not in gone], progress=progress
+    )
+    app.store.index_new_articles()
+    send_instant_digests(app)
+    return outcomes

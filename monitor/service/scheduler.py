@@ -1,0 +1,218 @@
+"""The long-running service: APScheduler jobs over state kept in the database, signals and reloads."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from monitor.config.load import Config, load_config
+from monitor.digest.outbox import deliver_pending
+from monitor.errors import ConfigError
+from monitor.service.app import (
+    WORKERS,
+    App,
+    _poll_one,
+    build_app,
+    due_feeds,
+    forget_old_stories,
+    send_digest,
+    send_instant_digests,
+)
+
+log = logging.getLogger("monitor.service")
+
+
+def _seconds_from_env(name: str, default: int) -> int:
+    """A whole number of seconds from the environment (tests run the real service faster)."""
+    value = os.environ.get(name, "")
+    return int(value) if value.isdigit() and int(value) > 0 else default
+
+
+TICK_SECONDS = _seconds_from_env("NEWS_MONITOR_TICK_SECONDS", 5)
+OUTBOX_SECONDS = _seconds_from_env("NEWS_MONITOR_OUTBOX_SECONDS", 30)
+
+
+class Service:
+    """Polls due feeds on a tick, sends cron digests in their timezone, retries the outbox.
+
+    No APScheduler job store: jobs are rebuilt from the config; all state lives in our tables.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        config_loader: Callable[[str], Config] = load_config,
+    ) -> None:
+        self.app: App = build_app(config, clock=clock)
+        self.clock = self.app.clock
+        self._load = config_loader
+        self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="poll")
+        self._stop = threading.Event()
+        self._reload = threading.Event()
+        self.scheduler = BackgroundScheduler(timezone=UTC)
+        self.last_tick: datetime | None = None
+        self.started_at: datetime | None = None
+
+    # jobs ------------------------------------------------------------------
+
+    def tick(self) -> int:
+        """Hand every due feed to the pool (skipping those in flight), index what earlier polls
+        stored; returns how many feeds were handed."""
+        self.last_tick = self.clock()
+        handed = 0
+        with self.app._in_flight_lock:
+            feeds = [f for f in due_feeds(self.app) if f.url not in self.app._in_flight]
+            for feed in feeds:
+                self.app._in_flight.add(feed.url)
+        for feed in feeds:
+            self._pool.submit(self._poll_and_alert, feed)
+            handed += 1
+        self.index_new_articles()
+        return handed
+
+    def index_new_articles(self) -> None:
+        # What the polls stored since the last tick goes into the search index in one batch.
+        try:
+            self.app.store.index_new_articles()
+        except Exception:
+            log.exception("full-text indexing failed")
+
+    def _poll_and_alert(self, feed) -> None:  # noqa: ANN001
+        outcome = _poll_one(self.app, feed, None)
+        if outcome.matches:
+            try:
+                send_instant_digests(self.app)
+            except Exception:
+                log.exception("instant digest failed after feed=%s", feed.url)
+
+    def forget_old_stories(self) -> None:
+        try:
+            dropped = forget_old_stories(self.app)
+            log.info("near-duplicate index pruned keys=%d", dropped)
+        except Exception:
+            log.exception("near-duplicate index pruning failed")
+
+    def send_cron_digest(self, name: str) -> None:
+        try:
+            send_digest(self.app, name)
+        except Exception:
+            log.exception("digest failed digest=%s", name)
+
+    def retry_outbox(self) -> None:
+        try:
+            deliver_pending(self.app.db, self.app.channels, self.clock(), clock=self.clock)
+        except Exception:
+            log.exception("outbox retry failed")
+
+    # lifecycle -------------------------------------------------------------
+
+    def schedule_jobs(self) -> None:
+        self.scheduler.remove_all_jobs()
+        self._every(self.tick, TICK_SECONDS, "tick")
+        self._every(self.retry_outbox, OUTBOX_SECONDS, "outbox")
+        self._every(self.forget_old_stories, 6 * 3600, "forget")
+        for name, trigger in self.cron_triggers().items():
+            self._add(self.send_cron_digest, trigger, f"digest:{name}", 3600, args=[name])
+
+    def _every(self, job: Callable[[], object], seconds: float, job_id: str) -> None:
+        # A job that waited for a free thread must still run: grace about the job's own interval.
+        self._add(job, IntervalTrigger(seconds=seconds), job_id, min(seconds, 3600))
+
+    def _add(
+        self,
+        job: Callable[..., object],
+        trigger: Any,
+        job_id: str,
+        grace: float,
+        args: list | None = None,
+    ) -> None:
+        self.scheduler.add_job(
+            job,
+            trigger,
+            args=args,
+            id=job_id,
+            misfire_grace_time=int(grace),
+            coalesce=True,
+            max_instances=1,
+        )
+
+    def cron_triggers(self) -> dict[str, CronTrigger]:
+        return {
+            d.name: CronTrigger.from_crontab(d.schedule, timezone=d.timezone)
+            for d in self.app.config.digests.values()
+            if not d.instant
+        }
+
+    def reload(self) -> bool:
+        """Re-read the config; a bad one is reported and the running one kept."""
+        path = self.app.config.path
+        try:
+            config = self._load(path)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                log.error("reload refused, keeping the running config: %s", problem)
+            return False
+        old = self.app
+        self.app = build_app(config, clock=self.clock)
+        self.app._in_flight = old._in_flight
+        self.app._in_flight_lock = old._in_flight_lock
+        self.schedule_jobs()
+        log.info("config reloaded feeds=%d rules=%d", len(config.feeds), len(config.rules))
+        return True
+
+    def install_signal_handlers(self) -> None:
+        # BlockingScheduler installs none: SIGTERM would kill a poll mid-write. We finish, then exit.
+        signal.signal(signal.SIGTERM, lambda *_: self._stop.set())
+        signal.signal(signal.SIGINT, lambda *_: self._stop.set())
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, lambda *_: self._reload.set())
+
+    def run(self, *, on_started: Callable[[], None] | None = None) -> None:
+        self.started_at = self.clock()
+        self.schedule_jobs()
+        self.scheduler.start()
+        self.tick()
+        log.info(
+            "service started feeds=%d rules=%d digests=%d",
+            len(self.app.config.feeds),
+            len(self.app.config.rules),
+            len(self.app.config.digests),
+        )
+        if on_started:
+            on_started()
+        while not self._stop.is_set():
+            self._stop.wait(0.5)
+            if self._reload.is_set():
+                self._reload.clear()
+                self.reload()
+        self.shutdown()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def shutdown(self) -> None:
+        log.info("stopping: finishing the polls in flight")
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self.index_new_articles()
+        log.info("stopped")
+
+    def healthy(self, max_silence: timedelta = timedelta(seconds=TICK_SECONDS * 6)) -> bool:
+        return (
+            self.scheduler.running
+            and self.last_tick is not None
+            and self.clock() - self.last_tick <= max_silence
+        )

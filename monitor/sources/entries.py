@@ -1,0 +1,101 @@
+"""The records the parse stage yields, and the rules that turn raw feed values into them.
+
+Both parsers (the lxml fast path and feedparser) hand their raw values to the same functions
+here, so an entry comes out the same whichever parser read it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+
+from monitor.extract.text import collapse_whitespace, html_to_text, plain_text
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "html", "xhtml"})
+_LINK_SCHEMES = frozenset({"http", "https"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Entry:
+    """One item of a feed, as plain text."""
+
+    guid: str | None
+    link: str | None
+    title: str
+    summary: str
+    content: str
+    author: str | None
+    published: datetime | None
+    language: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParsedFeed:
+    """A feed document: its own fields and its entries, and which parser produced them."""
+
+    title: str
+    link: str | None
+    language: str | None
+    ttl: int | None
+    entries: tuple[Entry, ...]
+    warning: str | None
+    parser: str
+
+
+def text_value(raw: str | None, content_type: str | None) -> str:
+    """Plain text of a feed text construct: HTML is rendered, plain text only tidied."""
+    if not raw:
+        return ""
+    if (content_type or "").lower() in HTML_TYPES:
+        return html_to_text(raw)
+    return plain_text(raw)
+
+
+def title_value(raw: str | None, content_type: str | None) -> str:
+    """A title is one line of plain text."""
+    return collapse_whitespace(text_value(raw, content_type))
+
+
+def absolute_link(raw: str | None, base: str) -> str | None:
+    """An http(s) URL resolved against the feed URL, or None (javascript:, urn:, mailto: ...)."""
+    if not raw or not raw.strip():
+        return None
+    try:
+        link = urljoin(base, raw.strip())
+        scheme = urlsplit(link).scheme.lower()
+    except ValueError:
+        return None
+    return link if scheme in _LINK_SCHEMES else None
+
+
+def optional_text(raw: str | None) -> str | None:
+    """A one-line value, or None where the feed gave nothing."""
+    value = collapse_whitespace(raw or "")
+    return value or None
+
+
+def utc_datetime(parsed: time.struct_time | None) -> datetime | None:
+    """A UTC 9-tuple (as both parsers give dates) as an aware datetime."""
+    if parsed is None:
+        return None
+    try:
+        return datetime(*parsed[:6], tzinfo=UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+def ttl_minutes(raw: str | None) -> int | None:
+    """RSS <ttl>, in minutes, when it is a sensible whole number."""
+    try:
+        value = int((raw or "").strip())
+    except ValueError:
+        return None
+    return value if 0 < value <= 60 * 24 * 365 else None
+
+
+def language_tag(raw: str | None) -> str | None:
+    """A language tag as feeds write it, with '_' turned into '-'."""
+    value = (raw or "").strip().replace("_", "-")
+    return value or None

@@ -1,0 +1,580 @@
+"""Every read and write of feeds, articles, their sources and matches (the outbox lives in outbox.py)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from monitor.store.db import FTS_WATERMARK, Database
+
+CHUNK = 500  # bound parameters per IN (...) list, well under SQLite's limit
+MAX_PARAMETERS = 999  # per statement: the limit of SQLite builds before 3.32
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else None
+
+
+def from_iso(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedState:
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    consecutive_failures: int = 0
+    next_check_at: datetime | None = None
+    redirect_to: str | None = None
+    gone: bool = False
+    backlog_done: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedPoll:
+    """What one poll changes in a feed's row."""
+
+    url: str
+    name: str
+    polled_at: datetime
+    status: int | None
+    outcome: str  # ok, not_modified, unchanged, error, gone
+    next_check_at: datetime | None
+    failures: int
+    error: str | None = None
+    warning: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    redirect_to: str | None = None
+    entries_seen: int = 0
+    keep_validators: bool = False  # a failed poll must not forget the ETag of the last good one
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredArticle:
+    id: str
+    url: str
+    link: str
+    guid: str
+    feed: str
+    title: str
+    summary: str
+    text: str
+    author: str | None
+    language: str | None
+    published: datetime | None
+    first_seen: datetime
+    fingerprint: bytes | None = None
+    cluster_id: str | None = None
+    full_text_status: str | None = None
+    story_keys: tuple[int, ...] = ()  # near-duplicate index keys it is filed under (not a column)
+    probe_keys: tuple[int, ...] = ()  # keys its near duplicates are looked up by; story_keys if ()
+
+    @property
+    def lookup_keys(self) -> tuple[int, ...]:
+        return self.probe_keys or self.story_keys
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MatchRow:
+    article_id: str
+    rule: str
+    digest: str
+    cluster_id: str | None
+    terms: tuple[str, ...]
+    hits: tuple[dict, ...]
+    matched_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Known:
+    """What the store knew about a feed's items before this poll."""
+
+    seen_guids: frozenset[str]  # guids this feed delivered before
+    existing: frozenset[str]  # article ids already stored (by any feed)
+    lacking_text: frozenset[str]  # of those, the ones whose full text was never stored
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceUpdate:
+    """A known article seen again, possibly through another feed."""
+
+    article_id: str
+    guid: str
+    url: str
+    extra: dict = field(default_factory=dict)
+
+
+# Chooses, among (article id, fingerprint bytes) candidates, the one a new article repeats.
+Fold = Callable[["StoredArticle", list[tuple[str, bytes]]], str | None]
+
+
+class Store:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # feeds -----------------------------------------------------------------
+
+    def feed_state(self, url: str) -> FeedState | None:
+        rows = self.db.query("SELECT * FROM feeds WHERE url = ?", (url,))
+        if not rows:
+            return None
+        r = rows[0]
+        return FeedState(
+            url=r["url"],
+            etag=r["etag"],
+            last_modified=r["last_modified"],
+            body_hash=r["body_hash"],
+            consecutive_failures=r["consecutive_failures"],
+            next_check_at=from_iso(r["next_check_at"]),
+            redirect_to=r["redirect_to"],
+            gone=bool(r["gone"]),
+            backlog_done=bool(r["backlog_done"]),
+        )
+
+    def due_feeds(self, urls: Iterable[str], now: datetime) -> list[str]:
+        """Configured feeds whose next check has come (or that were never polled), oldest first."""
+        known = {r["url"]: r for r in self.db.query("SELECT url, next_check_at, gone FROM feeds")}
+        due: list[tuple[str, str]] = []
+        for url in urls:
+            row = known.get(url)
+            if row is None:
+                due.append(("", url))
+            elif not row["gone"] and row["next_check_at"] and row["next_check_at"] <= iso(now):
+                due.append((row["next_check_at"], url))
+        return [url for _, url in sorted(due)]
+
+    def gone_feeds(self) -> set[str]:
+        """Feeds that answered 410 Gone: they are not polled again."""
+        return {r[0] for r in self.db.query("SELECT url FROM feeds WHERE gone")}
+
+    def record_poll(self, poll: FeedPoll) -> None:
+        with self.db.write() as conn:
+            _write_poll(conn, poll)
+
+    def feed_health(self) -> list[dict]:
+        return [
+            dict(r)
+            for r in self.db.query(
+                """SELECT f.*, (SELECT COUNT(*) FROM article_sources s WHERE s.feed = f.url) AS articles
+                   FROM feeds f ORDER BY f.url"""
+            )
+        ]
+
+    # articles --------------------------------------------------------------
+
+    def known(self, feed: str, guids: Sequence[str], ids: Sequence[str]) -> Known:
+        """What the store already knows about a feed's items, in one read: the guids this feed
+        delivered before, which article ids exist, and which of those still lack full text."""
+        seen_guids: set[str] = set()
+        existing: set[str] = set()
+        lacking: set[str] = set()
+        conn = self.db.connection()
+        for chunk in _chunks(list(guids), CHUNK):
+            seen_guids |= {
+                r[0]
+                for r in conn.execute(
+                    f"SELECT guid FROM article_sources WHERE feed = ? AND guid IN ({_marks(chunk)})",
+                    (feed, *chunk),
+                )
+            }
+        for chunk in _chunks(list(ids), CHUNK):
+            for article_id, has_text in conn.execute(
+                f"SELECT id, COALESCE(full_text_status, '') = 'ok' FROM articles WHERE id IN ({_marks(chunk)})",
+                chunk,
+            ):
+                existing.add(article_id)
+                if not has_text:
+                    lacking.add(article_id)
+        return Known(
+            seen_guids=frozenset(seen_guids),
+            existing=frozenset(existing),
+            lacking_text=frozenset(lacking),
+        )
+
+    def save_articles(
+        self,
+        feed: str,
+        new: Sequence[StoredArticle],
+        seen_again: Sequence[SourceUpdate],
+        full_texts: dict[str, tuple[str, str]],
+        now: datetime,
+        *,
+        fold: Fold | None = None,
+        fold_since: datetime | None = None,
+        poll: FeedPoll | None = None,
+    ) -> list[StoredArticle]:
+        """One transaction: insert new articles and every source row; returns those really new.
+
+        Another feed may have stored the same article a moment ago: the ids are checked again
+        under the write lock, and the loser only adds its source row. Each new article joins
+        the story (cluster) of the near duplicate `fold` picks among those sharing an index key
+        since `fold_since`, stored before or earlier in this batch; in the same transaction, so
+        two copies stored at once still fold. ``poll``, the feed's row after this poll, is
+        written in the same transaction.
+
+        The stories are worked out first, from this thread's own snapshot; under the write
+        lock they are only checked (no article or index key of this batch added since) and
+        worked out again in the rare case one was. The rows then go in a handful of
+        statements: this transaction holds the process's only write lock, which every poll
+        thread waits for.
+        """
+        stamp = iso(now)
+        # The caller passes articles it found unstored: the plan assumes none is, and the
+        # check under the lock catches another feed that stored one meanwhile.
+        plan = _plan(self.db.connection(), new, fold, fold_since, stored=set())
+        with self.db.write() as conn:
+            stored = _existing_ids(conn, [a.id for a in new])
+            if not plan.holds(conn, stored):
+                plan = _plan(conn, new, fold, fold_since, stored=stored)
+            _insert_rows(
+                conn,
+                """INSERT OR IGNORE INTO articles (id, url, link, guid, feed, title, summary, text, author,
+                   language, published, first_seen, fingerprint, cluster_id, full_text_status)""",
+                plan.article_rows,
+            )
+            _insert_rows(
+                conn,
+                "INSERT OR IGNORE INTO story_keys (key, article_id, first_seen)",
+                plan.key_rows,
+            )
+            sources = [(a.id, feed, a.guid, a.link or a.url, stamp) for a in new]
+            sources += [(s.article_id, feed, s.guid, s.url, stamp) for s in seen_again]
+            _insert_rows(
+                conn,
+                "INSERT INTO article_sources (article_id, feed, guid, url, first_seen)",
+                sources,
+                "ON CONFLICT (article_id, feed) DO UPDATE SET guid = excluded.guid, url = excluded.url",
+            )
+            conn.executemany(
+                "UPDATE articles SET text = CASE WHEN ? = 'ok' THEN ? ELSE text END, full_text_status = ? WHERE id = ?",
+                [(status, text, status, aid) for aid, (text, status) in full_texts.items()],
+            )
+            if poll is not None:
+                _write_poll(conn, poll)
+        return plan.inserted
+
+    def forget_story_keys(self, before: datetime) -> int:
+        """Drop index keys of articles too old to be folded into; returns how many went."""
+        with self.db.write() as conn:
+            return conn.execute(
+                "DELETE FROM story_keys WHERE first_seen < ?", (iso(before),)
+            ).rowcount
+
+    def articles_since(self, since: datetime, ids: Sequence[str] | None = None) -> list[dict]:
+        if ids is not None:
+            out: list[dict] = []
+            for chunk in _chunks(list(ids), CHUNK):
+                marks = _marks(chunk)
+                out += [
+                    dict(r)
+                    for r in self.db.query(
+                        f"SELECT * FROM articles WHERE id IN ({marks}) AND first_seen >= ?",
+                        (*chunk, iso(since)),
+                    )
+                ]
+            return out
+        return [
+            dict(r)
+            for r in self.db.query(
+                "SELECT * FROM articles WHERE first_seen >= ? ORDER BY first_seen DESC",
+                (iso(since),),
+            )
+        ]
+
+    def index_new_articles(self) -> int:
+        """Add every article stored since the last call to the full-text index, in one
+        transaction (a single FTS segment flush); returns how many were indexed."""
+        with self.db.write() as conn:
+            added = conn.execute(
+                f"""INSERT INTO articles_fts (rowid, title, summary, text)
+                    SELECT rowid, title, summary, text FROM articles
+                    WHERE rowid > {FTS_WATERMARK} ORDER BY rowid"""
+            ).rowcount
+            if added:
+                conn.execute(
+                    "UPDATE fts_state SET indexed_rowid = (SELECT MAX(rowid) FROM articles)"
+                )
+        return added
+
+    def fts_candidates(
+        self, fts_query: str, since: datetime, limit: int | None = None
+    ) -> list[str]:
+        sql = """SELECT a.id FROM articles_fts f JOIN articles a ON a.rowid = f.rowid
+                 WHERE articles_fts MATCH ? AND a.first_seen >= ? ORDER BY a.first_seen DESC"""
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [r[0] for r in self.db.query(sql, (fts_query, iso(since)))]
+
+    def sources_of(self, article_ids: Sequence[str]) -> dict[str, list[str]]:
+        """Feed URLs that delivered each article, first source first."""
+        out: dict[str, list[str]] = {}
+        for chunk in _chunks(list(article_ids), CHUNK):
+            marks = _marks(chunk)
+            for r in self.db.query(
+                f"SELECT article_id, feed FROM article_sources WHERE article_id IN ({marks}) ORDER BY first_seen, feed",
+                tuple(chunk),
+            ):
+                out.setdefault(r[0], []).append(r[1])
+        return out
+
+    # matches ---------------------------------------------------------------
+
+    def save_matches(self, matches: Sequence[MatchRow]) -> list[MatchRow]:
+        """Store matches; a story (cluster) already matched by a rule is not matched again. Returns those saved."""
+        saved: list[MatchRow] = []
+        with self.db.write() as conn:
+            for m in matches:
+                if (
+                    m.cluster_id
+                    and conn.execute(
+                        "SELECT 1 FROM matches WHERE cluster_id = ? AND rule = ? LIMIT 1",
+                        (m.cluster_id, m.rule),
+                    ).fetchone()
+                ):
+                    continue
+                cursor = conn.execute(
+                    """INSERT OR IGNORE INTO matches (article_id, rule, cluster_id, digest, terms, hits, hit_count, matched_at)
+                       VALUES (?,?,?,?,?,?,?,?)""",
+                    (
+                        m.article_id,
+                        m.rule,
+                        m.cluster_id,
+                        m.digest,
+                        json.dumps(list(m.terms), ensure_ascii=False),
+                        json.dumps(list(m.hits), ensure_ascii=False),
+                        len(m.hits),
+                        iso(m.matched_at),
+                    ),
+                )
+                if cursor.rowcount:
+                    saved.append(m)
+        return saved
+
+
+def _write_poll(conn: sqlite3.Connection, poll: FeedPoll) -> None:
+    conn.execute("INSERT OR IGNORE INTO feeds (url, name) VALUES (?, ?)", (poll.url, poll.name))
+    validators = (
+        ""
+        if poll.keep_validators
+        else ", etag = :etag, last_modified = :last_modified, body_hash = COALESCE(:body_hash, body_hash)"
+    )
+    conn.execute(
+        f"""UPDATE feeds SET name = :name, last_polled_at = :polled_at, last_status = :status,
+                last_outcome = :outcome, last_error = :error, last_warning = :warning,
+                consecutive_failures = :failures, next_check_at = :next_check_at,
+                redirect_to = COALESCE(:redirect_to, redirect_to), gone = :gone,
+                backlog_done = backlog_done OR :ok, entries_seen = entries_seen + :entries {validators}
+                WHERE url = :url""",
+        {
+            "url": poll.url,
+            "name": poll.name,
+            "polled_at": iso(poll.polled_at),
+            "status": poll.status,
+            "outcome": poll.outcome,
+            "error": poll.error,
+            "warning": poll.warning,
+            "failures": poll.failures,
+            "next_check_at": iso(poll.next_check_at),
+            "redirect_to": poll.redirect_to,
+            "gone": int(poll.outcome == "gone"),
+            "ok": int(poll.outcome in ("ok", "unchanged", "not_modified")),
+            "entries": poll.entries_seen,
+            "etag": poll.etag,
+            "last_modified": poll.last_modified,
+            "body_hash": poll.body_hash,
+        },
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A batch as it would be stored: the articles not stored yet, each with its story."""
+
+    existing: frozenset[str]  # ids of the batch taken as already stored
+    watermark: int  # the newest story_keys row the plan saw
+    keys: frozenset[int]  # every key the batch looks its near duplicates up by
+    inserted: list[StoredArticle]
+    article_rows: list[tuple]
+    key_rows: list[tuple[int, str, str | None]]
+
+    def holds(self, conn: sqlite3.Connection, stored: set[str]) -> bool:
+        """Whether the plan is still right: the batch's ids ``stored`` now are those it took as
+        stored, and no article was filed under a key it looks up by (a story it could join)."""
+        if stored != self.existing:
+            return False
+        newest = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM story_keys").fetchone()[0]
+        if newest < self.watermark:
+            return False  # rows were deleted and their rowids may be handed out again
+        # One row at most: every row fetched is a step that gives the GIL away under the lock.
+        keys = list(self.keys)
+        return not any(
+            conn.execute(
+                f"SELECT 1 FROM story_keys WHERE key IN ({_marks(chunk)}) AND rowid > ? LIMIT 1",
+                (*chunk, self.watermark),
+            ).fetchone()
+            for chunk in _chunks(keys, CHUNK)
+        )
+
+
+def _plan(
+    conn: sqlite3.Connection,
+    new: Sequence[StoredArticle],
+    fold: Fold | None,
+    since: datetime | None,
+    *,
+    stored: set[str],
+) -> _Plan:
+    """Which of ``new`` to insert and the story each joins, as ``conn`` sees the database,
+    taking the ids in ``stored`` as already stored."""
+    watermark = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM story_keys").fetchone()[0]
+    stories = _Stories(conn, new if fold else (), since)
+    seen = set(stored)
+    inserted: list[StoredArticle] = []
+    for a in new:
+        if a.id not in seen:
+            seen.add(a.id)
+            inserted.append(replace(a, cluster_id=stories.join(a, fold)))
+    return _Plan(
+        existing=frozenset(stored),
+        watermark=watermark,
+        keys=frozenset(key for a in new for key in a.lookup_keys),
+        inserted=inserted,
+        article_rows=[_article_row(a) for a in inserted],
+        key_rows=[row for a in inserted for row in _story_key_rows(a)],
+    )
+
+
+class _Stories:
+    """The near-duplicate index as one batch of new articles sees it: every stored article
+    sharing an index key with any of them (looked up once, in chunks), then each article of
+    the batch as it joins a story."""
+
+    def __init__(
+        self, conn: sqlite3.Connection, batch: Sequence[StoredArticle], since: datetime | None
+    ) -> None:
+        self._postings: dict[int, list[str]] = {}
+        self._stories: dict[str, tuple[str, bytes]] = {}  # id -> (cluster, fingerprint)
+        self._age: dict[str, tuple] = {}  # oldest first: a story grows from its first article
+        keys = sorted({key for a in batch for key in a.lookup_keys})
+        for chunk in _chunks(keys, CHUNK):
+            for key, article_id in conn.execute(
+                f"""SELECT key, article_id FROM story_keys
+                    WHERE key IN ({_marks(chunk)}) AND first_seen >= ?""",
+                (*chunk, iso(since) or ""),
+            ):
+                self._postings.setdefault(key, []).append(article_id)
+        found = sorted({aid for ids in self._postings.values() for aid in ids})
+        for chunk in _chunks(found, CHUNK):
+            for article_id, cluster, blob, first_seen, rowid in conn.execute(
+                f"""SELECT id, cluster_id, fingerprint, first_seen, rowid FROM articles
+                    WHERE id IN ({_marks(chunk)})""",
+                chunk,
+            ):
+                self._stories[article_id] = (cluster or article_id, blob)
+                self._age[article_id] = (0, first_seen, rowid)
+
+    def join(self, article: StoredArticle, fold: Fold | None) -> str:
+        """The cluster ``article`` belongs to; from now on it is a candidate for the rest."""
+        if fold is None or not article.lookup_keys:
+            return article.cluster_id or article.id
+        found = {aid for key in article.lookup_keys for aid in self._postings.get(key, ())}
+        candidates = [
+            (aid, self._stories[aid][1])
+            for aid in sorted(found & self._stories.keys(), key=self._age.__getitem__)
+        ]
+        chosen = fold(article, candidates) if candidates else None
+        cluster = self._stories[chosen][0] if chosen else article.id
+        self._stories[article.id] = (cluster, article.fingerprint or b"")
+        self._age[article.id] = (1, len(self._age))
+        for key in article.story_keys:
+            self._postings.setdefault(key, []).append(article.id)
+        return cluster
+
+
+def _existing_ids(conn: sqlite3.Connection, ids: list[str]) -> set[str]:
+    existing: set[str] = set()
+    for chunk in _chunks(ids, CHUNK):
+        existing |= {
+            r[0]
+            for r in conn.execute(f"SELECT id FROM articles WHERE id IN ({_marks(chunk)})", chunk)
+        }
+    return existing
+
+
+def _article_row(a: StoredArticle) -> tuple:
+    return (
+        a.id,
+        a.url,
+        a.link,
+        a.guid,
+        a.feed,
+        a.title,
+        a.summary,
+        a.text,
+        a.author,
+        a.language,
+        iso(a.published),
+        iso(a.first_seen),
+        a.fingerprint,
+        a.cluster_id,
+        a.full_text_status,
+    )
+
+
+def _story_key_rows(a: StoredArticle) -> list[tuple[int, str, str | None]]:
+    first_seen = iso(a.first_seen)
+    return [(key, a.id, first_seen) for key in a.story_keys]
+
+
+def _insert_rows(
+    conn: sqlite3.Connection, head: str, rows: Sequence[tuple], tail: str = ""
+) -> None:
+    """``head VALUES (...), (...), ... tail`` for every row, as few statements as the bound
+    parameter limit allows. executemany steps once per row, and every step hands the GIL to
+    the poll threads and waits to get it back while this thread holds the write lock."""
+    if not rows:
+        return
+    width = len(rows[0])
+    per_statement = max(1, MAX_PARAMETERS // width)
+    row_marks = "(" + ",".join("?" * width) + ")"
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        values = ",".join([row_marks] * len(chunk))
+        conn.execute(f"{head} VALUES {values} {tail}", [v for row in chunk for v in row])
+
+
+def _marks(chunk: list) -> str:
+    return ",".join("?" * len(chunk))
+
+
+def _chunks(items: list, size: int) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def stored_article(row: Mapping) -> StoredArticle:
+    """An articles row as the record the stages pass around."""
+    return StoredArticle(
+        id=row["id"],
+        url=row["url"],
+        link=row["link"] or "",
+        guid=row["guid"] or "",
+        feed=row["feed"],
+        title=row["title"] or "",
+        summary=row["summary"] or "",
+        text=row["text"] or "",
+        author=row["author"],
+        language=row["language"],
+        published=from_iso(row["published"]),
+        first_seen=from_iso(row["first_seen"]) or datetime.min,
+        fingerprint=row["fingerprint"],
+        cluster_id=row["cluster_id"],
+        full_text_status=row["full_text_status"],
+    )

@@ -1,0 +1,56 @@
+"""Deciding what makes two feed items the same article: identity keys, pure functions only."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from monitor.stories.urls import canonical_url, unwrap_link
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Identity:
+    """How an item is recognised: its feed guid (per feed), its canonical URL, and the article id."""
+
+    guid: str  # the feed's guid, or the link when the feed gives none
+    url: str  # canonical URL; a synthetic `urn:` when the item has no link
+    link: str  # the link as a reader should open it (unwrapped, not canonicalised)
+    article_id: str
+
+
+def identify(*, feed_url: str, guid: str | None, link: str | None, title: str) -> Identity:
+    target = unwrap_link(link) if link else None
+    if target:
+        url = canonical_url(target)
+    else:
+        # No link: the article is only as identifiable as its guid (or its title) within this feed.
+        url = "urn:news-monitor:" + _digest(f"{feed_url}\n{guid or title}")
+    return Identity(
+        guid=(guid or target or url).strip(),
+        url=url,
+        link=target or "",
+        article_id=article_id(url),
+    )
+
+
+def article_id(canonical: str) -> str:
+    """A stable text primary key computed from the canonical URL."""
+    return _digest(canonical)[:20]
+
+
+def body_hash(body: bytes) -> str:
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
+def alertable(
+    *, published: datetime | None, now: datetime, max_age: timedelta, backlog: bool
+) -> bool:
+    """A feed's first poll (its backlog) and items older than max_age are stored but never alerted."""
+    if backlog:
+        return False
+    return published is None or now - published <= max_age
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
