@@ -26,13 +26,13 @@ def digest_preview(name: str, config_file: str | None, as_html: bool) -> None:
     """Render what digest NAME would send now, marking nothing."""
     from alerts.render import render_html, render_text
     from monitor.digest.select import preview_digest
-    from monitor.store.db import Database
+    from monitor.store.backend import open_database
 
     config = load_config(config_path(config_file))
     if name not in config.digests:
         fail(f"unknown digest '{name}' (known: {', '.join(config.digests)})")
     built = preview_digest(
-        Database(config.database), config, config.digests[name], datetime.now(UTC)
+        open_database(config.database), config, config.digests[name], datetime.now(UTC)
     )
     click.echo(render_html(built) if as_html else render_text(built))
 
@@ -75,10 +75,10 @@ def deliveries(config_file: str | None, retry: bool, enable: tuple[str, ...]) ->
         enable_channels,
         outbox_rows,
     )
-    from monitor.store.db import Database
+    from monitor.store.backend import open_database
 
     config = load(config_file)
-    db = Database(config.database)
+    db = open_database(config.database)
     if enable:
         click.echo(f"re-enabled {enable_channels(db, list(enable))} channel(s)")
     for name, reason in disabled_channels(db).items():

@@ -125,14 +125,29 @@ def delivery_id(run_id: str, channel: str) -> str:
 
 
 def open_digest_run(
-    db: Database, config: Config, digest: DigestConfig, now: datetime
+    db: Database,
+    config: Config,
+    digest: DigestConfig,
+    now: datetime,
+    *,
+    scheduled_for: datetime | None = None,
 ) -> Digest | None:
     """One transaction: choose the undelivered matches, write the run and one outbox row per channel.
 
-    Returns None (and writes nothing) when there is nothing to send and send_empty is off.
+    Returns None (and writes nothing) when there is nothing to send and send_empty is off, or
+    when the run of this cron ``scheduled_for`` time was opened already (by another worker).
     """
     rules = digest_rules(config, digest.name)
-    with db.write() as conn:
+    # Named lock: two workers opening the same digest at once would both take its matches.
+    with db.write(lock=f"digest:{digest.name}") as conn:
+        if (
+            scheduled_for is not None
+            and conn.execute(
+                "SELECT 1 FROM digest_runs WHERE digest = ? AND scheduled_for = ?",
+                (digest.name, iso(scheduled_for)),
+            ).fetchone()
+        ):
+            return None
         rows = _undelivered(conn, rules)
         if not rows and not digest.send_empty:
             return None
@@ -148,8 +163,9 @@ def open_digest_run(
         )
         payload = digest_to_json(built)
         conn.execute(
-            "INSERT INTO digest_runs (id, digest, created_at, entries, payload) VALUES (?,?,?,?,?)",
-            (run_id, digest.name, iso(now), len(rows), payload),
+            """INSERT INTO digest_runs (id, digest, created_at, entries, payload, scheduled_for)
+               VALUES (?,?,?,?,?,?)""",
+            (run_id, digest.name, iso(now), len(rows), payload, iso(scheduled_for)),
         )
         for channel in digest.channels:
             conn.execute(

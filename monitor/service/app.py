@@ -19,6 +19,7 @@ from monitor.pipeline.isolate import isolated_fingerprints, isolated_parse
 from monitor.pipeline.refresh import Context, FeedOutcome, refresh_feed
 from monitor.rules import Matcher
 from monitor.sources.fetch import HostLimiter, make_session
+from monitor.store.backend import open_database
 from monitor.store.db import Database
 from monitor.store.store import Store
 
@@ -48,7 +49,7 @@ def build_app(
     config: Config, *, clock: Callable[[], datetime] | None = None, channels: dict | None = None
 ) -> App:
     clock = clock or (lambda: datetime.now(UTC))
-    db = Database(config.database)
+    db = open_database(config.database)
     store = Store(db)
     ctx = Context(
         config=config,

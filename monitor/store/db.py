@@ -1,4 +1,7 @@
-"""SQLite connections (one per thread, WAL, BEGIN IMMEDIATE writes) and the named schema migrations."""
+"""The database seam and its SQLite side. `Database` is the surface every backend offers
+(`connection()`, `query()`, `write(lock=...)`, `migrate()`, search, a `dialect`); this class
+is SQLite: connections one per thread, WAL, BEGIN IMMEDIATE writes, its named migrations.
+`monitor.store.backend.open_database(setting)` picks SQLite or PostgreSQL (postgres.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
+
+from monitor.store.dialect import SQLITE, Dialect, is_postgres, sqlite_path
 
 BUSY_TIMEOUT_MS = 60_000
 WRITER_CACHE_KIB = 32 * 1024  # the writer's page cache (SQLite's default is 2 MB)
@@ -192,19 +197,38 @@ def _index_full_text_in_batches(db: sqlite_utils.Database) -> None:
     )
 
 
+def _add_worker_leases(db: sqlite_utils.Database) -> None:
+    # Several workers on one database (DESIGN §15): which worker polls a feed now and until
+    # when; and a cron digest's scheduled time, opened once however many workers fire for it.
+    db.execute("ALTER TABLE feeds ADD COLUMN leased_by TEXT")
+    db.execute("ALTER TABLE feeds ADD COLUMN leased_until TEXT")
+    db.execute("ALTER TABLE digest_runs ADD COLUMN scheduled_for TEXT")
+    db.execute("CREATE UNIQUE INDEX digest_runs_scheduled ON digest_runs (digest, scheduled_for)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_base_schema", _create_base),
     ("0002_story_keys", _create_story_keys),
     ("0003_delivery_claims", _add_delivery_claims),
     ("0004_story_keys_rowid", _story_keys_with_rowid),
     ("0005_fts_batch_index", _index_full_text_in_batches),
+    ("0006_worker_leases", _add_worker_leases),
 ]
 
 
 class Database:
-    """Opens one connection per thread; `write()` holds BEGIN IMMEDIATE so writers queue, never fail."""
+    """Opens one connection per thread; `write()` holds BEGIN IMMEDIATE so writers queue, never fail.
+
+    Open one through `open_database(config.database)`: the setting, not the caller, chooses
+    the backend.
+    """
+
+    dialect: Dialect = SQLITE
 
     def __init__(self, path: str) -> None:
+        if is_postgres(path):  # never a local directory named "postgresql:"
+            raise ValueError("a postgresql:// database is opened with open_database()")
+        path = sqlite_path(path)
         self.path = path
         self._local = threading.local()
         # re-entrant: a nested write() fails in SQLite as it always did, rather than hang
@@ -254,7 +278,10 @@ class Database:
         return sqlite_utils.Database(self.connection())
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self, lock: str | None = None) -> Iterator[sqlite3.Connection]:
+        """One write transaction. ``lock`` names a critical section that must not run in two
+        processes at once (a read-then-write like folding a story); SQLite needs nothing more
+        for it, since BEGIN IMMEDIATE already admits one writer at a time."""
         # Writers of this process queue on a lock: SQLite's busy handler would have them sleep
         # and retry (1, 2, 5 ... 100 ms), leaving the database idle while they slept. Other
         # processes still queue through the busy timeout.
@@ -271,6 +298,31 @@ class Database:
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         return self.connection().execute(sql, params).fetchall()
+
+    # search: each backend its own engine (FTS5 here, tsvector in postgres.py) ---------------
+
+    def index_search(self) -> int:
+        """Add every article stored since the last call to the full-text index, in one
+        transaction (a single FTS segment flush); returns how many were indexed."""
+        with self.write() as conn:
+            added = conn.execute(
+                f"""INSERT INTO articles_fts (rowid, title, summary, text)
+                    SELECT rowid, title, summary, text FROM articles
+                    WHERE rowid > {FTS_WATERMARK} ORDER BY rowid"""
+            ).rowcount
+            if added:
+                conn.execute(
+                    "UPDATE fts_state SET indexed_rowid = (SELECT MAX(rowid) FROM articles)"
+                )
+        return added
+
+    def search_ids(self, query: str, since: str | None, limit: int | None) -> list[str]:
+        """Ids of articles first seen since ``since`` that the FTS5 ``query`` finds, newest first."""
+        sql = """SELECT a.id FROM articles_fts f JOIN articles a ON a.rowid = f.rowid
+                 WHERE articles_fts MATCH ? AND a.first_seen >= ? ORDER BY a.first_seen DESC"""
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [r[0] for r in self.query(sql, (query, since or ""))]
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
