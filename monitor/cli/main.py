@@ -18,6 +18,7 @@ from monitor.cli.common import config_option, handle_errors, load, log
 from monitor.cli.feeds import feeds
 from monitor.cli.outbox import deliveries
 from monitor.cli.outbox import digest as digest_group
+from monitor.cli.upkeep import prune, stats
 from monitor.config.load import config_path, load_config
 from monitor.units import format_duration
 
@@ -123,7 +124,7 @@ def schema() -> None:
     click.echo(json.dumps(json_schema(), indent=2))
 
 
-for command in (feeds, rules, search, digest_group, deliveries):
+for command in (feeds, rules, search, digest_group, deliveries, prune, stats):
     main.add_command(command)
 
 
