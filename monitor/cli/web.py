@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 
 from monitor.cli.common import config_option, fail, handle_errors, load
@@ -37,7 +39,5 @@ def web(config_file: str | None, listen: str | None) -> None:
     app = make_app(config, Database(config.database))
     server = WebServer(app, host, port, token=token)
     click.echo(f"serving {server.url} (Ctrl-C stops)", err=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it is stopped
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass

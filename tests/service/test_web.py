@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from web_world import DESK, HOSTILE_TITLE, NOW, WIRE, Item, store_items, world_config
+from web_world import DESK, HOSTILE_TITLE, NOW, Item, store_items, world_config
 
 from monitor.config.load import Config
 from monitor.errors import ConfigError
@@ -90,7 +90,9 @@ def test_every_page_answers_with_the_security_headers(site: str, path: str) -> N
     assert "unsafe-inline" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     # nothing is loaded from outside the service, and there is no inline script at all
-    assert not re.search(r'(src|href)="(https?:)?//[^"]*"[^>]*>(?!original)', _resources(response.text))
+    assert not re.search(
+        r'(src|href)="(https?:)?//[^"]*"[^>]*>(?!original)', _resources(response.text)
+    )
     assert "<script" not in response.text.replace("&lt;script", "")
 
 
@@ -196,7 +198,9 @@ def test_healthz_and_metrics(site: str) -> None:
 def test_long_lists_are_paged(tmp_path: Path) -> None:
     config = world_config(tmp_path)
     many = [
-        Item(id=f"r{n:03}", title=f"Rogun report {n:03}", summary="Rogun.", age=timedelta(minutes=n))
+        Item(
+            id=f"r{n:03}", title=f"Rogun report {n:03}", summary="Rogun.", age=timedelta(minutes=n)
+        )
         for n in range(PAGE_SIZE + 5)
     ]
     store_items(config, many)

@@ -66,8 +66,15 @@ def store_items(config: Config, items: list[Item], *, now: datetime = NOW) -> St
     matcher = Matcher([r.rule for r in config.rules])
     for feed in config.feeds:
         store.record_poll(
-            FeedPoll(url=feed.url, name=feed.name, polled_at=now, status=200, outcome="ok",
-                     next_check_at=now + timedelta(minutes=15), failures=0)  # fmt: skip
+            FeedPoll(
+                url=feed.url,
+                name=feed.name,
+                polled_at=now,
+                status=200,
+                outcome="ok",
+                next_check_at=now + timedelta(minutes=15),
+                failures=0,
+            )  # fmt: skip
         )
     for item in items:
         seen = now - item.age

@@ -53,6 +53,14 @@ class WebServer:
         return self
 
     def stop(self) -> None:
-        self._server.close()
+        """Close the listening socket and every open connection from the server's own loop
+        (waitress is not thread-safe: closing from here races the requests in flight)."""
+        server = self._server
+
+        def close_all() -> None:
+            for dispatcher in list(server._map.values()):  # type: ignore[union-attr]
+                dispatcher.close()
+
+        server.trigger.pull_trigger(close_all)  # type: ignore[union-attr]
         if self._thread is not None:
             self._thread.join(10)
