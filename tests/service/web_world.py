@@ -96,7 +96,7 @@ def store_items(config: Config, items: list[Item], *, now: datetime = NOW) -> St
         store.save_articles(item.feed, [article], [], {}, seen)
         for other in item.also:
             again = SourceUpdate(article_id=item.id, guid=item.id, url=article.link)
-            store.save_articles(other, [], [again], {}, seen)
+            store.save_articles(other, [], [again], {}, seen + timedelta(minutes=1))
         feed = config.feed(item.feed)
         assert feed is not None
         store.save_matches(match_rows(matcher, config.rules, article, feed, seen))
