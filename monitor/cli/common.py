@@ -63,7 +63,7 @@ def load_config(path: str) -> Config:
 
 
 def secret_values(config: Config) -> list[str]:
-    """Every SecretStr value in the channel settings, for log redaction."""
+    """Every SecretStr value in the channel settings and the web token, for log redaction."""
     from pydantic import BaseModel, SecretStr
 
     found: list[str] = []
@@ -80,6 +80,8 @@ def secret_values(config: Config) -> list[str]:
 
     for settings in config.channels.values():
         walk(settings)
+    if config.web is not None and config.web.token:
+        found.append(config.web.token)
     return found
 
 
