@@ -19,7 +19,7 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from monitor.config.opml import read_opml
 from monitor.config.positions import dotted, explain_validation, locate
-from monitor.config.schema import ConfigModel, RuleEntry
+from monitor.config.schema import ConfigModel, RuleEntry, split_listen
 from monitor.errors import ConfigError
 from monitor.rules import Rule, RuleSyntaxError, build_rule, rule_warnings
 from monitor.units import format_duration
@@ -73,6 +73,13 @@ class RetentionConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class WebConfig:
+    host: str
+    port: int
+    token: str | None = field(default=None, repr=False)  # a secret: never in a repr or a log
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
     path: str
     database: str
@@ -85,6 +92,7 @@ class Config:
     channels: Mapping[str, Any]  # name -> alerts channel settings model
     warnings: tuple[str, ...] = field(default=())
     retention: RetentionConfig = field(default_factory=RetentionConfig)
+    web: WebConfig | None = None
 
     def feed(self, url: str) -> FeedConfig | None:
         return next((f for f in self.feeds if f.url == url), None)
@@ -212,7 +220,16 @@ def _resolve(model: ConfigModel, tree: Any, path: str) -> Config:
         channels=dict(model.channels),
         warnings=tuple(warnings),
         retention=retention,
+        web=_resolve_web(model),
     )
+
+
+def _resolve_web(model: ConfigModel) -> WebConfig | None:
+    if model.web is None:
+        return None
+    host, port = split_listen(model.web.listen)
+    token = model.web.token.get_secret_value() if model.web.token else None
+    return WebConfig(host=host, port=port, token=token)
 
 
 def _resolve_feeds(
