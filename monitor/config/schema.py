@@ -13,7 +13,9 @@ from pydantic import (
     Discriminator,
     Field,
     PlainSerializer,
+    SecretStr,
     Tag,
+    field_validator,
     model_validator,
 )
 from selectolax.lexbor import LexborHTMLParser, SelectolaxError
@@ -234,6 +236,110 @@ class DigestEntry(Model):
     send_empty: bool = False
 
 
+# retention --------------------------------------------------------------------
+
+
+def _keep(value: object) -> timedelta | None:
+    # `forever` keeps rows for good; anything else is a duration.
+    if isinstance(value, timedelta) or value is None:
+        return value
+    if isinstance(value, str) and value.strip() == "forever":
+        return None
+    try:
+        return parse_duration(value)  # type: ignore[arg-type]
+    except ValueError:
+        raise ValueError(f"expected a duration like 90d or 'forever', got {value!r}") from None
+
+
+Keep = Annotated[
+    timedelta | None,
+    BeforeValidator(_keep),
+    PlainSerializer(lambda v: format_duration(v) if v else "forever", return_type=str),
+    Field(
+        json_schema_extra={
+            "anyOf": [
+                {"type": "string", "pattern": r"^\d+(\.\d+)?(s|m|h|d|w)$"},
+                {"const": "forever"},
+            ]
+        }
+    ),
+]
+
+
+class RetentionSettings(Model):
+    """How long stored rows are kept; ages count from an article's first_seen."""
+
+    articles: Keep = Field(
+        default="90d",
+        validate_default=True,
+        description="an article that matched no rule, with its sources, index rows and story keys",
+    )
+    matched: Keep = Field(
+        default="forever", validate_default=True, description="an article that matched a rule"
+    )
+    full_text: Keep = Field(
+        default="90d",
+        validate_default=True,
+        description="page text; title and summary stay searchable",
+    )
+    deliveries: Keep = Field(
+        default="30d", validate_default=True, description="sent or abandoned outbox rows"
+    )
+
+# web (DESIGN §14) -------------------------------------------------------------
+
+
+def split_listen(text: str) -> tuple[str, int]:
+    """`host:port` (`[::1]:8080` for IPv6) -> (host, port); raises ValueError on anything else."""
+    host, sep, port = str(text).strip().rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"expected host:port like 127.0.0.1:8080, got {text!r}")
+    return host, int(port)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a listen host only accepts connections from this machine."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class WebEntry(Model):
+    """The analysts' read-only web page, served by `run` beside the service."""
+
+    listen: str = Field(default="127.0.0.1:8080", description="host:port to serve the page on")
+    token: SecretStr | None = Field(
+        default=None, description="required of every visitor (bearer header or login form)"
+    )
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        split_listen(value)
+        return value
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        # `${NEWS_MONITOR_WEB_TOKEN:-}` with the variable unset means no token.
+        return None if value is None or str(value) == "" else str(value)
+
+    @model_validator(mode="after")
+    def _token_or_loopback(self) -> WebEntry:
+        host, _ = split_listen(self.listen)
+        if self.token is None and not is_loopback(host):
+            raise ValueError(
+                f"listen {self.listen!r} is not loopback: set web.token to serve other machines"
+            )
+        return self
+
+
 class ConfigModel(Model):
     """The whole config file."""
 
@@ -246,6 +352,8 @@ class ConfigModel(Model):
     rules: list[RuleEntry] = Field(default_factory=list)
     digests: dict[str, DigestEntry] = Field(default_factory=dict)
     channels: dict[str, ChannelSettings] = Field(default_factory=dict)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    web: WebEntry | None = None
 
 
 def json_schema() -> dict[str, Any]:
