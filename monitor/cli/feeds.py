@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from monitor.cli.common import config_option, fail, handle_errors
-from monitor.config.load import config_path, load_config
+from monitor.cli.common import config_option, config_path, fail, handle_errors, load_config
 
 
 @click.group(invoke_without_command=True)
@@ -24,19 +23,22 @@ def feeds(ctx: click.Context, config_file: str | None) -> None:
 
     config = load_config(config_path(config_file))
     rows = {r["url"]: r for r in Store(open_database(config.database)).feed_health()}
-    click.echo(f"{'FEED':40} {'LAST POLL':20} {'STATUS':14} {'ART':>5} {'NEXT POLL':20} ERROR")
+    click.echo(
+        f"{'FEED':40} {'TYPE':11} {'LAST POLL':20} {'STATUS':14} {'ART':>5} {'NEXT POLL':20} ERROR"
+    )
     for feed in config.feeds:
         r = rows.get(feed.url, {})
         status = r.get("last_outcome") or "never polled"
         if r.get("last_status"):
             status += f" {r['last_status']}"
         click.echo(
-            f"{feed.url[:40]:40} {(r.get('last_polled_at') or '-')[:19]:20} {status[:14]:14} "
+            f"{feed.url[:40]:40} {feed.type:11} {(r.get('last_polled_at') or '-')[:19]:20} "
+            f"{status[:14]:14} "
             f"{r.get('articles', 0):>5} {(r.get('next_check_at') or 'now')[:19]:20} "
             f"{(r.get('last_error') or r.get('last_warning') or '')[:80]}"
         )
         if r.get("redirect_to"):
-            click.echo(f"{'':40} moved permanently to {r['redirect_to']}")
+            click.echo(f"{'':52} moved permanently to {r['redirect_to']}")
 
 
 @feeds.command("import")

@@ -244,3 +244,9 @@ def _feed_names(conn, config: Config) -> Mapping[str, str]:
     names = {row[0]: row[1] for row in conn.execute("SELECT url, name FROM feeds") if row[1]}
     names.update({f.url: f.name for f in config.feeds})
     return names
+
+
+def matched_articles(conn, config: Config, rows: Sequence) -> list[MatchedArticle]:  # noqa: ANN001
+    """Match rows joined with their articles (the columns `_undelivered` selects) as digest
+    items: the publisher named and the other feeds of the story as "also reported by"."""
+    return _matched_articles(conn, config, rows)
