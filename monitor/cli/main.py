@@ -17,6 +17,7 @@ from monitor.cli.common import config_option, config_path, handle_errors, load, 
 from monitor.cli.feeds import feeds
 from monitor.cli.outbox import deliveries
 from monitor.cli.outbox import digest as digest_group
+from monitor.cli.upkeep import prune, stats
 from monitor.cli.web import web
 from monitor.units import format_duration
 
@@ -141,7 +142,7 @@ def schema() -> None:
     click.echo(json.dumps(json_schema(), indent=2))
 
 
-for command in (feeds, rules, search, digest_group, deliveries, web):
+for command in (feeds, rules, search, digest_group, deliveries, prune, stats, web):
     main.add_command(command)
 
 
