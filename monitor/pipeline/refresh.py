@@ -14,7 +14,7 @@ from monitor.extract.page import extract_text
 from monitor.pipeline.matching import match_articles
 from monitor.rules import Matcher
 from monitor.sources.feed.parse import Entry, ParsedFeed, parse_feed
-from monitor.sources.fetch import FetchResult, FetchSession, HostLimiter, fetch
+from monitor.sources.fetch import FetchResult, FetchSession, HostLimiter, SourceAuth, fetch
 from monitor.sources.schedule import next_check
 from monitor.store.store import FeedPoll, FeedState, SourceUpdate, Store, StoredArticle
 from monitor.stories.identity import Identity, alertable, body_hash, identify
@@ -70,12 +70,13 @@ def _refresh(feed: FeedConfig, state: FeedState, ctx: Context, now: datetime) ->
     try:
         result = fetch(
             ctx.session,
-            state.redirect_to or feed.url,
+            state.redirect_to or feed.request_url,
             etag=state.etag,
             last_modified=state.last_modified,
             timeout=feed.timeout.total_seconds(),
             max_bytes=feed.max_bytes,
             limiter=ctx.limiter,
+            auth=source_auth(feed),
         )
     except FetchError as exc:
         return _record_failure(
@@ -201,6 +202,16 @@ def repeated_story(article: StoredArticle, candidates: list[tuple[str, bytes]]) 
     )
 
 
+def source_auth(feed: FeedConfig) -> SourceAuth | None:
+    """The feed's credentials, bound to the origin of its configured URL."""
+    creds = feed.credentials
+    if creds is None:
+        return None
+    return SourceAuth.for_source(
+        feed.request_url, username=creds.username, password=creds.password, headers=creds.headers
+    )
+
+
 def _without_url(message: str) -> str:
     # fetch errors start with the URL; the feed's row already says which feed it is
     head, sep, rest = message.partition(": ")
@@ -229,6 +240,7 @@ def _full_text(link: str, feed: FeedConfig, ctx: Context) -> tuple[str, str]:
             guard=not ctx.config.allow_private_networks,
             limiter=ctx.page_limiter,
             accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+            auth=source_auth(feed),  # only a page on the feed's own origin gets them
         )
         if page.status >= 400 or page.body is None:
             return "", f"HTTP {page.status}"
