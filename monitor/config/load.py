@@ -9,20 +9,28 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
-from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, SecretStr, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from monitor.config.opml import read_opml
 from monitor.config.positions import dotted, explain_validation, locate
-from monitor.config.schema import ConfigModel, FeedEntry, RuleEntry, split_listen
+from monitor.config.schema import (
+    ConfigModel,
+    FeedEntry,
+    GdeltSource,
+    GoogleNewsSource,
+    RuleEntry,
+    SourceBase,
+    TelegramSource,
+    split_listen,
+)
 from monitor.errors import ConfigError
 from monitor.rules import Rule, RuleSyntaxError, build_rule, rule_warnings
 from monitor.secrets import host_of, mask_url, register, secrets_in_url
+from monitor.units import format_duration
 
 DEFAULT_CONFIG = "config/monitor.yaml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -38,6 +46,8 @@ class FeedConfig:
     max_bytes: int = 10_000_000
     full_text: bool = False
     max_age: timedelta = timedelta(days=7)
+    type: str = "feed"  # the source type (DESIGN §12): feed, sitemap, page, telegram, ...
+    source: SourceBase | None = None  # the entry as validated, for a type's own settings
     # `url` is the feed's identity and what is shown: no userinfo, secret parameters as ***.
     # What is sent stays out of reprs: the URL as written (minus userinfo) and the credentials.
     fetch_url: str = field(default="", repr=False)
@@ -80,6 +90,16 @@ class DigestConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RetentionConfig:
+    """How long rows are kept (DESIGN §11); None keeps them forever."""
+
+    articles: timedelta | None = timedelta(days=90)
+    matched: timedelta | None = None
+    full_text: timedelta | None = timedelta(days=90)
+    deliveries: timedelta | None = timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class WebConfig:
     host: str
     port: int
@@ -98,6 +118,7 @@ class Config:
     digests: Mapping[str, DigestConfig]
     channels: Mapping[str, Any]  # name -> alerts channel settings model
     warnings: tuple[str, ...] = field(default=())
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
     web: WebConfig | None = None
     # every secret value in the config (substituted from ${VAR}, passwords, headers, URL
     # credentials, channel secrets), registered with monitor.secrets when loaded
@@ -209,6 +230,9 @@ def _resolve(model: ConfigModel, tree: Any, path: str) -> Config:
     for name, digest in digests.items():
         loc: tuple = ("digests", name)
         if not digest.instant:
+            # APScheduler is imported only for a config with a cron schedule (~40 ms of start-up).
+            from apscheduler.triggers.cron import CronTrigger
+
             try:
                 CronTrigger.from_crontab(digest.schedule, timezone=digest.timezone)
             except ValueError as exc:
@@ -224,6 +248,7 @@ def _resolve(model: ConfigModel, tree: Any, path: str) -> Config:
                     f"unknown channel '{channel}' (known: {known})"
                 )
     rules = _resolve_rules(model, tree, path, digests, problems, warnings)
+    retention = _resolve_retention(model, feeds, tree, path, problems)
     if problems:
         raise ConfigError(problems)
     return Config(
@@ -237,6 +262,7 @@ def _resolve(model: ConfigModel, tree: Any, path: str) -> Config:
         digests=digests,
         channels=dict(model.channels),
         warnings=tuple(warnings),
+        retention=retention,
         web=_resolve_web(model),
     )
 
@@ -255,7 +281,9 @@ def _resolve_feeds(
     defaults = model.defaults
     feeds: dict[str, FeedConfig] = {}
     for i, entry in enumerate(model.feeds):
-        if entry.opml is not None:
+        if isinstance(entry, FeedEntry) and entry.opml is not None:
+            from monitor.config.opml import read_opml  # lxml, only for a config that has OPML
+
             try:
                 outlines = read_opml(Path(entry.opml).read_bytes())
             except (OSError, ValueError) as exc:
@@ -265,32 +293,93 @@ def _resolve_feeds(
                 continue
             sources = [(o.url, o.title, (*entry.tags, *o.categories)) for o in outlines]
         else:
-            assert entry.url is not None
-            sources = [(entry.url, entry.name, tuple(entry.tags))]
+            written = source_url(entry)
+            sources = [(written, entry.name or _default_name(entry), tuple(entry.tags))]
         credentials = _credentials(entry)
         for written, name, tags in sources:
             url = mask_url(written)
             if url in feeds:
                 continue  # the same feed listed twice (often via OPML) is polled once
+            own = not (isinstance(entry, FeedEntry) and entry.opml)
             feeds[url] = FeedConfig(
                 url=url,
                 fetch_url=_without_userinfo(written),
                 credentials=_with_url_userinfo(credentials, written),
-                name=(entry.name if entry.url else None) or name or host_of(written),
+                name=(entry.name if own else None) or name or host_of(written),
                 tags=tuple(dict.fromkeys(tags)),
                 interval=entry.interval or defaults.interval,
                 timeout=entry.timeout or defaults.timeout,
                 max_bytes=entry.max_bytes or defaults.max_bytes,
                 full_text=defaults.full_text if entry.full_text is None else entry.full_text,
                 max_age=entry.max_age or defaults.max_age,
+                type=getattr(entry, "type", "feed"),
+                source=None if isinstance(entry, FeedEntry) else entry,
             )
     return list(feeds.values())
+
+
+def source_url(entry: SourceBase) -> str:
+    """The address a source is known by (its row in the store): the URL written in the config,
+    or the one a query source builds from it. A per-poll part (GDELT's timespan) is added when
+    it is fetched."""
+    if isinstance(entry, TelegramSource):
+        return entry.url or f"https://t.me/s/{(entry.channel or '').lstrip('@')}"
+    if isinstance(entry, GdeltSource):
+        query = {"query": entry.query, "mode": "artlist", "format": "json"}
+        return _with_query(entry.url, query | {"maxrecords": "250", "sort": "datedesc"})
+    if isinstance(entry, GoogleNewsSource):
+        language = entry.hl.split("-")[0]
+        ceid = entry.ceid or f"{entry.gl}:{language}"
+        return _with_query(
+            entry.url, {"q": entry.query, "hl": entry.hl, "gl": entry.gl, "ceid": ceid}
+        )
+    url = getattr(entry, "url", None)
+    assert isinstance(url, str)
+    return url
+
+
+def _with_query(url: str, params: Mapping[str, str]) -> str:
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
+
+
+def _default_name(entry: SourceBase) -> str | None:
+    if isinstance(entry, GdeltSource):
+        return f"GDELT: {entry.query}"
+    if isinstance(entry, GoogleNewsSource):
+        return f"Google News: {entry.query}"
+    if isinstance(entry, TelegramSource) and entry.channel:
+        return f"Telegram @{entry.channel.lstrip('@')}"
+    return None
+
+
+def _resolve_retention(
+    model: ConfigModel, feeds: list[FeedConfig], tree: Any, path: str, problems: list[str]
+) -> RetentionConfig:
+    """The retention block; an article must outlive every feed's max_age, or a pruned item
+    still in its feed could be taken for new inside its alert window."""
+    kept = model.retention
+    for kind in ("articles", "matched"):
+        keep: timedelta | None = getattr(kept, kind)
+        longest = max(feeds, key=lambda f: f.max_age, default=None)
+        if keep is not None and longest is not None and keep < longest.max_age:
+            loc = ("retention", kind)
+            problems.append(
+                f"{locate(path, tree, loc, key_position=True)}: {dotted(loc)}: {format_duration(keep)} is shorter "
+                f"than the max_age of feed {longest.url} ({format_duration(longest.max_age)}); "
+                "articles must be kept at least as long as any feed's max_age"
+            )
+    return RetentionConfig(
+        articles=kept.articles,
+        matched=kept.matched,
+        full_text=kept.full_text,
+        deliveries=kept.deliveries,
+    )
 
 
 # credentials and secrets -------------------------------------------------------
 
 
-def _credentials(entry: FeedEntry) -> Credentials | None:
+def _credentials(entry: SourceBase) -> Credentials | None:
     if not (entry.username or entry.headers):
         return None
     return Credentials(
@@ -336,8 +425,8 @@ def config_secrets(model: ConfigModel) -> list[str]:
 
     walk(model)
     for entry in model.feeds:
-        found += secrets_in_url(entry.url or "")
-        found += [unquote(s) for s in secrets_in_url(entry.url or "")]
+        found += secrets_in_url(getattr(entry, "url", None) or "")
+        found += [unquote(s) for s in secrets_in_url(getattr(entry, "url", None) or "")]
     return found
 
 

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     PlainSerializer,
     SecretStr,
+    Tag,
     field_validator,
     model_validator,
 )
+from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
 from alerts.channels import ChannelSettings
 from monitor.secrets import mask_url
@@ -107,11 +110,9 @@ class SourceCredentials(Model):
         return self
 
 
-class FeedEntry(SourceCredentials):
-    """One feed (`url`) or every feed of an OPML file (`opml`)."""
+class SourceBase(SourceCredentials):
+    """What every source type shares: its name, tags and polling settings."""
 
-    url: str | None = None
-    opml: str | None = None
     name: str | None = None
     tags: list[str] = Field(default_factory=list)
     interval: Duration | None = None
@@ -119,6 +120,24 @@ class FeedEntry(SourceCredentials):
     max_bytes: ByteSize | None = None
     full_text: bool | None = None
     max_age: Duration | None = None
+
+
+def _check_http_url(value: object) -> str:
+    url = str(value)
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"url must start with http:// or https://, got {mask_url(url)!r}")
+    return url
+
+
+HttpUrl = Annotated[str, BeforeValidator(_check_http_url)]
+
+
+class FeedEntry(SourceBase):
+    """One feed (`url`) or every feed of an OPML file (`opml`)."""
+
+    type: Literal["feed"] = "feed"
+    url: str | None = None
+    opml: str | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> FeedEntry:
@@ -129,6 +148,103 @@ class FeedEntry(SourceCredentials):
                 f"feed url must start with http:// or https://, got {mask_url(self.url)!r}"
             )
         return self
+
+
+# --- sources beyond a feed list (DESIGN §12) ------------------------------------------------
+
+
+def _check_selector(value: object) -> str:
+    # Checked at load so that a typo is a config error, not a failure at the first poll.
+    selector = str(value).strip()
+    try:
+        LexborHTMLParser("<p></p>").css(selector)
+    except (SelectolaxError, ValueError) as exc:
+        raise ValueError(f"not a valid CSS selector: {selector!r}") from exc
+    return selector
+
+
+CssSelector = Annotated[str, BeforeValidator(_check_selector)]
+
+GDELT_URL = "https://api.gdeltproject.org/api/v2/doc/doc"
+GOOGLE_NEWS_URL = "https://news.google.com/rss/search"
+GOOGLE_NEWS_DECODER = "https://news.google.com"
+
+
+class SitemapSource(SourceBase):
+    """A Google News sitemap, or a sitemap index followed to its news sitemaps."""
+
+    type: Literal["sitemap"]
+    url: HttpUrl
+    max_sitemaps: int = Field(default=10, ge=1, le=100, description="sitemaps followed per index")
+    max_urls: int = Field(default=2000, ge=1, le=50_000, description="entries kept per poll")
+
+
+class PageSource(SourceBase):
+    """An HTML page that lists articles, read with CSS selectors."""
+
+    type: Literal["page"]
+    url: HttpUrl
+    items: CssSelector = Field(description="CSS selector of one item")
+    link: CssSelector | None = Field(default=None, description="default: the first a[href]")
+    title: CssSelector | None = Field(default=None, description="default: the link's text")
+    date: CssSelector | None = None
+    summary: CssSelector | None = None
+
+
+class TelegramSource(SourceBase):
+    """A public Telegram channel's web preview (t.me/s/NAME)."""
+
+    type: Literal["telegram"]
+    url: HttpUrl | None = None
+    channel: str | None = Field(default=None, pattern=r"^@?[A-Za-z0-9_]{3,64}$")
+
+    @model_validator(mode="after")
+    def _one_address(self) -> TelegramSource:
+        if (self.url is None) == (self.channel is None):
+            raise ValueError("a telegram source needs exactly one of 'url' or 'channel'")
+        return self
+
+
+class GdeltSource(SourceBase):
+    """A GDELT DOC 2.0 query (artlist mode)."""
+
+    type: Literal["gdelt"]
+    query: str = Field(min_length=1)
+    url: HttpUrl = GDELT_URL
+
+
+class GoogleNewsSource(SourceBase):
+    """A Google News search (RSS)."""
+
+    type: Literal["google_news"]
+    query: str = Field(min_length=1)
+    hl: str = "en-US"
+    gl: str = "US"
+    ceid: str | None = Field(default=None, description="default: GL:language of hl")
+    url: HttpUrl = GOOGLE_NEWS_URL
+    decoder_url: HttpUrl = Field(
+        default=GOOGLE_NEWS_DECODER, description="where wrapped links are decoded"
+    )
+    decode_interval: Duration = Field(
+        default=timedelta(seconds=2), description="time between two link decodings"
+    )
+
+
+def _source_type(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("type", "feed"))
+    return str(getattr(value, "type", "feed"))
+
+
+SourceEntry = Annotated[
+    Annotated[FeedEntry, Tag("feed")]
+    | Annotated[SitemapSource, Tag("sitemap")]
+    | Annotated[PageSource, Tag("page")]
+    | Annotated[TelegramSource, Tag("telegram")]
+    | Annotated[GdeltSource, Tag("gdelt")]
+    | Annotated[GoogleNewsSource, Tag("google_news")],
+    Discriminator(_source_type),
+]
 
 
 class RuleEntry(Model):
@@ -163,6 +279,57 @@ class DigestEntry(Model):
     channels: list[str] = Field(min_length=1)
     max_items: int = Field(default=50, ge=1)
     send_empty: bool = False
+
+
+# retention --------------------------------------------------------------------
+
+
+def _keep(value: object) -> timedelta | None:
+    # `forever` keeps rows for good; anything else is a duration.
+    if isinstance(value, timedelta) or value is None:
+        return value
+    if isinstance(value, str) and value.strip() == "forever":
+        return None
+    try:
+        return parse_duration(value)  # type: ignore[arg-type]
+    except ValueError:
+        raise ValueError(f"expected a duration like 90d or 'forever', got {value!r}") from None
+
+
+Keep = Annotated[
+    timedelta | None,
+    BeforeValidator(_keep),
+    PlainSerializer(lambda v: format_duration(v) if v else "forever", return_type=str),
+    Field(
+        json_schema_extra={
+            "anyOf": [
+                {"type": "string", "pattern": r"^\d+(\.\d+)?(s|m|h|d|w)$"},
+                {"const": "forever"},
+            ]
+        }
+    ),
+]
+
+
+class RetentionSettings(Model):
+    """How long stored rows are kept; ages count from an article's first_seen."""
+
+    articles: Keep = Field(
+        default="90d",
+        validate_default=True,
+        description="an article that matched no rule, with its sources, index rows and story keys",
+    )
+    matched: Keep = Field(
+        default="forever", validate_default=True, description="an article that matched a rule"
+    )
+    full_text: Keep = Field(
+        default="90d",
+        validate_default=True,
+        description="page text; title and summary stay searchable",
+    )
+    deliveries: Keep = Field(
+        default="30d", validate_default=True, description="sent or abandoned outbox rows"
+    )
 
 
 # web (DESIGN §14) -------------------------------------------------------------
@@ -227,10 +394,11 @@ class ConfigModel(Model):
     user_agent: str = DEFAULT_USER_AGENT
     allow_private_networks: bool = False
     defaults: FeedDefaults = Field(default_factory=FeedDefaults)
-    feeds: list[FeedEntry] = Field(default_factory=list)
+    feeds: list[SourceEntry] = Field(default_factory=list)
     rules: list[RuleEntry] = Field(default_factory=list)
     digests: dict[str, DigestEntry] = Field(default_factory=dict)
     channels: dict[str, ChannelSettings] = Field(default_factory=dict)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     web: WebEntry | None = None
 
 
