@@ -25,9 +25,8 @@ from monitor.stories.neardup import (
     NearDuplicateIndex,
     containment,
     fingerprint,
+    lead_containment,
     resemblance,
-    shingles,
-    sketch,
 )
 
 SHINGLE_SIZES = (3, 4, 5)
@@ -40,14 +39,19 @@ class Scored:
     jaccard: float
     containment: float
 
+    lead: float = 0.0
+
     def score(self, *, use_containment: bool = True) -> float:
         if use_containment:
-            return max(self.jaccard, neardup.CONTAINMENT_WEIGHT * self.containment)
+            score = max(self.jaccard, neardup.CONTAINMENT_WEIGHT * self.containment)
+            if score < neardup.THRESHOLD and self.lead >= neardup.LEAD_THRESHOLD:
+                return neardup.THRESHOLD
+            return score
         return self.jaccard
 
 
 def _fingerprint(title: str, text: str, size: int) -> Fingerprint:
-    return sketch(shingles(title, text, size))
+    return fingerprint(title, text, size)
 
 
 def score_pairs(pairs: list[Pair], size: int) -> list[Scored]:
@@ -67,6 +71,7 @@ def score_pairs(pairs: list[Pair], size: int) -> list[Scored]:
                 pair=pair,
                 jaccard=resemblance(a, b) if foldable else 0.0,
                 containment=containment(a, b) if foldable else 0.0,
+                lead=lead_containment(a, b) if foldable else 0.0,
             )
         )
     return scored
@@ -89,7 +94,7 @@ def sweep(pairs: list[Pair]) -> list[str]:
         scored = score_pairs(pairs, size)
         for use_containment in (False, True):
             label = (
-                "jaccard+contain*" + f"{neardup.CONTAINMENT_WEIGHT}"
+                "jaccard+contain*" + f"{neardup.CONTAINMENT_WEIGHT}+lead"
                 if use_containment
                 else "jaccard"
             )

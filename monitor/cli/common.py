@@ -48,7 +48,7 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def secret_values(config: Config) -> list[str]:
-    """Every SecretStr value in the channel settings, for log redaction."""
+    """Every SecretStr value in the channel settings and the web token, for log redaction."""
     found: list[str] = []
 
     def walk(value: Any) -> None:
@@ -63,6 +63,8 @@ def secret_values(config: Config) -> list[str]:
 
     for settings in config.channels.values():
         walk(settings)
+    if config.web is not None and config.web.token:
+        found.append(config.web.token)
     return found
 
 

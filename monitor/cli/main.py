@@ -18,6 +18,7 @@ from monitor.cli.common import config_option, handle_errors, load, log
 from monitor.cli.feeds import feeds
 from monitor.cli.outbox import deliveries
 from monitor.cli.outbox import digest as digest_group
+from monitor.cli.web import web
 from monitor.config.load import config_path, load_config
 from monitor.units import format_duration
 
@@ -66,7 +67,23 @@ def run(config_file: str | None, once: bool, log_json: bool, health_port: int | 
         from monitor.service.health import serve_health
 
         serve_health(service, health_port)
-    service.run()
+    web_server = _serve_web(service, config)
+    try:
+        service.run()
+    finally:
+        if web_server is not None:
+            web_server.stop()
+
+
+def _serve_web(service: Any, config: Any) -> Any:
+    """The analysts' page beside the service, when the config has a `web` block."""
+    if config.web is None:
+        return None
+    from monitor.service.web.app import make_app
+    from monitor.service.web.server import WebServer
+
+    app = make_app(config, service.app.db, clock=service.app.clock, service=service)
+    return WebServer(app, config.web.host, config.web.port, token=config.web.token).start()
 
 
 def _run_once_with_progress(app: Any, run_once: Callable[..., Any]) -> list[Any]:
@@ -123,7 +140,7 @@ def schema() -> None:
     click.echo(json.dumps(json_schema(), indent=2))
 
 
-for command in (feeds, rules, search, digest_group, deliveries):
+for command in (feeds, rules, search, digest_group, deliveries, web):
     main.add_command(command)
 
 

@@ -19,7 +19,7 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from monitor.config.opml import read_opml
 from monitor.config.positions import dotted, explain_validation, locate
-from monitor.config.schema import ConfigModel, RuleEntry
+from monitor.config.schema import ConfigModel, RuleEntry, split_listen
 from monitor.errors import ConfigError
 from monitor.rules import Rule, RuleSyntaxError, build_rule, rule_warnings
 
@@ -80,6 +80,13 @@ class DigestConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class WebConfig:
+    host: str
+    port: int
+    token: str | None = field(default=None, repr=False)  # a secret: never in a repr or a log
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
     path: str
     database: str
@@ -92,6 +99,7 @@ class Config:
     channels: Mapping[str, Any]  # name -> alerts channel settings model
     warnings: tuple[str, ...] = field(default=())
     health: HealthConfig | None = None
+    web: WebConfig | None = None
 
     def feed(self, url: str) -> FeedConfig | None:
         return next((f for f in self.feeds if f.url == url), None)
@@ -221,6 +229,7 @@ def _resolve(model: ConfigModel, tree: Any, path: str) -> Config:
         channels=dict(model.channels),
         warnings=tuple(warnings),
         health=health,
+        web=_resolve_web(model),
     )
 
 
@@ -240,6 +249,14 @@ def _resolve_health(
         failing_for=model.health.failing_for,
         silent_after=model.health.silent_after,
     )
+
+
+def _resolve_web(model: ConfigModel) -> WebConfig | None:
+    if model.web is None:
+        return None
+    host, port = split_listen(model.web.listen)
+    token = model.web.token.get_secret_value() if model.web.token else None
+    return WebConfig(host=host, port=port, token=token)
 
 
 def _resolve_feeds(

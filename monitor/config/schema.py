@@ -7,7 +7,16 @@ from datetime import timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
 from alerts.channels import ChannelSettings
 from monitor.units import format_duration, parse_duration, parse_size
@@ -170,6 +179,60 @@ class DigestEntry(Model):
     )
 
 
+# web (DESIGN §14) -------------------------------------------------------------
+
+
+def split_listen(text: str) -> tuple[str, int]:
+    """`host:port` (`[::1]:8080` for IPv6) -> (host, port); raises ValueError on anything else."""
+    host, sep, port = str(text).strip().rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"expected host:port like 127.0.0.1:8080, got {text!r}")
+    return host, int(port)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a listen host only accepts connections from this machine."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class WebEntry(Model):
+    """The analysts' read-only web page, served by `run` beside the service."""
+
+    listen: str = Field(default="127.0.0.1:8080", description="host:port to serve the page on")
+    token: SecretStr | None = Field(
+        default=None, description="required of every visitor (bearer header or login form)"
+    )
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        split_listen(value)
+        return value
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        # `${NEWS_MONITOR_WEB_TOKEN:-}` with the variable unset means no token.
+        return None if value is None or str(value) == "" else str(value)
+
+    @model_validator(mode="after")
+    def _token_or_loopback(self) -> WebEntry:
+        host, _ = split_listen(self.listen)
+        if self.token is None and not is_loopback(host):
+            raise ValueError(
+                f"listen {self.listen!r} is not loopback: set web.token to serve other machines"
+            )
+        return self
+
+
 class ConfigModel(Model):
     """The whole config file."""
 
@@ -183,6 +246,7 @@ class ConfigModel(Model):
     digests: dict[str, DigestEntry] = Field(default_factory=dict)
     channels: dict[str, ChannelSettings] = Field(default_factory=dict)
     health: HealthEntry | None = None
+    web: WebEntry | None = None
 
 
 def json_schema() -> dict[str, Any]:

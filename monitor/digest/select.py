@@ -19,7 +19,7 @@ from alerts.records import (
 )
 from monitor.config.load import Config, DigestConfig
 from monitor.store.db import Database
-from monitor.store.store import from_iso, iso
+from monitor.store.store import from_iso, iso, story_sources
 
 SNIPPET_CHARS = 280
 
@@ -274,13 +274,14 @@ def _matched_articles(conn, config: Config, rows: Sequence) -> list[MatchedArtic
     names = _feed_names(conn, config)
     items = []
     for r in rows:
-        sources = [names.get(f, f) for f in _story_feeds(conn, r["article_id"], r["acluster"])]
-        source = names.get(r["feed"], r["feed"])
+        story = story_sources(conn, r["article_id"], r["acluster"], r["link"] or r["url"])
+        source = names.get(story.publisher or r["feed"], story.publisher or r["feed"])
+        sources = [names.get(f, f) for f in story.others]
         items.append(
             MatchedArticle(
                 rule=r["rule"],
                 title=r["title"] or "(no title)",
-                url=r["link"] or r["url"],
+                url=story.link,
                 source=source,
                 published=from_iso(r["published"]),
                 first_seen=from_iso(r["first_seen"]) or datetime.now(UTC),
@@ -293,19 +294,13 @@ def _matched_articles(conn, config: Config, rows: Sequence) -> list[MatchedArtic
     return items
 
 
-def _story_feeds(conn, article_id: str, cluster_id: str | None) -> list[str]:
-    """Every feed that carried the article or a near duplicate of it."""
-    return [
-        row[0]
-        for row in conn.execute(
-            """SELECT DISTINCT s.feed FROM article_sources s JOIN articles a ON a.id = s.article_id
-               WHERE a.id = ? OR (? IS NOT NULL AND a.cluster_id = ?) ORDER BY s.first_seen""",
-            (article_id, cluster_id, cluster_id),
-        )
-    ]
-
-
 def _feed_names(conn, config: Config) -> Mapping[str, str]:
     names = {row[0]: row[1] for row in conn.execute("SELECT url, name FROM feeds") if row[1]}
     names.update({f.url: f.name for f in config.feeds})
     return names
+
+
+def matched_articles(conn, config: Config, rows: Sequence) -> list[MatchedArticle]:  # noqa: ANN001
+    """Match rows joined with their articles (the columns `_undelivered` selects) as digest
+    items: the publisher named and the other feeds of the story as "also reported by"."""
+    return _matched_articles(conn, config, rows)

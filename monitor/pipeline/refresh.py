@@ -146,7 +146,6 @@ def ingest(
     unseen = [(e, i) for e, i in items if i.guid not in known.seen_guids]
     fresh = [(e, i) for e, i in unseen if i.article_id not in known.existing]
     again = [(e, i) for e, i in unseen if i.article_id in known.existing]
-    again_ids = {i.article_id for _, i in again}
     full_texts: dict[str, tuple[str, str]] = {}
     if feed.full_text:
         wanted = [i for _, i in fresh if i.link]
@@ -157,7 +156,7 @@ def ingest(
         feed.url,
         articles,
         [SourceUpdate(article_id=i.article_id, guid=i.guid, url=i.link or i.url) for _, i in again],
-        {aid: ft for aid, ft in full_texts.items() if aid in again_ids},
+        full_texts,
         now,
         fold=repeated_story,
         fold_since=now - feed.max_age,
@@ -168,8 +167,11 @@ def ingest(
         for a in stored
         if alertable(published=a.published, now=now, max_age=feed.max_age, backlog=backlog)
     ]
+    # Text this poll fetched for an article stored before it (by another feed, earlier or a
+    # moment ago while this poll fetched the page): its full-text match is alerted now.
+    inserted = {a.id for a in stored}
     refreshed = [
-        aid for aid, (_, status) in full_texts.items() if status == "ok" and aid in again_ids
+        aid for aid, (_, status) in full_texts.items() if status == "ok" and aid not in inserted
     ]
     matched = match_articles(
         ctx.matcher, ctx.config.rules, ctx.store, feed, to_match, refreshed, now, backlog=backlog

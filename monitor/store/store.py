@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from monitor.store.db import FTS_WATERMARK, Database
+from monitor.stories.identity import publisher
+from monitor.stories.urls import clean_link
 
 CHUNK = 500  # bound parameters per IN (...) list, well under SQLite's limit
 MAX_PARAMETERS = 999  # per statement: the limit of SQLite builds before 3.32
@@ -252,9 +254,17 @@ class Store:
                 sources,
                 "ON CONFLICT (article_id, feed) DO UPDATE SET guid = excluded.guid, url = excluded.url",
             )
+            # Page text for articles stored before (by this feed or, a moment ago, another):
+            # text a feed already gave is never replaced, nor its 'ok' by a failure.
+            inserted = {a.id for a in plan.inserted}
             conn.executemany(
-                "UPDATE articles SET text = CASE WHEN ? = 'ok' THEN ? ELSE text END, full_text_status = ? WHERE id = ?",
-                [(status, text, status, aid) for aid, (text, status) in full_texts.items()],
+                """UPDATE articles SET text = CASE WHEN ? = 'ok' THEN ? ELSE text END, full_text_status = ?
+                   WHERE id = ? AND COALESCE(full_text_status, '') <> 'ok'""",
+                [
+                    (status, text, status, aid)
+                    for aid, (text, status) in full_texts.items()
+                    if aid not in inserted
+                ],
             )
             if poll is not None:
                 _write_poll(conn, poll)
@@ -356,6 +366,34 @@ class Store:
                 if cursor.rowcount:
                     saved.append(m)
         return saved
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StorySources:
+    """Who carried a story, as a digest entry names them (DESIGN §6)."""
+
+    publisher: str  # feed url: the article's own site's feed, else the first that carried it
+    link: str  # the article as the publisher links it, without tracking or fragment
+    others: tuple[str, ...]  # every other feed of the story (its near duplicates too), first first
+
+
+def story_sources(
+    conn: sqlite3.Connection, article_id: str, cluster_id: str | None, link: str
+) -> StorySources:
+    """The publisher, link and "also reported by" feeds of an article and its story."""
+    rows = conn.execute(
+        """SELECT s.article_id, s.feed, s.url FROM article_sources s JOIN articles a ON a.id = s.article_id
+           WHERE a.id = ? OR (? IS NOT NULL AND a.cluster_id = ?) ORDER BY s.first_seen, s.feed""",
+        (article_id, cluster_id, cluster_id),
+    ).fetchall()
+    own = [(feed, url or link) for aid, feed, url in rows if aid == article_id]
+    if not own:
+        return StorySources(publisher="", link=clean_link(link), others=())
+    chosen, chosen_link = own[publisher(link, own)]
+    others = dict.fromkeys(feed for _, feed, _ in rows if feed != chosen)
+    return StorySources(
+        publisher=chosen, link=clean_link(chosen_link or link), others=tuple(others)
+    )
 
 
 def _write_poll(conn: sqlite3.Connection, poll: FeedPoll) -> None:

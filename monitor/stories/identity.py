@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from monitor.stories.urls import canonical_url, unwrap_link
+from monitor.stories.urls import canonical_url, site_of, unwrap_link
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,6 +33,22 @@ def identify(*, feed_url: str, guid: str | None, link: str | None, title: str) -
         link=target or "",
         article_id=article_id(url),
     )
+
+
+def publisher(link: str, feeds: Sequence[tuple[str, str]]) -> int:
+    """Which of the ``(feed url, link it gave)`` pairs, first arrival first, names the
+    article's publisher (DESIGN §6): the first feed on the article's own site, else the first
+    feed that carried it. Returns its index (0 when ``feeds`` is empty)."""
+    site = site_of(link)
+    for n, (feed, _) in enumerate(feeds):
+        if site and _same_site(site_of(feed), site):
+            return n
+    return 0
+
+
+def _same_site(feed_site: str, site: str) -> bool:
+    # rss.example.com publishes example.com's articles, and www.example.com/feed news.example.com's
+    return feed_site == site or feed_site.endswith("." + site) or site.endswith("." + feed_site)
 
 
 def article_id(canonical: str) -> str:

@@ -33,11 +33,21 @@ INDEX_KEYS = 4
 PROBE_KEYS = 8
 # Containment is discounted against resemblance: it needs more evidence to fold two texts.
 CONTAINMENT_WEIGHT = 0.7
+# The lead: every shingle hash of the text's first LEAD_SHINGLES shingles (the title left out,
+# since copies re-word it). A copy cut to its first sentences is all lead, and the lead of the
+# full story holds it; the bottom-k sketch of the full story keeps too few of the short copy's
+# shingles to tell. Filed under its LEAD_INDEX_KEYS smallest values, looked up by LEAD_PROBE_KEYS.
+LEAD_SHINGLES = 96
+MIN_LEAD = 16  # a shorter lead is a headline or a line, not evidence
+LEAD_THRESHOLD = 0.6  # share of the shorter lead found in the other lead
+LEAD_INDEX_KEYS = 4
+LEAD_PROBE_KEYS = 8
 
 _WORD = re.compile(r"\w+")
 _COMBINING_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-_FORMAT_VERSION = 2  # 2: CRC-32/Adler-32 shingle hashes (1 was BLAKE2b, 2.5x slower)
-_HEADER = struct.Struct("<BHI")  # version, sketch length, distinct shingles
+_FORMAT_VERSION = 3  # 3: with the lead; 2: CRC-32/Adler-32 hashes (1 was BLAKE2b, 2.5x slower)
+_HEADER_V2 = struct.Struct("<BHI")  # version, sketch length, distinct shingles
+_HEADER = struct.Struct("<BHIH")  # version 3: ... and lead length
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,33 +56,43 @@ class Fingerprint:
 
     hashes: tuple[int, ...]
     shingles: int
+    lead: tuple[int, ...] = ()  # ascending hashes of the text's first LEAD_SHINGLES shingles
 
     def to_bytes(self) -> bytes:
-        return _HEADER.pack(_FORMAT_VERSION, len(self.hashes), self.shingles) + struct.pack(
-            f"<{len(self.hashes)}Q", *self.hashes
-        )
+        values = self.hashes + self.lead
+        return _HEADER.pack(
+            _FORMAT_VERSION, len(self.hashes), self.shingles, len(self.lead)
+        ) + struct.pack(f"<{len(values)}Q", *values)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Fingerprint:
-        version, length, shingles = _HEADER.unpack_from(data)
-        if version != _FORMAT_VERSION or len(data) != _HEADER.size + 8 * length:
-            raise ValueError(f"not a version {_FORMAT_VERSION} fingerprint ({len(data)} bytes)")
-        hashes = struct.unpack_from(f"<{length}Q", data, _HEADER.size)
-        return cls(hashes=hashes, shingles=shingles)
+        version = data[0] if data else 0
+        if version == 2:  # stored before the lead existed: folds by resemblance only
+            _, length, shingles = _HEADER_V2.unpack_from(data)
+            if len(data) == _HEADER_V2.size + 8 * length:
+                hashes = struct.unpack_from(f"<{length}Q", data, _HEADER_V2.size)
+                return cls(hashes=hashes, shingles=shingles)
+        elif version == _FORMAT_VERSION and len(data) >= _HEADER.size:
+            _, length, shingles, lead = _HEADER.unpack_from(data)
+            if len(data) == _HEADER.size + 8 * (length + lead):
+                values = struct.unpack_from(f"<{length + lead}Q", data, _HEADER.size)
+                return cls(hashes=values[:length], shingles=shingles, lead=values[length:])
+        raise ValueError(f"not a version {_FORMAT_VERSION} fingerprint ({len(data)} bytes)")
 
     def index_keys(self) -> tuple[int, ...]:
-        """The sketch values an index files this article under (signed, as SQLite stores them)."""
-        return self._signed(INDEX_KEYS)
+        """The values an index files this article under (signed, as SQLite stores them)."""
+        return self._signed(INDEX_KEYS, LEAD_INDEX_KEYS)
 
     def probe_keys(self) -> tuple[int, ...]:
-        """The sketch values to look this article's near duplicates up by (a superset of
+        """The values to look this article's near duplicates up by (a superset of
         ``index_keys``: a copy's smallest values are among this article's few smallest)."""
-        return self._signed(PROBE_KEYS)
+        return self._signed(PROBE_KEYS, LEAD_PROBE_KEYS)
 
-    def _signed(self, count: int) -> tuple[int, ...]:
+    def _signed(self, count: int, lead: int) -> tuple[int, ...]:
         if not self.foldable:
             return ()
-        return tuple(v - (1 << 64) if v >= 1 << 63 else v for v in self.hashes[:count])
+        values = self.hashes[:count] + (self.lead[:lead] if len(self.lead) >= MIN_LEAD else ())
+        return tuple(dict.fromkeys(v - (1 << 64) if v >= 1 << 63 else v for v in values))
 
     @property
     def foldable(self) -> bool:
@@ -96,9 +116,15 @@ def shingles(title: str, text: str, size: int = SHINGLE_WORDS) -> set[str]:
     return set(map(" ".join, zip(*(tokens[i:] for i in range(size)), strict=False)))
 
 
-def fingerprint(title: str, text: str) -> Fingerprint:
-    """The sketch of an article's normalised title and text."""
-    return sketch(shingles(title, text))
+def fingerprint(title: str, text: str, size: int = SHINGLE_WORDS) -> Fingerprint:
+    """The sketch of an article's normalised title and text, with the lead of its text."""
+    title_words, text_words = words(title), words(text)
+    tokens = title_words + text_words
+    if len(tokens) < size:
+        return sketch({" ".join(tokens)} if tokens else set())
+    runs = list(map(" ".join, zip(*(tokens[i:] for i in range(size)), strict=False)))
+    start = len(title_words)  # the first shingle wholly inside the text
+    return sketch(set(runs), lead=runs[start : start + LEAD_SHINGLES])
 
 
 def fingerprints(texts: Sequence[tuple[str, str]]) -> list[Fingerprint]:
@@ -112,11 +138,16 @@ def fingerprint_bytes(texts: Sequence[tuple[str, str]]) -> list[bytes]:
     return [fingerprint(title, text).to_bytes() for title, text in texts]
 
 
-def sketch(shingle_set: set[str]) -> Fingerprint:
+def sketch(shingle_set: set[str], lead: Sequence[str] = ()) -> Fingerprint:
     # _hash64 inlined: this loop runs once per shingle of every new article
     crc32, adler32 = zlib.crc32, zlib.adler32
     hashed = {crc32(data) << 32 | adler32(data) for data in map(str.encode, shingle_set)}
-    return Fingerprint(hashes=tuple(sorted(hashed)[:SKETCH_SIZE]), shingles=len(hashed))
+    lead_hashed = {crc32(data) << 32 | adler32(data) for data in map(str.encode, lead)}
+    return Fingerprint(
+        hashes=tuple(sorted(hashed)[:SKETCH_SIZE]),
+        shingles=len(hashed),
+        lead=tuple(sorted(lead_hashed)),
+    )
 
 
 def resemblance(a: Fingerprint, b: Fingerprint) -> float:
@@ -144,11 +175,24 @@ def containment(a: Fingerprint, b: Fingerprint) -> float:
     return sum(1 for value in compared if value in in_large) / len(compared)
 
 
+def lead_containment(a: Fingerprint, b: Fingerprint) -> float:
+    """Share of the shorter lead found in the other: a copy cut to the story's first sentences
+    against the full story (or a copy that goes on where the other stopped)."""
+    small, large = (a.lead, b.lead) if len(a.lead) <= len(b.lead) else (b.lead, a.lead)
+    if len(small) < MIN_LEAD:
+        return 0.0
+    in_large = set(large)
+    return sum(1 for value in small if value in in_large) / len(small)
+
+
 def similarity(a: Fingerprint, b: Fingerprint) -> float:
     """How near two articles are, 0 to 1; at or above THRESHOLD they are one story."""
     if not (a.foldable and b.foldable):
         return 0.0
-    return max(resemblance(a, b), CONTAINMENT_WEIGHT * containment(a, b))
+    score = max(resemblance(a, b), CONTAINMENT_WEIGHT * containment(a, b))
+    if score < THRESHOLD and lead_containment(a, b) >= LEAD_THRESHOLD:
+        return THRESHOLD  # one story: the same opening, one copy cut shorter
+    return score
 
 
 def is_near_duplicate(a: Fingerprint, b: Fingerprint) -> bool:
@@ -223,12 +267,12 @@ class NearDuplicateIndex:
             return  # it could never be matched, so it need not take up room
         self._fingerprints[article_id] = fp
         self._order.setdefault(article_id, len(self._order))
-        for value in fp.hashes[:INDEX_KEYS]:
+        for value in fp.index_keys():
             self._postings.setdefault(value, set()).add(article_id)
 
     def _remove(self, article_id: str) -> None:
         fp = self._fingerprints.pop(article_id, None)
-        for value in fp.hashes[:INDEX_KEYS] if fp else ():
+        for value in fp.index_keys() if fp else ():
             posting = self._postings[value]
             posting.discard(article_id)
             if not posting:
@@ -238,7 +282,7 @@ class NearDuplicateIndex:
         if not fp.foldable:
             return None
         found: set[str] = set()
-        for value in fp.hashes[:PROBE_KEYS]:
+        for value in fp.probe_keys():
             found |= self._postings.get(value, set())
         return closest(
             fp, ((c, self._fingerprints[c]) for c in sorted(found, key=lambda c: self._order[c]))

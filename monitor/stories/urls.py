@@ -53,6 +53,20 @@ def canonical_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, path, _canonical_query(parts.query), ""))
 
 
+def clean_link(url: str) -> str:
+    """``url`` as a reader should be sent to it: without tracking parameters or fragment, and
+    otherwise as the publisher wrote it (unlike ``canonical_url``, nothing is re-ordered)."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.scheme not in _DEFAULT_PORTS:
+        return url
+    kept = [f for f in parts.query.split("&") if f and not _is_tracking_param(f.partition("=")[0])]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join(kept), ""))
+
+
 def site_of(url: str) -> str:
     """The host of ``url`` in its canonical (ASCII, lower-case) form, without a leading ``www.``."""
     try:

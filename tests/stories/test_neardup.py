@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from conftest import CORPUS
@@ -119,7 +120,12 @@ def test_fingerprint_rejects_foreign_bytes() -> None:
 
 def test_fingerprint_is_the_same_after_a_restart() -> None:
     # Stored fingerprints are compared with new ones after restarts: no per-process hash seed.
-    assert fingerprint("Rogun dam", "").to_bytes().hex() == "020100010000007e0313121ee162a2"
+    assert fingerprint("Rogun dam", "").to_bytes().hex() == "0301000100000000007e0313121ee162a2"
+
+
+def test_a_fingerprint_stored_before_the_lead_existed_still_loads() -> None:
+    old = Fingerprint.from_bytes(bytes.fromhex("020100010000007e0313121ee162a2"))
+    assert old.hashes == fingerprint("Rogun dam", "").hashes and old.lead == ()
 
 
 def test_index_finds_the_article_a_copy_came_from() -> None:
@@ -149,3 +155,45 @@ def test_find_or_add_folds_the_second_copy_only() -> None:
     copy = _republished(trim_last=True, byline=False, headline=WIRE_TITLE)
     assert index.find_or_add("second", copy) == "first"
     assert "second" not in index
+
+
+BENCHMARK = CORPUS / "articles" / "article-extraction-benchmark" / "ground-truth.json"
+
+
+def _long_stories(count: int) -> list[str]:
+    """The longest real article texts of the extraction benchmark."""
+    bodies = [item["articleBody"] for item in json.loads(BENCHMARK.read_text("utf-8")).values()]
+    return sorted(bodies, key=len, reverse=True)[:count]
+
+
+def _first_sentences(text: str, count: int) -> str:
+    return " ".join(re.split(r"(?<=[.!?])\s+", " ".join(text.split()))[:count])
+
+
+@pytest.mark.parametrize("n", range(10))
+def test_a_copy_cut_to_its_first_three_sentences_folds_into_the_full_story(n: int) -> None:
+    story = _long_stories(10)[n]
+    full = fingerprint("Officials announce the plan", story)
+    cut = fingerprint(
+        "Officials announce the plan, critics say it comes too late", _first_sentences(story, 3)
+    )
+    assert is_near_duplicate(cut, full) and is_near_duplicate(full, cut)
+    index = NearDuplicateIndex()
+    index.add("full", full)
+    assert index.find(cut) == "full"
+    index = NearDuplicateIndex()
+    index.add("cut", cut)
+    assert index.find(full) == "cut"
+
+
+def test_cut_short_copies_of_different_stories_stay_apart() -> None:
+    stories = _long_stories(30)
+    cuts = [fingerprint("News", _first_sentences(s, 3)) for s in stories]
+    fulls = [fingerprint("News", s) for s in stories]
+    folded = [
+        (i, j)
+        for i, cut in enumerate(cuts)
+        for j, full in enumerate(fulls)
+        if i != j and is_near_duplicate(cut, full)
+    ]
+    assert folded == []

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.stories.urls import canonical_url, site_of, unwrap_link
+from monitor.stories.identity import publisher
+from monitor.stories.urls import canonical_url, clean_link, site_of, unwrap_link
 
 CANONICAL = [
     # scheme and host case, default ports
@@ -187,3 +188,34 @@ def test_unwrap_link(url: str, expected: str | None) -> None:
 )
 def test_site_of(url: str, site: str) -> None:
     assert site_of(url) == site
+
+
+CLEAN = [
+    ("https://Example.com/World/Story?utm_source=wire#top", "https://Example.com/World/Story"),
+    ("https://example.com/a?id=7&fbclid=x&b=2", "https://example.com/a?id=7&b=2"),
+    ("https://example.com/a?z=1&a=2", "https://example.com/a?z=1&a=2"),  # order kept
+    ("https://example.com/a", "https://example.com/a"),
+    ("mailto:desk@example.com", "mailto:desk@example.com"),
+]
+
+
+@pytest.mark.parametrize(("url", "expected"), CLEAN)
+def test_clean_link(url: str, expected: str) -> None:
+    assert clean_link(url) == expected
+
+
+PUBLISHERS = [
+    # (article link, feeds that carried it first first, the publisher's index)
+    ("https://paper.example/a", ["https://wire.example/rss", "https://paper.example/rss"], 1),
+    ("https://www.paper.example/a", ["https://wire.example/rss", "https://rss.paper.example/x"], 1),
+    ("https://paper.example/a", ["https://wire.example/rss", "https://agg.example/rss"], 0),
+    ("https://paper.example/a", ["https://paper.example/1", "https://paper.example/2"], 0),
+    ("https://paper.example/a", [], 0),
+]
+
+
+@pytest.mark.parametrize(("link", "feeds", "expected"), PUBLISHERS)
+def test_the_publisher_is_the_feed_on_the_article_site(
+    link: str, feeds: list[str], expected: int
+) -> None:
+    assert publisher(link, [(feed, link) for feed in feeds]) == expected
