@@ -6,15 +6,16 @@ import logging
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from pydantic import BaseModel, SecretStr
 
-from monitor.config.load import Config, config_path, load_config
 from monitor.errors import ConfigError, MonitorError
 from monitor.logs import setup_logging
 from monitor.units import parse_duration
+
+if TYPE_CHECKING:
+    from monitor.config.load import Config
 
 log = logging.getLogger("monitor.cli")
 
@@ -47,8 +48,24 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+# The config package pulls in pydantic, ruamel.yaml, the rule language and the channels' settings;
+# commands import it when they run, so that `--help` starts without any of it.
+def config_path(explicit: str | None = None) -> str:
+    from monitor.config.load import config_path as resolve
+
+    return resolve(explicit)
+
+
+def load_config(path: str) -> Config:
+    from monitor.config.load import load_config as read
+
+    return read(path)
+
+
 def secret_values(config: Config) -> list[str]:
     """Every SecretStr value in the channel settings and the web token, for log redaction."""
+    from pydantic import BaseModel, SecretStr
+
     found: list[str] = []
 
     def walk(value: Any) -> None:

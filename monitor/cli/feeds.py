@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from monitor.cli.common import config_option, fail, handle_errors
-from monitor.config.load import config_path, load_config
+from monitor.cli.common import config_option, config_path, fail, handle_errors, load_config
 
 
 @click.group(invoke_without_command=True)

@@ -8,19 +8,21 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from pydantic import BaseModel
 
 from monitor.cli.archive import rules, search
-from monitor.cli.common import config_option, handle_errors, load, log
+from monitor.cli.common import config_option, config_path, handle_errors, load, load_config, log
 from monitor.cli.feeds import feeds
 from monitor.cli.outbox import deliveries
 from monitor.cli.outbox import digest as digest_group
+from monitor.cli.upkeep import prune, stats
 from monitor.cli.web import web
-from monitor.config.load import config_path, load_config
 from monitor.units import format_duration
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -140,7 +142,7 @@ def schema() -> None:
     click.echo(json.dumps(json_schema(), indent=2))
 
 
-for command in (feeds, rules, search, digest_group, deliveries, web):
+for command in (feeds, rules, search, digest_group, deliveries, prune, stats, web):
     main.add_command(command)
 
 

@@ -8,8 +8,7 @@ from typing import Any
 
 import click
 
-from monitor.cli.common import config_option, fail, handle_errors, load
-from monitor.config.load import config_path, load_config
+from monitor.cli.common import config_option, config_path, fail, handle_errors, load, load_config
 
 
 @click.group()

@@ -22,6 +22,7 @@ from monitor.config.positions import dotted, explain_validation, locate
 from monitor.config.schema import ConfigModel, RuleEntry, split_listen
 from monitor.errors import ConfigError
 from monitor.rules import Rule, RuleSyntaxError, build_rule, rule_warnings
+from monitor.units import format_duration
 
 DEFAULT_CONFIG = "config/monitor.yaml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -80,6 +81,16 @@ class DigestConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RetentionConfig:
+    """How long rows are kept (DESIGN §11); None keeps them forever."""
+
+    articles: timedelta | None = timedelta(days=90)
+    matched: timedelta | None = None
+    full_text: timedelta | None = timedelta(days=90)
+    deliveries: timedelta | None = timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class WebConfig:
     host: str
     port: int
@@ -99,6 +110,7 @@ class Config:
     channels: Mapping[str, Any]  # name -> alerts channel settings model
     warnings: tuple[str, ...] = field(default=())
     health: HealthConfig | None = None
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
     web: WebConfig | None = None
 
     def feed(self, url: str) -> FeedConfig | None:
@@ -215,6 +227,7 @@ def _resolve(model: ConfigModel, tree: Any, path: str) -> Config:
                 )
     rules = _resolve_rules(model, tree, path, digests, problems, warnings)
     health = _resolve_health(model, tree, path, digests, problems)
+    retention = _resolve_retention(model, feeds, tree, path, problems)
     if problems:
         raise ConfigError(problems)
     return Config(
@@ -229,6 +242,7 @@ def _resolve(model: ConfigModel, tree: Any, path: str) -> Config:
         channels=dict(model.channels),
         warnings=tuple(warnings),
         health=health,
+        retention=retention,
         web=_resolve_web(model),
     )
 
@@ -291,6 +305,30 @@ def _resolve_feeds(
                 max_age=entry.max_age or defaults.max_age,
             )
     return list(feeds.values())
+
+
+def _resolve_retention(
+    model: ConfigModel, feeds: list[FeedConfig], tree: Any, path: str, problems: list[str]
+) -> RetentionConfig:
+    """The retention block; an article must outlive every feed's max_age, or a pruned item
+    still in its feed could be taken for new inside its alert window."""
+    kept = model.retention
+    for kind in ("articles", "matched"):
+        keep: timedelta | None = getattr(kept, kind)
+        longest = max(feeds, key=lambda f: f.max_age, default=None)
+        if keep is not None and longest is not None and keep < longest.max_age:
+            loc = ("retention", kind)
+            problems.append(
+                f"{locate(path, tree, loc, key_position=True)}: {dotted(loc)}: {format_duration(keep)} is shorter "
+                f"than the max_age of feed {longest.url} ({format_duration(longest.max_age)}); "
+                "articles must be kept at least as long as any feed's max_age"
+            )
+    return RetentionConfig(
+        articles=kept.articles,
+        matched=kept.matched,
+        full_text=kept.full_text,
+        deliveries=kept.deliveries,
+    )
 
 
 def _resolve_rules(

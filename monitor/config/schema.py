@@ -179,6 +179,56 @@ class DigestEntry(Model):
     )
 
 
+# retention --------------------------------------------------------------------
+
+
+def _keep(value: object) -> timedelta | None:
+    # `forever` keeps rows for good; anything else is a duration.
+    if isinstance(value, timedelta) or value is None:
+        return value
+    if isinstance(value, str) and value.strip() == "forever":
+        return None
+    try:
+        return parse_duration(value)  # type: ignore[arg-type]
+    except ValueError:
+        raise ValueError(f"expected a duration like 90d or 'forever', got {value!r}") from None
+
+
+Keep = Annotated[
+    timedelta | None,
+    BeforeValidator(_keep),
+    PlainSerializer(lambda v: format_duration(v) if v else "forever", return_type=str),
+    Field(
+        json_schema_extra={
+            "anyOf": [
+                {"type": "string", "pattern": r"^\d+(\.\d+)?(s|m|h|d|w)$"},
+                {"const": "forever"},
+            ]
+        }
+    ),
+]
+
+
+class RetentionSettings(Model):
+    """How long stored rows are kept; ages count from an article's first_seen."""
+
+    articles: Keep = Field(
+        default="90d",
+        validate_default=True,
+        description="an article that matched no rule, with its sources, index rows and story keys",
+    )
+    matched: Keep = Field(
+        default="forever", validate_default=True, description="an article that matched a rule"
+    )
+    full_text: Keep = Field(
+        default="90d",
+        validate_default=True,
+        description="page text; title and summary stay searchable",
+    )
+    deliveries: Keep = Field(
+        default="30d", validate_default=True, description="sent or abandoned outbox rows"
+    )
+
 # web (DESIGN §14) -------------------------------------------------------------
 
 
@@ -246,6 +296,7 @@ class ConfigModel(Model):
     digests: dict[str, DigestEntry] = Field(default_factory=dict)
     channels: dict[str, ChannelSettings] = Field(default_factory=dict)
     health: HealthEntry | None = None
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     web: WebEntry | None = None
 
 

@@ -143,7 +143,12 @@ def ingest(
     """Store what is new among a feed's items (``unique_items``) and match it; ``poll`` is
     recorded in the same transaction as the articles. Returns (new articles, new matches)."""
     known = ctx.store.known(feed.url, [i.guid for _, i in items], [i.article_id for _, i in items])
-    unseen = [(e, i) for e, i in items if i.guid not in known.seen_guids]
+    # a pruned article (its tombstone) is neither new nor a source seen again
+    unseen = [
+        (e, i)
+        for e, i in items
+        if i.guid not in known.seen_guids and i.article_id not in known.pruned
+    ]
     fresh = [(e, i) for e, i in unseen if i.article_id not in known.existing]
     again = [(e, i) for e, i in unseen if i.article_id in known.existing]
     full_texts: dict[str, tuple[str, str]] = {}
@@ -161,6 +166,7 @@ def ingest(
         fold=repeated_story,
         fold_since=now - feed.max_age,
         poll=poll,
+        tombstones=known.tombstones,
     )
     to_match = [
         a

@@ -23,6 +23,7 @@ from monitor.pipeline.refresh import Context, FeedOutcome, refresh_feed
 from monitor.rules import Matcher
 from monitor.sources.fetch import HostLimiter, make_session
 from monitor.store.db import Database
+from monitor.store.retention import PruneReport, cutoffs
 from monitor.store.store import Store
 
 log = logging.getLogger("monitor.app")
@@ -76,6 +77,20 @@ def forget_old_stories(app: App) -> int:
     folded into again, and the index stays the size of the last max_age."""
     oldest = max((f.max_age for f in app.config.feeds), default=None)
     return app.store.forget_story_keys(app.clock() - oldest) if oldest else 0
+
+
+def prune_archive(app: App, *, dry_run: bool = False) -> PruneReport:
+    """Delete what is past the config's retention (DESIGN §11) and give the space back."""
+    now = app.clock()
+    kept = app.config.retention
+    cut = cutoffs(
+        now,
+        articles=kept.articles,
+        matched=kept.matched,
+        full_text=kept.full_text,
+        deliveries=kept.deliveries,
+    )
+    return app.store.prune(cut, now, dry_run=dry_run)
 
 
 def poll_feeds(
