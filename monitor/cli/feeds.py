@@ -23,19 +23,22 @@ def feeds(ctx: click.Context, config_file: str | None) -> None:
 
     config = load_config(config_path(config_file))
     rows = {r["url"]: r for r in Store(Database(config.database)).feed_health()}
-    click.echo(f"{'FEED':40} {'LAST POLL':20} {'STATUS':14} {'ART':>5} {'NEXT POLL':20} ERROR")
+    click.echo(
+        f"{'FEED':40} {'TYPE':11} {'LAST POLL':20} {'STATUS':14} {'ART':>5} {'NEXT POLL':20} ERROR"
+    )
     for feed in config.feeds:
         r = rows.get(feed.url, {})
         status = r.get("last_outcome") or "never polled"
         if r.get("last_status"):
             status += f" {r['last_status']}"
         click.echo(
-            f"{feed.url[:40]:40} {(r.get('last_polled_at') or '-')[:19]:20} {status[:14]:14} "
+            f"{feed.url[:40]:40} {feed.type:11} {(r.get('last_polled_at') or '-')[:19]:20} "
+            f"{status[:14]:14} "
             f"{r.get('articles', 0):>5} {(r.get('next_check_at') or 'now')[:19]:20} "
             f"{(r.get('last_error') or r.get('last_warning') or '')[:80]}"
         )
         if r.get("redirect_to"):
-            click.echo(f"{'':40} moved permanently to {r['redirect_to']}")
+            click.echo(f"{'':52} moved permanently to {r['redirect_to']}")
 
 
 @feeds.command("import")

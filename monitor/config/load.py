@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import ValidationError
@@ -19,7 +19,16 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from monitor.config.opml import read_opml
 from monitor.config.positions import dotted, explain_validation, locate
-from monitor.config.schema import ConfigModel, RuleEntry, split_listen
+from monitor.config.schema import (
+    ConfigModel,
+    FeedEntry,
+    GdeltSource,
+    GoogleNewsSource,
+    RuleEntry,
+    SourceBase,
+    TelegramSource,
+    split_listen,
+)
 from monitor.errors import ConfigError
 from monitor.rules import Rule, RuleSyntaxError, build_rule, rule_warnings
 from monitor.units import format_duration
@@ -38,6 +47,8 @@ class FeedConfig:
     max_bytes: int = 10_000_000
     full_text: bool = False
     max_age: timedelta = timedelta(days=7)
+    type: str = "feed"  # the source type (DESIGN §12): feed, sitemap, page, telegram, ...
+    source: SourceBase | None = None  # the entry as validated, for a type's own settings
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -279,7 +290,7 @@ def _resolve_feeds(
     defaults = model.defaults
     feeds: dict[str, FeedConfig] = {}
     for i, entry in enumerate(model.feeds):
-        if entry.opml is not None:
+        if isinstance(entry, FeedEntry) and entry.opml is not None:
             try:
                 outlines = read_opml(Path(entry.opml).read_bytes())
             except (OSError, ValueError) as exc:
@@ -289,22 +300,59 @@ def _resolve_feeds(
                 continue
             sources = [(o.url, o.title, (*entry.tags, *o.categories)) for o in outlines]
         else:
-            assert entry.url is not None
-            sources = [(entry.url, entry.name, tuple(entry.tags))]
+            url = source_url(entry)
+            sources = [(url, entry.name or _default_name(entry), tuple(entry.tags))]
         for url, name, tags in sources:
             if url in feeds:
                 continue  # the same feed listed twice (often via OPML) is polled once
+            own = not (isinstance(entry, FeedEntry) and entry.opml)
             feeds[url] = FeedConfig(
                 url=url,
-                name=(entry.name if entry.url else None) or name or urlsplit(url).hostname or url,
+                name=(entry.name if own else None) or name or urlsplit(url).hostname or url,
                 tags=tuple(dict.fromkeys(tags)),
                 interval=entry.interval or defaults.interval,
                 timeout=entry.timeout or defaults.timeout,
                 max_bytes=entry.max_bytes or defaults.max_bytes,
                 full_text=defaults.full_text if entry.full_text is None else entry.full_text,
                 max_age=entry.max_age or defaults.max_age,
+                type=getattr(entry, "type", "feed"),
+                source=None if isinstance(entry, FeedEntry) else entry,
             )
     return list(feeds.values())
+
+
+def source_url(entry: SourceBase) -> str:
+    """The address a source is known by (its row in the store): the URL written in the config,
+    or the one a query source builds from it. A per-poll part (GDELT's timespan) is added when
+    it is fetched."""
+    if isinstance(entry, TelegramSource):
+        return entry.url or f"https://t.me/s/{(entry.channel or '').lstrip('@')}"
+    if isinstance(entry, GdeltSource):
+        query = {"query": entry.query, "mode": "artlist", "format": "json"}
+        return _with_query(entry.url, query | {"maxrecords": "250", "sort": "datedesc"})
+    if isinstance(entry, GoogleNewsSource):
+        language = entry.hl.split("-")[0]
+        ceid = entry.ceid or f"{entry.gl}:{language}"
+        return _with_query(
+            entry.url, {"q": entry.query, "hl": entry.hl, "gl": entry.gl, "ceid": ceid}
+        )
+    url = getattr(entry, "url", None)
+    assert isinstance(url, str)
+    return url
+
+
+def _with_query(url: str, params: Mapping[str, str]) -> str:
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
+
+
+def _default_name(entry: SourceBase) -> str | None:
+    if isinstance(entry, GdeltSource):
+        return f"GDELT: {entry.query}"
+    if isinstance(entry, GoogleNewsSource):
+        return f"Google News: {entry.query}"
+    if isinstance(entry, TelegramSource) and entry.channel:
+        return f"Telegram @{entry.channel.lstrip('@')}"
+    return None
 
 
 def _resolve_retention(

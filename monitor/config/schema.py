@@ -11,12 +11,15 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     PlainSerializer,
     SecretStr,
+    Tag,
     field_validator,
     model_validator,
 )
+from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
 from alerts.channels import ChannelSettings
 from monitor.units import format_duration, parse_duration, parse_size
@@ -113,11 +116,9 @@ class FeedDefaults(Model):
     max_age: Duration = Field(default=timedelta(days=7), description="older items never alert")
 
 
-class FeedEntry(Model):
-    """One feed (`url`) or every feed of an OPML file (`opml`)."""
+class SourceBase(Model):
+    """What every source type shares: its name, tags and polling settings."""
 
-    url: str | None = None
-    opml: str | None = None
     name: str | None = None
     tags: list[str] = Field(default_factory=list)
     interval: Duration | None = None
@@ -126,6 +127,24 @@ class FeedEntry(Model):
     full_text: bool | None = None
     max_age: Duration | None = None
 
+
+def _check_http_url(value: object) -> str:
+    url = str(value)
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"url must start with http:// or https://, got {url!r}")
+    return url
+
+
+HttpUrl = Annotated[str, BeforeValidator(_check_http_url)]
+
+
+class FeedEntry(SourceBase):
+    """One feed (`url`) or every feed of an OPML file (`opml`)."""
+
+    type: Literal["feed"] = "feed"
+    url: str | None = None
+    opml: str | None = None
+
     @model_validator(mode="after")
     def _one_source(self) -> FeedEntry:
         if (self.url is None) == (self.opml is None):
@@ -133,6 +152,103 @@ class FeedEntry(Model):
         if self.url is not None and not self.url.startswith(("http://", "https://")):
             raise ValueError(f"feed url must start with http:// or https://, got {self.url!r}")
         return self
+
+
+# --- sources beyond a feed list (DESIGN §12) ------------------------------------------------
+
+
+def _check_selector(value: object) -> str:
+    # Checked at load so that a typo is a config error, not a failure at the first poll.
+    selector = str(value).strip()
+    try:
+        LexborHTMLParser("<p></p>").css(selector)
+    except (SelectolaxError, ValueError) as exc:
+        raise ValueError(f"not a valid CSS selector: {selector!r}") from exc
+    return selector
+
+
+CssSelector = Annotated[str, BeforeValidator(_check_selector)]
+
+GDELT_URL = "https://api.gdeltproject.org/api/v2/doc/doc"
+GOOGLE_NEWS_URL = "https://news.google.com/rss/search"
+GOOGLE_NEWS_DECODER = "https://news.google.com"
+
+
+class SitemapSource(SourceBase):
+    """A Google News sitemap, or a sitemap index followed to its news sitemaps."""
+
+    type: Literal["sitemap"]
+    url: HttpUrl
+    max_sitemaps: int = Field(default=10, ge=1, le=100, description="sitemaps followed per index")
+    max_urls: int = Field(default=2000, ge=1, le=50_000, description="entries kept per poll")
+
+
+class PageSource(SourceBase):
+    """An HTML page that lists articles, read with CSS selectors."""
+
+    type: Literal["page"]
+    url: HttpUrl
+    items: CssSelector = Field(description="CSS selector of one item")
+    link: CssSelector | None = Field(default=None, description="default: the first a[href]")
+    title: CssSelector | None = Field(default=None, description="default: the link's text")
+    date: CssSelector | None = None
+    summary: CssSelector | None = None
+
+
+class TelegramSource(SourceBase):
+    """A public Telegram channel's web preview (t.me/s/NAME)."""
+
+    type: Literal["telegram"]
+    url: HttpUrl | None = None
+    channel: str | None = Field(default=None, pattern=r"^@?[A-Za-z0-9_]{3,64}$")
+
+    @model_validator(mode="after")
+    def _one_address(self) -> TelegramSource:
+        if (self.url is None) == (self.channel is None):
+            raise ValueError("a telegram source needs exactly one of 'url' or 'channel'")
+        return self
+
+
+class GdeltSource(SourceBase):
+    """A GDELT DOC 2.0 query (artlist mode)."""
+
+    type: Literal["gdelt"]
+    query: str = Field(min_length=1)
+    url: HttpUrl = GDELT_URL
+
+
+class GoogleNewsSource(SourceBase):
+    """A Google News search (RSS)."""
+
+    type: Literal["google_news"]
+    query: str = Field(min_length=1)
+    hl: str = "en-US"
+    gl: str = "US"
+    ceid: str | None = Field(default=None, description="default: GL:language of hl")
+    url: HttpUrl = GOOGLE_NEWS_URL
+    decoder_url: HttpUrl = Field(
+        default=GOOGLE_NEWS_DECODER, description="where wrapped links are decoded"
+    )
+    decode_interval: Duration = Field(
+        default=timedelta(seconds=2), description="time between two link decodings"
+    )
+
+
+def _source_type(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("type", "feed"))
+    return str(getattr(value, "type", "feed"))
+
+
+SourceEntry = Annotated[
+    Annotated[FeedEntry, Tag("feed")]
+    | Annotated[SitemapSource, Tag("sitemap")]
+    | Annotated[PageSource, Tag("page")]
+    | Annotated[TelegramSource, Tag("telegram")]
+    | Annotated[GdeltSource, Tag("gdelt")]
+    | Annotated[GoogleNewsSource, Tag("google_news")],
+    Discriminator(_source_type),
+]
 
 
 class RuleEntry(Model):
@@ -291,7 +407,7 @@ class ConfigModel(Model):
     user_agent: str = DEFAULT_USER_AGENT
     allow_private_networks: bool = False
     defaults: FeedDefaults = Field(default_factory=FeedDefaults)
-    feeds: list[FeedEntry] = Field(default_factory=list)
+    feeds: list[SourceEntry] = Field(default_factory=list)
     rules: list[RuleEntry] = Field(default_factory=list)
     digests: dict[str, DigestEntry] = Field(default_factory=dict)
     channels: dict[str, ChannelSettings] = Field(default_factory=dict)

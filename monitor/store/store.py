@@ -44,6 +44,7 @@ class FeedState:
     redirect_to: str | None = None
     gone: bool = False
     backlog_done: bool = False
+    last_polled_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -149,6 +150,7 @@ class Store:
             redirect_to=r["redirect_to"],
             gone=bool(r["gone"]),
             backlog_done=bool(r["backlog_done"]),
+            last_polled_at=from_iso(r["last_polled_at"]),
         )
 
     def due_feeds(self, urls: Iterable[str], now: datetime) -> list[str]:
