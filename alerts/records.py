@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Literal
 
 from pydantic import TypeAdapter
@@ -120,17 +121,20 @@ class _Stored:
     digest: Digest
 
 
-_STORED = TypeAdapter(_Stored)
+@cache
+def _stored_adapter() -> TypeAdapter[_Stored]:
+    # Built on first use (~50 ms of pydantic schema work), not whenever the package is imported.
+    return TypeAdapter(_Stored)
 
 
 def digest_to_json(digest: Digest) -> str:
     """Serialise a digest for the outbox; `digest_from_json` rebuilds an equal one."""
-    return _STORED.dump_json(_Stored(version=JSON_VERSION, digest=digest)).decode()
+    return _stored_adapter().dump_json(_Stored(version=JSON_VERSION, digest=digest)).decode()
 
 
 def digest_from_json(text: str) -> Digest:
     """Rebuild a digest stored by `digest_to_json`; raises ValueError on anything else."""
-    stored = _STORED.validate_json(text, strict=False)
+    stored = _stored_adapter().validate_json(text, strict=False)
     if stored.version != JSON_VERSION:
         raise ValueError(f"unsupported digest JSON version {stored.version}")
     return stored.digest

@@ -9,7 +9,6 @@ from alerts.channels.atomic import write_atomically
 from alerts.channels.base import Channel, ChannelSettingsBase
 from alerts.errors import DeliveryError
 from alerts.records import Digest, utc
-from alerts.render import render_html, render_text
 from alerts.safetext import slug
 
 
@@ -30,6 +29,8 @@ class FileChannel(Channel[FileSettings]):
     settings_model = FileSettings
 
     def send(self, digest: Digest, delivery_id: str) -> None:
+        from alerts.render import render_html, render_text  # Jinja2: with a digest, not the config
+
         stem = digest_stem(digest)
         directory = self.settings.path
         try:
