@@ -68,11 +68,27 @@ class Credentials:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SpikeConfig:
+    window: timedelta
+    factor: float
+    min: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HealthConfig:
+    digest: str
+    failing_for: timedelta = timedelta(hours=6)
+    silent_after: float = 5.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RuleConfig:
     name: str
     rule: Rule
     digest: str
     source: str  # the rule as written, for `check`
+    urgent: bool = False  # priority: urgent breaks through quiet hours and max_per_hour
+    spike: SpikeConfig | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -83,6 +99,8 @@ class DigestConfig:
     channels: tuple[str, ...]
     max_items: int = 50
     send_empty: bool = False
+    quiet_hours: str | None = None  # "HH:MM-HH:MM" in `timezone`
+    max_per_hour: int | None = None
 
     @property
     def instant(self) -> bool:
@@ -118,6 +136,7 @@ class Config:
     digests: Mapping[str, DigestConfig]
     channels: Mapping[str, Any]  # name -> alerts channel settings model
     warnings: tuple[str, ...] = field(default=())
+    health: HealthConfig | None = None
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     web: WebConfig | None = None
     # every secret value in the config (substituted from ${VAR}, passwords, headers, URL
@@ -224,6 +243,8 @@ def _resolve(model: ConfigModel, tree: Any, path: str) -> Config:
             channels=tuple(d.channels),
             max_items=d.max_items,
             send_empty=d.send_empty,
+            quiet_hours=d.quiet_hours,
+            max_per_hour=d.max_per_hour,
         )
         for name, d in model.digests.items()
     }
@@ -248,6 +269,7 @@ def _resolve(model: ConfigModel, tree: Any, path: str) -> Config:
                     f"unknown channel '{channel}' (known: {known})"
                 )
     rules = _resolve_rules(model, tree, path, digests, problems, warnings)
+    health = _resolve_health(model, tree, path, digests, problems)
     retention = _resolve_retention(model, feeds, tree, path, problems)
     if problems:
         raise ConfigError(problems)
@@ -262,8 +284,27 @@ def _resolve(model: ConfigModel, tree: Any, path: str) -> Config:
         digests=digests,
         channels=dict(model.channels),
         warnings=tuple(warnings),
+        health=health,
         retention=retention,
         web=_resolve_web(model),
+    )
+
+
+def _resolve_health(
+    model: ConfigModel, tree: Any, path: str, digests: Mapping[str, Any], problems: list[str]
+) -> HealthConfig | None:
+    if model.health is None:
+        return None
+    if model.health.digest not in digests:
+        known = ", ".join(digests) or "none defined"
+        problems.append(
+            f"{locate(path, tree, ('health', 'digest'))}: health.digest: "
+            f"unknown digest '{model.health.digest}' (known: {known})"
+        )
+    return HealthConfig(
+        digest=model.health.digest,
+        failing_for=model.health.failing_for,
+        silent_after=model.health.silent_after,
     )
 
 
@@ -474,8 +515,18 @@ def _resolve_rules(
             continue
         for warning in rule_warnings(rule):
             warnings.append(f"{locate(path, tree, (*loc, 'query'))}: rules[{i}].query:{warning}")
+        spike = entry.spike
         rules.append(
-            RuleConfig(name=entry.name, rule=rule, digest=entry.digest, source=_rule_source(entry))
+            RuleConfig(
+                name=entry.name,
+                rule=rule,
+                digest=entry.digest,
+                source=_rule_source(entry),
+                urgent=entry.priority == "urgent",
+                spike=SpikeConfig(window=spike.window, factor=spike.factor, min=spike.min)
+                if spike
+                else None,
+            )
         )
     return rules
 

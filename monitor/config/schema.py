@@ -57,6 +57,54 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# Alert policy (quiet hours, caps, urgency, spikes, source health) -----------------------
+
+_QUIET_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _check_quiet_hours(value: object) -> str:
+    text = str(value).strip()
+    if not _QUIET_HOURS.match(text):
+        raise ValueError(f"expected HH:MM-HH:MM like '22:00-07:00', got {text!r}")
+    if text[:5] == text[6:]:
+        raise ValueError(f"quiet hours {text!r} start and end at the same minute")
+    return text
+
+
+QuietHours = Annotated[
+    str,
+    BeforeValidator(_check_quiet_hours),
+    Field(json_schema_extra={"pattern": r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$"}),
+]
+
+
+class SpikeEntry(Model):
+    """A rule's spike alert: `count` in `window` >= factor x the usual count and >= min."""
+
+    window: Duration = Field(description="the window matches are counted in, e.g. 1h")
+    factor: float = Field(default=3.0, ge=1, description="times the usual count (7-day median)")
+    min: int = Field(default=5, ge=1, description="at least this many matches in the window")
+
+    @model_validator(mode="after")
+    def _window_within_a_day(self) -> SpikeEntry:
+        # The usual count is the same window on each of the last 7 days: it must fit in a day.
+        if not timedelta(minutes=1) <= self.window <= timedelta(days=1):
+            raise ValueError("spike window must be between 1m and 1d")
+        return self
+
+
+class HealthEntry(Model):
+    """Where source-health notices go, and when a feed counts as failing or silent."""
+
+    digest: str = Field(description="the digest the notices go to")
+    failing_for: Duration = Field(
+        default=timedelta(hours=6), description="failing this long: one notice"
+    )
+    silent_after: float = Field(
+        default=5.0, gt=0, description="no new item for this many times the feed's usual gap"
+    )
+
+
 class FeedDefaults(Model):
     """Settings every feed inherits unless it overrides them."""
 
@@ -263,6 +311,10 @@ class RuleEntry(Model):
     )
     mentions: int = Field(default=1, ge=1, description="at least this many hits in the article")
     digest: str
+    priority: Literal["normal", "urgent"] = Field(
+        default="normal", description="urgent breaks through quiet_hours and max_per_hour"
+    )
+    spike: SpikeEntry | None = None
 
     @model_validator(mode="after")
     def _has_terms(self) -> RuleEntry:
@@ -279,6 +331,12 @@ class DigestEntry(Model):
     channels: list[str] = Field(min_length=1)
     max_items: int = Field(default=50, ge=1)
     send_empty: bool = False
+    quiet_hours: QuietHours | None = Field(
+        default=None, description="HH:MM-HH:MM in the digest's timezone: matches wait until the end"
+    )
+    max_per_hour: int | None = Field(
+        default=None, ge=1, description="sends in any hour at most; the rest wait"
+    )
 
 
 # retention --------------------------------------------------------------------
@@ -398,6 +456,7 @@ class ConfigModel(Model):
     rules: list[RuleEntry] = Field(default_factory=list)
     digests: dict[str, DigestEntry] = Field(default_factory=dict)
     channels: dict[str, ChannelSettings] = Field(default_factory=dict)
+    health: HealthEntry | None = None
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     web: WebEntry | None = None
 
