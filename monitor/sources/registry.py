@@ -16,7 +16,9 @@ from monitor.errors import ParseError
 from monitor.sources.entries import ParsedFeed
 from monitor.sources.feed.parse import parse_feed
 from monitor.sources.fetch import FEED_ACCEPT
+from monitor.sources.page import parse_page
 from monitor.sources.sitemap import parse_sitemap
+from monitor.sources.telegram import parse_telegram
 
 HTML_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 XML_ACCEPT = "application/xml, text/xml;q=0.9, application/x-gzip;q=0.8, */*;q=0.5"
@@ -47,6 +49,8 @@ def _feed(
 SOURCE_TYPES: dict[str, SourceType] = {
     "feed": SourceType(parse=_feed),
     "sitemap": SourceType(parse=parse_sitemap, accept=XML_ACCEPT),
+    "page": SourceType(parse=parse_page, accept=HTML_ACCEPT),
+    "telegram": SourceType(parse=parse_telegram, accept=HTML_ACCEPT),
 }
 
 

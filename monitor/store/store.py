@@ -298,7 +298,7 @@ class Store:
             )
             if poll is not None:
                 _write_poll(conn, poll)
-            mark_listed(conn, list(tombstones), stamp or "")
+            mark_listed(conn, feed, list(tombstones), stamp or "")
         return plan.inserted
 
     def forget_story_keys(self, before: datetime) -> int:
@@ -440,6 +440,8 @@ def _write_poll(conn: Connection, poll: FeedPoll) -> None:
         f"""UPDATE feeds SET name = :name, last_polled_at = :polled_at, last_status = :status,
                 last_outcome = :outcome, last_error = :error, last_warning = :warning,
                 consecutive_failures = :failures, next_check_at = :next_check_at,
+                failing_since = CASE WHEN :failures = 0 THEN NULL
+                                     ELSE COALESCE(failing_since, :polled_at) END,
                 redirect_to = COALESCE(:redirect_to, redirect_to), gone = :gone,
                 backlog_done = CASE WHEN :ok = 1 THEN 1 ELSE backlog_done END,
                 entries_seen = entries_seen + :entries, leased_by = NULL, leased_until = NULL {validators}
