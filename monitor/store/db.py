@@ -440,6 +440,26 @@ class Database:
             )
             return True
 
+    def page_bytes(self) -> int:
+        """The size of the database file's pages."""
+        conn = self.connection()
+        return int(conn.execute("PRAGMA page_count").fetchone()[0]) * self._page_size()
+
+    def free_bytes(self) -> int:
+        """What the file holds that no table uses."""
+        return self.free_pages() * self._page_size()
+
+    def disk_bytes(self) -> int:
+        """The file itself and its WAL, as on disk."""
+        return sum(
+            Path(self.path + suffix).stat().st_size
+            for suffix in ("", "-wal")
+            if self.path != ":memory:" and Path(self.path + suffix).exists()
+        )
+
+    def _page_size(self) -> int:
+        return int(self.connection().execute("PRAGMA page_size").fetchone()[0])
+
     def free_pages(self) -> int:
         """Pages the file holds but no table uses (what incremental_vacuum gives back)."""
         return int(self.connection().execute("PRAGMA freelist_count").fetchone()[0])

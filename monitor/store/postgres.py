@@ -174,6 +174,29 @@ class PostgresDatabase(Database):
                 applied.append(name)
         return applied
 
+    # space: PostgreSQL's autovacuum gives it back; these report it ------------------------
+
+    def page_bytes(self) -> int:
+        return int(self.query("SELECT pg_database_size(current_database())")[0][0])
+
+    def disk_bytes(self) -> int:
+        return self.page_bytes()
+
+    def free_bytes(self) -> int:
+        return 0
+
+    def free_pages(self) -> int:
+        return 0
+
+    def incremental_vacuum(self, pages: int) -> None:
+        pass
+
+    def checkpoint_passive(self) -> None:
+        pass
+
+    def checkpoint(self) -> None:
+        pass
+
     # search --------------------------------------------------------------------
 
     def index_search(self) -> int:
@@ -263,6 +286,31 @@ _BASE = [
     "CREATE INDEX story_keys_first_seen ON story_keys (first_seen)",
 ]
 
+# Retention (DESIGN §11) and the alert policy (§13), as SQLite's 0006, 0008 and 0009 made them.
+_RETENTION_AND_POLICY = [
+    """CREATE TABLE tombstones (
+         key TEXT PRIMARY KEY, pruned_at TEXT NOT NULL, listed_at TEXT NOT NULL, feed TEXT)""",
+    "CREATE INDEX tombstones_listed_at ON tombstones (listed_at)",
+    "CREATE INDEX deliveries_created_at ON deliveries (created_at)",
+    "CREATE INDEX digest_runs_created_at ON digest_runs (created_at)",
+    "CREATE TABLE feed_readings (feed TEXT PRIMARY KEY, read_at TEXT NOT NULL)",
+    "ALTER TABLE feeds ADD COLUMN failing_since TEXT",
+    "ALTER TABLE digest_runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'digest'",
+    "CREATE INDEX digest_runs_digest_created ON digest_runs (digest, created_at)",
+    "CREATE TABLE digest_holds (digest TEXT PRIMARY KEY, since TEXT NOT NULL)",
+    """CREATE TABLE source_health (
+         url TEXT PRIMARY KEY, notified TEXT NOT NULL, changed_at TEXT NOT NULL)""",
+    # "window" is a reserved word in PostgreSQL: the portable SQL quotes it.
+    """CREATE TABLE spikes (
+         id TEXT PRIMARY KEY, rule TEXT NOT NULL, digest TEXT NOT NULL,
+         window_start TEXT NOT NULL, detected_at TEXT NOT NULL, "window" TEXT NOT NULL,
+         count INTEGER NOT NULL, usual DOUBLE PRECISION NOT NULL, article_ids TEXT NOT NULL,
+         run_id TEXT)""",
+    "CREATE INDEX spikes_rule_detected ON spikes (rule, detected_at)",
+    "CREATE INDEX matches_rule_matched ON matches (rule, matched_at)",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("0001_base_schema", _BASE),
+    ("0002_retention_and_policy", _RETENTION_AND_POLICY),
 ]
