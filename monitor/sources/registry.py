@@ -16,6 +16,7 @@ from monitor.errors import ParseError
 from monitor.sources.entries import ParsedFeed
 from monitor.sources.feed.parse import parse_feed
 from monitor.sources.fetch import FEED_ACCEPT
+from monitor.sources import gdelt
 from monitor.sources.page import parse_page
 from monitor.sources.sitemap import parse_sitemap
 from monitor.sources.telegram import parse_telegram
@@ -51,6 +52,12 @@ SOURCE_TYPES: dict[str, SourceType] = {
     "sitemap": SourceType(parse=parse_sitemap, accept=XML_ACCEPT),
     "page": SourceType(parse=parse_page, accept=HTML_ACCEPT),
     "telegram": SourceType(parse=parse_telegram, accept=HTML_ACCEPT),
+    "gdelt": SourceType(
+        parse=gdelt.parse_gdelt,
+        accept="application/json",
+        request_url=gdelt.request_url,
+        min_interval=gdelt.MIN_INTERVAL_S,
+    ),
 }
 
 
