@@ -211,6 +211,14 @@ def _create_tombstones(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS digest_runs_created_at ON digest_runs (created_at)")
 
 
+def _tombstone_feeds(db: sqlite_utils.Database) -> None:
+    # A tombstone may go once its feed has been read without listing it: each tombstone names
+    # the feed that last listed it, and each feed when it was last read (an unchanged feed is
+    # not read again, and still lists what it listed then).
+    db.execute("ALTER TABLE tombstones ADD COLUMN feed TEXT")
+    db.execute("CREATE TABLE feed_readings (feed TEXT PRIMARY KEY, read_at TEXT NOT NULL)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_base_schema", _create_base),
     ("0002_story_keys", _create_story_keys),
@@ -218,6 +226,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0004_story_keys_rowid", _story_keys_with_rowid),
     ("0005_fts_batch_index", _index_full_text_in_batches),
     ("0006_tombstones", _create_tombstones),
+    ("0008_tombstone_feeds", _tombstone_feeds),
 ]
 # Not a transaction like the others (VACUUM cannot run inside one): see _incremental_vacuum.
 VACUUM_MIGRATION = "0007_incremental_auto_vacuum"

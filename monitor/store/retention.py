@@ -24,7 +24,9 @@ MAX_BATCH = 2_000
 VACUUM_PAGES = 500  # pages handed back per incremental_vacuum step (~25 ms)
 FTS_MERGE_PAGES = 500  # work per FTS5 merge step
 FTS_AUTOMERGE = 4  # FTS5's default: merge once a level holds this many segments
-LISTED_EVERY = timedelta(days=1)  # a tombstone's listed_at is refreshed at most this often
+# A tombstone whose feed has not been read since it was last listed (a feed unchanged, gone
+# or no longer configured) goes after this, whatever its feed may still list.
+TOMBSTONE_CAP = timedelta(days=365)
 FULL_MERGE_SHARE = 0.2  # a prune removing this share of the articles merges the index fully
 _MARKS_MAX = 500  # bound parameters per IN (...) list
 
@@ -37,7 +39,8 @@ class Cutoffs:
     matched: datetime | None  # matched articles first seen before this
     full_text: datetime | None  # page text of articles first seen before this
     deliveries: datetime | None  # sent or abandoned outbox rows created before this
-    tombstones: datetime | None  # tombstones no feed has listed since this
+    tombstones: datetime | None  # tombstones not listed since, by a feed read since then
+    tombstones_cap: datetime | None = None  # tombstones not listed since, whatever the feed
 
 
 def cutoffs(
@@ -48,8 +51,9 @@ def cutoffs(
     full_text: timedelta | None,
     deliveries: timedelta | None,
 ) -> Cutoffs:
-    """The cut-off times of a retention policy at ``now``. A tombstone is kept while a feed
-    still lists its item, and until no feed has for as long as an article is kept."""
+    """The cut-off times of a retention policy at ``now``. A tombstone is kept while its feed
+    still lists the item (the feed's last reading listed it), then for as long as an
+    article is kept, in case the feed lists it again."""
     horizon = articles or matched
     return Cutoffs(
         articles=now - articles if articles else None,
@@ -57,6 +61,7 @@ def cutoffs(
         full_text=now - full_text if full_text else None,
         deliveries=now - deliveries if deliveries else None,
         tombstones=now - horizon if horizon else None,
+        tombstones_cap=now - max(horizon, TOMBSTONE_CAP) if horizon else None,
     )
 
 
@@ -103,13 +108,18 @@ def tombstoned(conn: sqlite3.Connection, keys: Sequence[str]) -> set[str]:
     return found
 
 
-def mark_listed(conn: sqlite3.Connection, keys: Sequence[str], now: str) -> None:
-    """A feed still lists these pruned items: their tombstones stay (refreshed once a day)."""
-    stale = _iso(datetime.fromisoformat(now) - LISTED_EVERY)
+def mark_listed(conn: sqlite3.Connection, feed: str, keys: Sequence[str], now: str) -> None:
+    """``feed`` was just read, listing the pruned items whose tombstone ``keys`` it hit: those
+    stay while it lists them; the others of this feed may go (once past their grace)."""
+    conn.execute(
+        """INSERT INTO feed_readings (feed, read_at) VALUES (?, ?)
+           ON CONFLICT (feed) DO UPDATE SET read_at = excluded.read_at""",
+        (feed, now),
+    )
     for chunk in _chunks(list(keys)):
         conn.execute(
-            f"UPDATE tombstones SET listed_at = ? WHERE key IN ({_marks(chunk)}) AND listed_at < ?",
-            (now, *chunk, stale),
+            f"UPDATE tombstones SET listed_at = ?, feed = ? WHERE key IN ({_marks(chunk)})",
+            (now, feed, *chunk),
         )
 
 
@@ -138,6 +148,7 @@ def prune(
         finally:
             _set_automerge(db, FTS_AUTOMERGE)
         _prune_small(db, cut, pace)
+        _expire_tombstones(db, cut, pace)
         gone = sum(report.rows.get(k, 0) for k in ("articles", "matched"))
         _compact(db, pace, full=gone >= FULL_MERGE_SHARE * total)
     report.bytes_after = report.bytes_before if dry_run else file_bytes(db)
@@ -255,20 +266,23 @@ def _delete_articles(
     if not doomed:
         return 0
     ids = [r["id"] for r in doomed]
-    keys = {r["id"] for r in doomed}
-    for r in doomed:
-        keys |= set(tombstone_keys(r["feed"], [r["guid"]]).values()) if r["guid"] else set()
-    for source in _select_in(
+    keys = {r["id"]: r["feed"] for r in doomed}  # tombstone key -> the feed that listed it
+    sources = _select_in(
         conn, "SELECT feed, guid FROM article_sources WHERE article_id IN ({})", ids
-    ):
+    )
+    for source in [*doomed, *sources]:
         if source["guid"]:
-            keys |= set(tombstone_keys(source["feed"], [source["guid"]]).values())
-    for chunk in _chunks(sorted(keys), 250):
+            keys.update(
+                dict.fromkeys(
+                    tombstone_keys(source["feed"], [source["guid"]]).values(), source["feed"]
+                )
+            )
+    for chunk in _chunks(sorted(keys), 200):
         conn.execute(
-            "INSERT INTO tombstones (key, pruned_at, listed_at) VALUES "
-            + ",".join(["(?, ?, ?)"] * len(chunk))
+            "INSERT INTO tombstones (key, feed, pruned_at, listed_at) VALUES "
+            + ",".join(["(?, ?, ?, ?)"] * len(chunk))
             + " ON CONFLICT (key) DO NOTHING",
-            [v for key in chunk for v in (key, now, now)],
+            [v for key in chunk for v in (key, keys[key], now, now)],
         )
     newest = max(r["first_seen"] for r in doomed)
     report.add(
@@ -338,11 +352,6 @@ def _prune_small(db: Database, cut: Cutoffs, pace: _Pace) -> None:
                LIMIT ?)""",
             cut.deliveries,
         ),
-        (
-            "tombstones_expired",
-            "DELETE FROM tombstones WHERE key IN (SELECT key FROM tombstones WHERE listed_at < ? LIMIT ?)",
-            cut.tombstones,
-        ),
     ]
     for kind, sql, before in steps:
         if before is None:
@@ -353,6 +362,29 @@ def _prune_small(db: Database, cut: Cutoffs, pace: _Pace) -> None:
             pace.report.add(kind, done)
             if done < size:
                 break
+
+
+def _expire_tombstones(db: Database, cut: Cutoffs, pace: _Pace) -> None:
+    """Tombstones past their grace whose feed was read since without listing them, and any
+    past the cap."""
+    if cut.tombstones is None or cut.tombstones_cap is None:
+        return
+    params = (_iso(cut.tombstones), _iso(cut.tombstones_cap))
+    while True:
+        size = pace.size
+        done = pace.run(db, partial(_expire_step, params=params, limit=size))
+        pace.report.add("tombstones_expired", done)
+        if done < size:
+            break
+
+
+def _expire_step(conn: sqlite3.Connection, *, params: tuple[str, str], limit: int) -> int:
+    sql = f"DELETE FROM tombstones WHERE key IN ({_EXPIRED} LIMIT ?)"
+    return int(conn.execute(sql, (*params, limit)).rowcount)
+
+
+_EXPIRED = """SELECT t.key FROM tombstones t LEFT JOIN feed_readings r ON r.feed = t.feed
+              WHERE t.listed_at < ? AND (r.read_at > t.listed_at OR t.listed_at < ?)"""
 
 
 def _delete_older(conn: sqlite3.Connection, *, sql: str, before: datetime, limit: int) -> int:
@@ -391,15 +423,14 @@ def _count(db: Database, cut: Cutoffs, report: PruneReport) -> None:
             "SELECT COUNT(*) FROM deliveries WHERE status <> 'pending' AND created_at < ?",
             cut.deliveries,
         ),
-        (
-            "tombstones_expired",
-            "SELECT COUNT(*) FROM tombstones WHERE listed_at < ?",
-            cut.tombstones,
-        ),
     ]
     for kind, sql, before in queries:
         if before is not None:
             report.add(kind, int(db.query(sql, (_iso(before),))[0][0]))
+    if cut.tombstones is not None and cut.tombstones_cap is not None:
+        expired = f"SELECT COUNT(*) FROM ({_EXPIRED}) AS e"
+        params = (_iso(cut.tombstones), _iso(cut.tombstones_cap))
+        report.add("tombstones_expired", int(db.query(expired, params)[0][0]))
 
 
 # giving space back -------------------------------------------------------------

@@ -290,7 +290,7 @@ class Store:
             )
             if poll is not None:
                 _write_poll(conn, poll)
-            mark_listed(conn, list(tombstones), stamp or "")
+            mark_listed(conn, feed, list(tombstones), stamp or "")
         return plan.inserted
 
     def forget_story_keys(self, before: datetime) -> int:
