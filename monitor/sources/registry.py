@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from monitor.errors import ParseError
+from monitor.sources import gdelt
 from monitor.sources.entries import ParsedFeed
 from monitor.sources.feed.parse import parse_feed
 from monitor.sources.fetch import FEED_ACCEPT
-from monitor.sources import gdelt
 from monitor.sources.page import parse_page
 from monitor.sources.sitemap import parse_sitemap
 from monitor.sources.telegram import parse_telegram
