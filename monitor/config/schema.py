@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,6 +22,7 @@ from pydantic import (
 from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
 from alerts.channels import ChannelSettings
+from monitor.secrets import mask_url
 from monitor.units import format_duration, parse_duration, parse_size
 
 DEFAULT_USER_AGENT = "news-monitor/0.1 (+https://github.com/news-monitor/news-monitor)"
@@ -55,6 +57,54 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# Alert policy (quiet hours, caps, urgency, spikes, source health) -----------------------
+
+_QUIET_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _check_quiet_hours(value: object) -> str:
+    text = str(value).strip()
+    if not _QUIET_HOURS.match(text):
+        raise ValueError(f"expected HH:MM-HH:MM like '22:00-07:00', got {text!r}")
+    if text[:5] == text[6:]:
+        raise ValueError(f"quiet hours {text!r} start and end at the same minute")
+    return text
+
+
+QuietHours = Annotated[
+    str,
+    BeforeValidator(_check_quiet_hours),
+    Field(json_schema_extra={"pattern": r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$"}),
+]
+
+
+class SpikeEntry(Model):
+    """A rule's spike alert: `count` in `window` >= factor x the usual count and >= min."""
+
+    window: Duration = Field(description="the window matches are counted in, e.g. 1h")
+    factor: float = Field(default=3.0, ge=1, description="times the usual count (7-day median)")
+    min: int = Field(default=5, ge=1, description="at least this many matches in the window")
+
+    @model_validator(mode="after")
+    def _window_within_a_day(self) -> SpikeEntry:
+        # The usual count is the same window on each of the last 7 days: it must fit in a day.
+        if not timedelta(minutes=1) <= self.window <= timedelta(days=1):
+            raise ValueError("spike window must be between 1m and 1d")
+        return self
+
+
+class HealthEntry(Model):
+    """Where source-health notices go, and when a feed counts as failing or silent."""
+
+    digest: str = Field(description="the digest the notices go to")
+    failing_for: Duration = Field(
+        default=timedelta(hours=6), description="failing this long: one notice"
+    )
+    silent_after: float = Field(
+        default=5.0, gt=0, description="no new item for this many times the feed's usual gap"
+    )
+
+
 class FeedDefaults(Model):
     """Settings every feed inherits unless it overrides them."""
 
@@ -67,7 +117,48 @@ class FeedDefaults(Model):
     max_age: Duration = Field(default=timedelta(days=7), description="older items never alert")
 
 
-class SourceBase(Model):
+# credentials of a private source (DESIGN §3, §12) ------------------------------
+
+# An HTTP header name (RFC 9110 token); values may not break the request with a line break.
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+def _secret_text(value: Any) -> Any:
+    # YAML reads `password: 123456` as a number; refusing it would echo the secret in the error.
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+SourceSecret = Annotated[SecretStr, BeforeValidator(_secret_text)]
+
+
+class SourceCredentials(Model):
+    """What any source type may carry to reach a private source, sent to its own host only:
+    HTTP basic auth and extra request headers (values masked wherever they could be shown)."""
+
+    username: str | None = Field(default=None, description="HTTP basic auth user")
+    password: SourceSecret | None = Field(default=None, description="HTTP basic auth password")
+    headers: dict[str, SourceSecret] = Field(
+        default_factory=dict, description="extra request headers, e.g. Authorization"
+    )
+
+    @field_validator("headers")
+    @classmethod
+    def _usable_headers(cls, headers: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        for name, value in headers.items():
+            if not _HEADER_NAME.match(name):
+                raise ValueError(f"header name {name!r} is not a valid HTTP header name")
+            if any(c in value.get_secret_value() for c in "\r\n\0"):
+                raise ValueError(f"header {name!r}: a value may not contain a line break")
+        return headers
+
+    @model_validator(mode="after")
+    def _password_needs_user(self) -> SourceCredentials:
+        if self.password is not None and not self.username:
+            raise ValueError("'password' needs a 'username' (HTTP basic auth)")
+        return self
+
+
+class SourceBase(SourceCredentials):
     """What every source type shares: its name, tags and polling settings."""
 
     name: str | None = None
@@ -82,7 +173,7 @@ class SourceBase(Model):
 def _check_http_url(value: object) -> str:
     url = str(value)
     if not url.startswith(("http://", "https://")):
-        raise ValueError(f"url must start with http:// or https://, got {url!r}")
+        raise ValueError(f"url must start with http:// or https://, got {mask_url(url)!r}")
     return url
 
 
@@ -101,7 +192,9 @@ class FeedEntry(SourceBase):
         if (self.url is None) == (self.opml is None):
             raise ValueError("a feed needs exactly one of 'url' or 'opml'")
         if self.url is not None and not self.url.startswith(("http://", "https://")):
-            raise ValueError(f"feed url must start with http:// or https://, got {self.url!r}")
+            raise ValueError(
+                f"feed url must start with http:// or https://, got {mask_url(self.url)!r}"
+            )
         return self
 
 
@@ -218,6 +311,10 @@ class RuleEntry(Model):
     )
     mentions: int = Field(default=1, ge=1, description="at least this many hits in the article")
     digest: str
+    priority: Literal["normal", "urgent"] = Field(
+        default="normal", description="urgent breaks through quiet_hours and max_per_hour"
+    )
+    spike: SpikeEntry | None = None
 
     @model_validator(mode="after")
     def _has_terms(self) -> RuleEntry:
@@ -234,6 +331,12 @@ class DigestEntry(Model):
     channels: list[str] = Field(min_length=1)
     max_items: int = Field(default=50, ge=1)
     send_empty: bool = False
+    quiet_hours: QuietHours | None = Field(
+        default=None, description="HH:MM-HH:MM in the digest's timezone: matches wait until the end"
+    )
+    max_per_hour: int | None = Field(
+        default=None, ge=1, description="sends in any hour at most; the rest wait"
+    )
 
 
 # retention --------------------------------------------------------------------
@@ -285,6 +388,7 @@ class RetentionSettings(Model):
     deliveries: Keep = Field(
         default="30d", validate_default=True, description="sent or abandoned outbox rows"
     )
+
 
 # web (DESIGN §14) -------------------------------------------------------------
 
@@ -352,6 +456,7 @@ class ConfigModel(Model):
     rules: list[RuleEntry] = Field(default_factory=list)
     digests: dict[str, DigestEntry] = Field(default_factory=dict)
     channels: dict[str, ChannelSettings] = Field(default_factory=dict)
+    health: HealthEntry | None = None
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     web: WebEntry | None = None
 

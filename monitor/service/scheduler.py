@@ -26,8 +26,9 @@ from monitor.service.app import (
     due_feeds,
     forget_old_stories,
     prune_archive,
-    send_digest,
+    release_held,
     send_instant_digests,
+    send_scheduled_digest,
 )
 
 log = logging.getLogger("monitor.service")
@@ -41,6 +42,8 @@ def _seconds_from_env(name: str, default: int) -> int:
 
 TICK_SECONDS = _seconds_from_env("NEWS_MONITOR_TICK_SECONDS", 5)
 OUTBOX_SECONDS = _seconds_from_env("NEWS_MONITOR_OUTBOX_SECONDS", 30)
+# Held digests go within a minute of the end of quiet hours; health notices ride the same job.
+RELEASE_SECONDS = _seconds_from_env("NEWS_MONITOR_RELEASE_SECONDS", 20)
 PRUNE_SECONDS = _seconds_from_env("NEWS_MONITOR_PRUNE_SECONDS", 24 * 3600)
 
 
@@ -122,9 +125,15 @@ class Service:
 
     def send_cron_digest(self, name: str) -> None:
         try:
-            send_digest(self.app, name)
+            send_scheduled_digest(self.app, name)
         except Exception:
             log.exception("digest failed digest=%s", name)
+
+    def release_held(self) -> None:
+        try:
+            release_held(self.app)
+        except Exception:
+            log.exception("releasing held digests failed")
 
     def retry_outbox(self) -> None:
         try:
@@ -138,6 +147,7 @@ class Service:
         self.scheduler.remove_all_jobs()
         self._every(self.tick, TICK_SECONDS, "tick")
         self._every(self.retry_outbox, OUTBOX_SECONDS, "outbox")
+        self._every(self.release_held, RELEASE_SECONDS, "release")
         self._every(self.forget_old_stories, 6 * 3600, "forget")
         self._every(self.prune, PRUNE_SECONDS, "prune")
         for name, trigger in self.cron_triggers().items():

@@ -211,6 +211,30 @@ def _create_tombstones(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS digest_runs_created_at ON digest_runs (created_at)")
 
 
+def _add_alert_policy(db: sqlite_utils.Database) -> None:
+    # Alert policy (DESIGN §13). When a feed started failing, for its health notice; what kind
+    # of run a digest run is (a digest or a source-health notice: only digests count against
+    # max_per_hour); cron runs held by quiet hours or a cap until their release; the last health
+    # state each feed was notified of; spike alerts waiting for their digest run.
+    db.execute("ALTER TABLE feeds ADD COLUMN failing_since TEXT")
+    db.execute("ALTER TABLE digest_runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'digest'")
+    db.execute("CREATE INDEX digest_runs_digest_created ON digest_runs (digest, created_at)")
+    db.execute("CREATE TABLE digest_holds (digest TEXT PRIMARY KEY, since TEXT NOT NULL)")
+    db.execute(
+        """CREATE TABLE source_health (
+               url TEXT PRIMARY KEY, notified TEXT NOT NULL, changed_at TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE spikes (
+               id TEXT PRIMARY KEY, rule TEXT NOT NULL, digest TEXT NOT NULL,
+               window_start TEXT NOT NULL, detected_at TEXT NOT NULL, window TEXT NOT NULL,
+               count INTEGER NOT NULL, usual REAL NOT NULL, article_ids TEXT NOT NULL,
+               run_id TEXT)"""
+    )
+    db.execute("CREATE INDEX spikes_rule_detected ON spikes (rule, detected_at)")
+    db.execute("CREATE INDEX matches_rule_matched ON matches (rule, matched_at)")
+
+
 def _tombstone_feeds(db: sqlite_utils.Database) -> None:
     # A tombstone may go once its feed has been read without listing it: each tombstone names
     # the feed that last listed it, and each feed when it was last read (an unchanged feed is
@@ -227,6 +251,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0005_fts_batch_index", _index_full_text_in_batches),
     ("0006_tombstones", _create_tombstones),
     ("0008_tombstone_feeds", _tombstone_feeds),
+    ("0009_alert_policy", _add_alert_policy),
 ]
 # Not a transaction like the others (VACUUM cannot run inside one): see _incremental_vacuum.
 VACUUM_MIGRATION = "0007_incremental_auto_vacuum"

@@ -440,6 +440,8 @@ def _write_poll(conn: sqlite3.Connection, poll: FeedPoll) -> None:
         f"""UPDATE feeds SET name = :name, last_polled_at = :polled_at, last_status = :status,
                 last_outcome = :outcome, last_error = :error, last_warning = :warning,
                 consecutive_failures = :failures, next_check_at = :next_check_at,
+                failing_since = CASE WHEN :failures = 0 THEN NULL
+                                     ELSE COALESCE(failing_since, :polled_at) END,
                 redirect_to = COALESCE(:redirect_to, redirect_to), gone = :gone,
                 backlog_done = backlog_done OR :ok, entries_seen = entries_seen + :entries {validators}
                 WHERE url = :url""",
