@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
-from pydantic import ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
@@ -29,6 +29,7 @@ from monitor.config.schema import (
 )
 from monitor.errors import ConfigError
 from monitor.rules import Rule, RuleSyntaxError, build_rule, rule_warnings
+from monitor.secrets import host_of, mask_url, register, secrets_in_url
 from monitor.units import format_duration
 
 DEFAULT_CONFIG = "config/monitor.yaml"
@@ -47,6 +48,23 @@ class FeedConfig:
     max_age: timedelta = timedelta(days=7)
     type: str = "feed"  # the source type (DESIGN §12): feed, sitemap, page, telegram, ...
     source: SourceBase | None = None  # the entry as validated, for a type's own settings
+    # `url` is the feed's identity and what is shown: no userinfo, secret parameters as ***.
+    # What is sent stays out of reprs: the URL as written (minus userinfo) and the credentials.
+    fetch_url: str = field(default="", repr=False)
+    credentials: Credentials | None = field(default=None, repr=False)
+
+    @property
+    def request_url(self) -> str:
+        return self.fetch_url or self.url
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Credentials:
+    """Basic auth and headers for one source, sent only to the host of its URL."""
+
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,6 +139,9 @@ class Config:
     health: HealthConfig | None = None
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     web: WebConfig | None = None
+    # every secret value in the config (substituted from ${VAR}, passwords, headers, URL
+    # credentials, channel secrets), registered with monitor.secrets when loaded
+    secrets: tuple[str, ...] = field(default=(), repr=False)
 
     def feed(self, url: str) -> FeedConfig | None:
         return next((f for f in self.feeds if f.url == url), None)
@@ -137,13 +158,16 @@ def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = No
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from exc
-    return parse_config(text, path=path, env=os.environ if env is None else env)
+    config = parse_config(text, path=path, env=os.environ if env is None else env)
+    register(config.secrets)
+    return config
 
 
 def parse_config(text: str, *, path: str, env: Mapping[str, str]) -> Config:
     tree = _load_yaml(text, path)
     missing: list[tuple[tuple, str]] = []
-    data = _substitute_env(tree, env, missing, ())
+    substituted: list[str] = []
+    data = _substitute_env(tree, env, missing, (), substituted)
     if missing:
         raise ConfigError(
             [
@@ -155,7 +179,8 @@ def parse_config(text: str, *, path: str, env: Mapping[str, str]) -> Config:
         model = ConfigModel.model_validate(data or {})
     except ValidationError as exc:
         raise ConfigError(explain_validation(exc, tree, path)) from None
-    return _resolve(model, tree, path)
+    config = _resolve(model, tree, path)
+    return replace(config, secrets=(*substituted, *config_secrets(model)))
 
 
 def _load_yaml(text: str, path: str) -> Any:
@@ -174,22 +199,28 @@ def _load_yaml(text: str, path: str) -> Any:
 
 
 def _substitute_env(
-    node: Any, env: Mapping[str, str], missing: list[tuple[tuple, str]], loc: tuple
+    node: Any,
+    env: Mapping[str, str],
+    missing: list[tuple[tuple, str]],
+    loc: tuple,
+    substituted: list[str],
 ) -> Any:
-    """Replace ${NAME} and ${NAME:-default} in every string value, keeping the tree's positions."""
+    """Replace ${NAME} and ${NAME:-default} in every string value, keeping the tree's positions;
+    the values taken from the environment are added to `substituted` (they are secrets)."""
     if isinstance(node, CommentedMap):
         for key in list(node):
-            node[key] = _substitute_env(node[key], env, missing, (*loc, key))
+            node[key] = _substitute_env(node[key], env, missing, (*loc, key), substituted)
         return node
     if isinstance(node, CommentedSeq):
         for i in range(len(node)):
-            node[i] = _substitute_env(node[i], env, missing, (*loc, i))
+            node[i] = _substitute_env(node[i], env, missing, (*loc, i), substituted)
         return node
     if isinstance(node, str) and "${" in node:
 
         def replace(match: re.Match[str]) -> str:
             name, default = match[1], match[2]
             if name in env:
+                substituted.append(env[name])
                 return env[name]
             if default is not None:
                 return default
@@ -303,15 +334,19 @@ def _resolve_feeds(
                 continue
             sources = [(o.url, o.title, (*entry.tags, *o.categories)) for o in outlines]
         else:
-            url = source_url(entry)
-            sources = [(url, entry.name or _default_name(entry), tuple(entry.tags))]
-        for url, name, tags in sources:
+            written = source_url(entry)
+            sources = [(written, entry.name or _default_name(entry), tuple(entry.tags))]
+        credentials = _credentials(entry)
+        for written, name, tags in sources:
+            url = mask_url(written)
             if url in feeds:
                 continue  # the same feed listed twice (often via OPML) is polled once
             own = not (isinstance(entry, FeedEntry) and entry.opml)
             feeds[url] = FeedConfig(
                 url=url,
-                name=(entry.name if own else None) or name or urlsplit(url).hostname or url,
+                fetch_url=_without_userinfo(written),
+                credentials=_with_url_userinfo(credentials, written),
+                name=(entry.name if own else None) or name or host_of(written),
                 tags=tuple(dict.fromkeys(tags)),
                 interval=entry.interval or defaults.interval,
                 timeout=entry.timeout or defaults.timeout,
@@ -382,6 +417,60 @@ def _resolve_retention(
     )
 
 
+# credentials and secrets -------------------------------------------------------
+
+
+def _credentials(entry: SourceBase) -> Credentials | None:
+    if not (entry.username or entry.headers):
+        return None
+    return Credentials(
+        username=entry.username,
+        password=entry.password.get_secret_value() if entry.password else None,
+        headers={k: v.get_secret_value() for k, v in entry.headers.items()},
+    )
+
+
+def _with_url_userinfo(credentials: Credentials | None, url: str) -> Credentials | None:
+    """`https://user:pass@host/` becomes basic auth, unless the entry names its own user."""
+    parts = urlsplit(url)
+    if parts.username is None or (credentials and credentials.username):
+        return credentials
+    return Credentials(
+        username=unquote(parts.username),
+        password=unquote(parts.password or ""),
+        headers=credentials.headers if credentials else {},
+    )
+
+
+def _without_userinfo(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def config_secrets(model: ConfigModel) -> list[str]:
+    """Every secret value the model holds: SecretStr fields anywhere, URL credentials."""
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, SecretStr):
+            found.append(value.get_secret_value())
+        elif isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                walk(getattr(value, name))
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+
+    walk(model)
+    for entry in model.feeds:
+        found += secrets_in_url(getattr(entry, "url", None) or "")
+        found += [unquote(s) for s in secrets_in_url(getattr(entry, "url", None) or "")]
+    return found
+
+
 def _resolve_rules(
     model: ConfigModel,
     tree: Any,
@@ -413,7 +502,8 @@ def _resolve_rules(
                 all=entry.all,
                 none=entry.none,
                 tags=entry.tags,
-                feeds=entry.feeds,
+                # a rule names a feed by the URL it is known by, the one without its secrets
+                feeds=[mask_url(f) if "://" in f else f for f in entry.feeds],
                 mentions=entry.mentions,
             )
         except RuleSyntaxError as exc:

@@ -22,6 +22,7 @@ from pydantic import (
 from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
 from alerts.channels import ChannelSettings
+from monitor.secrets import mask_url
 from monitor.units import format_duration, parse_duration, parse_size
 
 DEFAULT_USER_AGENT = "news-monitor/0.1 (+https://github.com/news-monitor/news-monitor)"
@@ -116,7 +117,48 @@ class FeedDefaults(Model):
     max_age: Duration = Field(default=timedelta(days=7), description="older items never alert")
 
 
-class SourceBase(Model):
+# credentials of a private source (DESIGN §3, §12) ------------------------------
+
+# An HTTP header name (RFC 9110 token); values may not break the request with a line break.
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+def _secret_text(value: Any) -> Any:
+    # YAML reads `password: 123456` as a number; refusing it would echo the secret in the error.
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+SourceSecret = Annotated[SecretStr, BeforeValidator(_secret_text)]
+
+
+class SourceCredentials(Model):
+    """What any source type may carry to reach a private source, sent to its own host only:
+    HTTP basic auth and extra request headers (values masked wherever they could be shown)."""
+
+    username: str | None = Field(default=None, description="HTTP basic auth user")
+    password: SourceSecret | None = Field(default=None, description="HTTP basic auth password")
+    headers: dict[str, SourceSecret] = Field(
+        default_factory=dict, description="extra request headers, e.g. Authorization"
+    )
+
+    @field_validator("headers")
+    @classmethod
+    def _usable_headers(cls, headers: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        for name, value in headers.items():
+            if not _HEADER_NAME.match(name):
+                raise ValueError(f"header name {name!r} is not a valid HTTP header name")
+            if any(c in value.get_secret_value() for c in "\r\n\0"):
+                raise ValueError(f"header {name!r}: a value may not contain a line break")
+        return headers
+
+    @model_validator(mode="after")
+    def _password_needs_user(self) -> SourceCredentials:
+        if self.password is not None and not self.username:
+            raise ValueError("'password' needs a 'username' (HTTP basic auth)")
+        return self
+
+
+class SourceBase(SourceCredentials):
     """What every source type shares: its name, tags and polling settings."""
 
     name: str | None = None
@@ -131,7 +173,7 @@ class SourceBase(Model):
 def _check_http_url(value: object) -> str:
     url = str(value)
     if not url.startswith(("http://", "https://")):
-        raise ValueError(f"url must start with http:// or https://, got {url!r}")
+        raise ValueError(f"url must start with http:// or https://, got {mask_url(url)!r}")
     return url
 
 
@@ -150,7 +192,9 @@ class FeedEntry(SourceBase):
         if (self.url is None) == (self.opml is None):
             raise ValueError("a feed needs exactly one of 'url' or 'opml'")
         if self.url is not None and not self.url.startswith(("http://", "https://")):
-            raise ValueError(f"feed url must start with http:// or https://, got {self.url!r}")
+            raise ValueError(
+                f"feed url must start with http:// or https://, got {mask_url(self.url)!r}"
+            )
         return self
 
 
@@ -344,6 +388,7 @@ class RetentionSettings(Model):
     deliveries: Keep = Field(
         default="30d", validate_default=True, description="sent or abandoned outbox rows"
     )
+
 
 # web (DESIGN §14) -------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from monitor.extract.page import extract_text
 from monitor.pipeline.matching import match_articles
 from monitor.rules import Matcher
 from monitor.sources.feed.parse import Entry, ParsedFeed
-from monitor.sources.fetch import FetchResult, FetchSession, HostLimiter, fetch
+from monitor.sources.fetch import FetchResult, FetchSession, HostLimiter, SourceAuth, fetch
 from monitor.sources.registry import parse_source, source_type
 from monitor.sources.schedule import next_check
 from monitor.store.store import FeedPoll, FeedState, SourceUpdate, Store, StoredArticle
@@ -76,7 +76,7 @@ def _refresh(feed: FeedConfig, state: FeedState, ctx: Context, now: datetime) ->
         result = fetch(
             ctx.session,
             kind.request_url(
-                state.redirect_to or feed.url, last_polled=state.last_polled_at, now=now
+                state.redirect_to or feed.request_url, last_polled=state.last_polled_at, now=now
             ),
             etag=state.etag,
             last_modified=state.last_modified,
@@ -84,6 +84,7 @@ def _refresh(feed: FeedConfig, state: FeedState, ctx: Context, now: datetime) ->
             max_bytes=feed.max_bytes,
             limiter=_limiter(feed, ctx),
             accept=kind.accept,
+            auth=source_auth(feed),
         )
     except FetchError as exc:
         return _record_failure(
@@ -182,6 +183,7 @@ def _followed(feed: FeedConfig, ctx: Context, index: ParsedFeed) -> ParsedFeed:
                 guard=not ctx.config.allow_private_networks and urlsplit(url).hostname != own_host,
                 limiter=_limiter(feed, ctx),
                 accept=source_type(feed.type).accept,
+                auth=source_auth(feed),  # a sitemap on the source's own origin only
             )
             if result.status >= 400 or result.body is None:
                 problems.append(f"{url}: HTTP {result.status}")
@@ -286,6 +288,16 @@ def repeated_story(article: StoredArticle, candidates: list[tuple[str, bytes]]) 
     )
 
 
+def source_auth(feed: FeedConfig) -> SourceAuth | None:
+    """The feed's credentials, bound to the origin of its configured URL."""
+    creds = feed.credentials
+    if creds is None:
+        return None
+    return SourceAuth.for_source(
+        feed.request_url, username=creds.username, password=creds.password, headers=creds.headers
+    )
+
+
 def _without_url(message: str) -> str:
     # fetch errors start with the URL; the feed's row already says which feed it is
     head, sep, rest = message.partition(": ")
@@ -314,6 +326,7 @@ def _full_text(link: str, feed: FeedConfig, ctx: Context) -> tuple[str, str]:
             guard=not ctx.config.allow_private_networks,
             limiter=ctx.page_limiter,
             accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+            auth=source_auth(feed),  # only a page on the feed's own origin gets them
         )
         if page.status >= 400 or page.body is None:
             return "", f"HTTP {page.status}"
