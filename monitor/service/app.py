@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from alerts.channels import make_channel
 from monitor import metrics
@@ -135,6 +135,15 @@ def _poll_one(
 
 def due_feeds(app: App) -> list[FeedConfig]:
     urls = app.store.due_feeds([f.url for f in app.config.feeds], app.clock())
+    by_url = {f.url: f for f in app.config.feeds}
+    return [by_url[u] for u in urls]
+
+
+def claim_due_feeds(app: App, *, owner: str, lease: timedelta, limit: int) -> list[FeedConfig]:
+    """Due feeds leased to ``owner`` (one worker of several on one database), up to ``limit``."""
+    urls = app.store.claim_due_feeds(
+        [f.url for f in app.config.feeds], app.clock(), owner=owner, lease=lease, limit=limit
+    )
     by_url = {f.url: f for f in app.config.feeds}
     return [by_url[u] for u in urls]
 

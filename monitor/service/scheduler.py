@@ -16,14 +16,14 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.config.load import Config, load_config
-from monitor.digest.outbox import deliver_pending
+from monitor.digest.outbox import ME, deliver_pending
 from monitor.errors import ConfigError
 from monitor.service.app import (
     WORKERS,
     App,
     _poll_one,
     build_app,
-    due_feeds,
+    claim_due_feeds,
     forget_old_stories,
     prune_archive,
     release_held,
@@ -40,6 +40,10 @@ def _seconds_from_env(name: str, default: int) -> int:
     return int(value) if value.isdigit() and int(value) > 0 else default
 
 
+# How long a worker's claim on a feed lasts (DESIGN §15): longer than any poll takes (fetch
+# deadline, then full text page by page); a killed worker's feeds are polled again after it.
+LEASE_SECONDS = _seconds_from_env("NEWS_MONITOR_LEASE_SECONDS", 600)
+CLAIM_AHEAD = WORKERS * 2  # feeds claimed but not finished per worker: the pool's queue
 CRON_GRACE_SECONDS = 3600  # a cron job that waited for a thread still runs this late
 TICK_SECONDS = _seconds_from_env("NEWS_MONITOR_TICK_SECONDS", 5)
 OUTBOX_SECONDS = _seconds_from_env("NEWS_MONITOR_OUTBOX_SECONDS", 30)
@@ -71,8 +75,11 @@ class Service:
         *,
         clock: Callable[[], datetime] | None = None,
         config_loader: Callable[[str], Config] = load_config,
+        worker: str = ME,
     ) -> None:
         self.app: App = build_app(config, clock=clock)
+        self.worker = worker  # whose leases this service's claims are
+        self._claiming = threading.Lock()
         self.clock = self.app.clock
         self._load = config_loader
         self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="poll")
@@ -85,19 +92,37 @@ class Service:
     # jobs ------------------------------------------------------------------
 
     def tick(self) -> int:
-        """Hand every due feed to the pool (skipping those in flight), index what earlier polls
-        stored; returns how many feeds were handed."""
+        """Claim due feeds for the pool's free places and hand them over, index what earlier
+        polls stored; returns how many feeds were handed."""
         self.last_tick = self.clock()
-        handed = 0
-        with self.app._in_flight_lock:
-            feeds = [f for f in due_feeds(self.app) if f.url not in self.app._in_flight]
-            for feed in feeds:
-                self.app._in_flight.add(feed.url)
-        for feed in feeds:
-            self._pool.submit(self._poll_and_alert, feed)
-            handed += 1
+        handed = self.claim_feeds()
         self.index_new_articles()
         return handed
+
+    def claim_feeds(self) -> int:
+        """Lease due feeds (none another worker holds, none in flight here) up to the pool's
+        queue and hand them to it. Called on each tick and whenever a poll ends, so a worker
+        takes more as it frees up and several workers share the feeds by how fast they go."""
+        if not self._claiming.acquire(blocking=False):
+            return 0  # another thread of this worker is claiming right now
+        try:
+            with self.app._in_flight_lock:
+                room = CLAIM_AHEAD - len(self.app._in_flight)
+            feeds = (
+                claim_due_feeds(
+                    self.app, owner=self.worker, lease=timedelta(seconds=LEASE_SECONDS), limit=room
+                )
+                if room > 0
+                else []
+            )
+            with self.app._in_flight_lock:
+                feeds = [f for f in feeds if f.url not in self.app._in_flight]
+                self.app._in_flight.update(f.url for f in feeds)
+        finally:
+            self._claiming.release()
+        for feed in feeds:
+            self._pool.submit(self._poll_and_alert, feed)
+        return len(feeds)
 
     def index_new_articles(self) -> None:
         # What the polls stored since the last tick goes into the search index in one batch.
@@ -113,6 +138,11 @@ class Service:
                 send_instant_digests(self.app)
             except Exception:
                 log.exception("instant digest failed after feed=%s", feed.url)
+        if not self._stop.is_set():
+            try:
+                self.claim_feeds()  # a place in the pool is free: take the next due feed
+            except Exception:
+                log.exception("claiming due feeds failed")
 
     def forget_old_stories(self) -> None:
         try:
@@ -248,6 +278,10 @@ class Service:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         self._pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            self.app.store.release_feeds(self.worker)  # feeds claimed, never polled: others' now
+        except Exception:
+            log.exception("releasing feed leases failed")
         self.index_new_articles()
         log.info("stopped")
 

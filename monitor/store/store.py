@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from monitor.store.db import Database
 from monitor.store.dialect import Connection
@@ -164,6 +164,60 @@ class Store:
             elif not row["gone"] and row["next_check_at"] and row["next_check_at"] <= iso(now):
                 due.append((row["next_check_at"], url))
         return [url for _, url in sorted(due)]
+
+    def claim_due_feeds(
+        self, urls: Sequence[str], now: datetime, *, owner: str, lease: timedelta, limit: int
+    ) -> list[str]:
+        """Up to ``limit`` of the configured feeds that are due, claimed for ``owner`` until
+        ``now + lease``, most overdue first: several workers on one database each poll a feed
+        only while they hold its lease (DESIGN §15). A poll's row ends the lease; a worker
+        that dies leaves it to run out, and then another claims the feed.
+
+        Rows other workers are claiming at this moment are skipped, not waited for (``FOR
+        UPDATE SKIP LOCKED`` on PostgreSQL; SQLite lets one writer in at a time anyway).
+        """
+        stamp = iso(now)
+        rows = {r[0]: r for r in self.db.query(f"SELECT url, {_DUE_COLUMNS} FROM feeds")}
+        configured = list(dict.fromkeys(urls))
+        missing = [(url,) for url in configured if url not in rows]
+        if missing:  # a row to hold the lease of a feed never polled
+            with self.db.write() as conn:
+                _insert_rows(
+                    conn, "INSERT INTO feeds (url)", missing, "ON CONFLICT (url) DO NOTHING"
+                )
+        candidates = sorted(
+            ((rows[url][1] or "") if url in rows else "", url)
+            for url in configured
+            if url not in rows or _claimable(rows[url], stamp)
+        )
+        claimed: list[str] = []
+        queue = [url for _, url in candidates]
+        while queue and len(claimed) < limit:
+            window, queue = queue[: limit - len(claimed)], queue[limit - len(claimed) :]
+            with self.db.write() as conn:
+                got = {
+                    r[0]
+                    for r in conn.execute(
+                        f"""SELECT url FROM feeds WHERE url IN ({_marks(window)}) AND {_CLAIMABLE}
+                            {self.db.dialect.skip_locked}""",
+                        (*window, stamp, stamp),
+                    )
+                }
+                if got:
+                    conn.execute(
+                        f"UPDATE feeds SET leased_by = ?, leased_until = ? WHERE url IN ({_marks(list(got))})",
+                        (owner, iso(now + lease), *got),
+                    )
+            claimed += [url for url in window if url in got]
+        return claimed
+
+    def release_feeds(self, owner: str) -> int:
+        """Give up ``owner``'s leases (a worker stopping cleanly): others may poll them now."""
+        with self.db.write() as conn:
+            return conn.execute(
+                "UPDATE feeds SET leased_by = NULL, leased_until = NULL WHERE leased_by = ?",
+                (owner,),
+            ).rowcount
 
     def gone_feeds(self) -> set[str]:
         """Feeds that answered 410 Gone: they are not polled again."""
@@ -424,6 +478,18 @@ def story_sources(
     return StorySources(
         publisher=chosen, link=clean_link(chosen_link or link), others=tuple(others)
     )
+
+
+# A feed may be claimed when it is due (or never polled), not gone, and nobody's lease runs.
+_DUE_COLUMNS = "next_check_at, last_polled_at, gone, leased_until"
+_CLAIMABLE = """gone = 0 AND (next_check_at <= ? OR (next_check_at IS NULL AND last_polled_at IS NULL))
+                AND (leased_until IS NULL OR leased_until <= ?)"""
+
+
+def _claimable(row: Sequence, stamp: str | None) -> bool:
+    next_check, polled, gone, leased_until = row[1:5]
+    due = (next_check is not None and next_check <= stamp) or (next_check is None and not polled)
+    return bool(due and not gone and (leased_until is None or leased_until <= stamp))
 
 
 def _write_poll(conn: Connection, poll: FeedPoll) -> None:
