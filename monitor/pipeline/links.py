@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from monitor.config.load import FeedConfig
 from monitor.config.schema import GoogleNewsSource
 from monitor.errors import FetchError, ParseError
-from monitor.sources.fetch import HostLimiter
+from monitor.sources.fetch import FetchSession, HostLimiter
 from monitor.sources.google_links import LinkDecoder, RateLimited
-
-if TYPE_CHECKING:
-    from monitor.pipeline.refresh import Context
+from monitor.store.store import Store
 
 log = logging.getLogger("monitor.pipeline.links")
 
@@ -23,19 +20,26 @@ DECODER_LIMITER = "google_news_decoder"  # its key in Context.source_limiters
 PER_POLL = 20  # decodings per poll at most
 
 
-def decode_matched_links(feed: FeedConfig, ctx: Context, now: datetime) -> int:
+def decode_matched_links(
+    feed: FeedConfig,
+    *,
+    store: Store,
+    session: FetchSession,
+    limiters: dict[str, HostLimiter],
+    now: datetime,
+) -> int:
     """Decode the wrapped links of the matches this poll made; returns how many were.
     Those Google would not decode now (429) are not asked again: they stay wrapped."""
     settings = feed.source
-    pending = ctx.store.wrapped_matches(feed.url, now, PER_POLL)
+    pending = store.wrapped_matches(feed.url, now, PER_POLL)
     if not pending or not isinstance(settings, GoogleNewsSource):
         return 0
     interval = settings.decode_interval.total_seconds()
-    limiter = ctx.source_limiters.setdefault(
+    limiter = limiters.setdefault(
         DECODER_LIMITER, HostLimiter(per_host=1, min_interval=interval)
     )
     decoder = LinkDecoder(
-        session=ctx.session,
+        session=session,
         base=settings.decoder_url,
         limiter=limiter,
         timeout=feed.timeout.total_seconds(),
@@ -51,6 +55,6 @@ def decode_matched_links(feed: FeedConfig, ctx: Context, now: datetime) -> int:
             log.info("link not decoded feed=%s link=%s: %s", feed.url, link, exc)
             continue
         if target:
-            ctx.store.relink(article_id, target)
+            store.relink(article_id, target)
             decoded += 1
     return decoded

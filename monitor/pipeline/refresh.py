@@ -143,7 +143,9 @@ def _refresh(feed: FeedConfig, state: FeedState, ctx: Context, now: datetime) ->
     )
     new, matched = ingest(feed, items, ctx, now, backlog=not state.backlog_done, poll=poll)
     if matched and feed.type == "google_news":
-        decode_matched_links(feed, ctx, now)
+        decode_matched_links(
+            feed, store=ctx.store, session=ctx.session, limiters=ctx.source_limiters, now=now
+        )
     return _outcome_of(poll, new=new, matches=matched)
 
 
