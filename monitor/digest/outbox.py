@@ -111,7 +111,7 @@ def claim(db: Database, delivery: str, now: datetime, owner: str = ME) -> bool:
         if row is None:
             return False
         holder, until = row
-        if holder and holder != owner and (until or "") > (iso(now) or "") and _alive(holder):
+        if holder and holder != owner and (until or "") > (iso(now) or "") and alive(holder):
             return False
         # Compare and set: of two workers that read the same claim, only the first update
         # finds it unchanged (PostgreSQL re-reads the row once the first commits).
@@ -124,7 +124,8 @@ def claim(db: Database, delivery: str, now: datetime, owner: str = ME) -> bool:
     return bool(taken)
 
 
-def _alive(holder: str) -> bool:
+def alive(holder: str) -> bool:
+    """Whether the process ``host:pid`` may still hold a claim: on this host, whether it runs."""
     host, _, pid = holder.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return True  # another machine's claim: trust its lease

@@ -14,7 +14,7 @@ from alerts.channels import make_channel
 from monitor import metrics
 from monitor.config.load import Config, DigestConfig, FeedConfig
 from monitor.digest.health import check_sources, source_notes
-from monitor.digest.outbox import DeliveryReport, deliver_pending
+from monitor.digest.outbox import DeliveryReport, alive, deliver_pending
 from monitor.digest.release import Release, held_digests, open_due_run
 from monitor.digest.select import open_digest_run
 from monitor.digest.spikes import detect_spikes
@@ -142,7 +142,12 @@ def due_feeds(app: App) -> list[FeedConfig]:
 def claim_due_feeds(app: App, *, owner: str, lease: timedelta, limit: int) -> list[FeedConfig]:
     """Due feeds leased to ``owner`` (one worker of several on one database), up to ``limit``."""
     urls = app.store.claim_due_feeds(
-        [f.url for f in app.config.feeds], app.clock(), owner=owner, lease=lease, limit=limit
+        [f.url for f in app.config.feeds],
+        app.clock(),
+        owner=owner,
+        lease=lease,
+        limit=limit,
+        alive=alive,
     )
     by_url = {f.url: f for f in app.config.feeds}
     return [by_url[u] for u in urls]

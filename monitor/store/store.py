@@ -166,7 +166,14 @@ class Store:
         return [url for _, url in sorted(due)]
 
     def claim_due_feeds(
-        self, urls: Sequence[str], now: datetime, *, owner: str, lease: timedelta, limit: int
+        self,
+        urls: Sequence[str],
+        now: datetime,
+        *,
+        owner: str,
+        lease: timedelta,
+        limit: int,
+        alive: Callable[[str], bool] = lambda holder: True,
     ) -> list[str]:
         """Up to ``limit`` of the configured feeds that are due, claimed for ``owner`` until
         ``now + lease``, most overdue first: several workers on one database each poll a feed
@@ -175,9 +182,12 @@ class Store:
 
         Rows other workers are claiming at this moment are skipped, not waited for (``FOR
         UPDATE SKIP LOCKED`` on PostgreSQL; SQLite lets one writer in at a time anyway).
+        A lease whose holder is known dead (``alive``: a process of this host that is gone, as
+        after a SIGKILL and restart) lapses at once.
         """
         stamp = iso(now)
         rows = {r[0]: r for r in self.db.query(f"SELECT url, {_DUE_COLUMNS} FROM feeds")}
+        dead = sorted({r[5] for r in rows.values() if r[5] and r[5] != owner and not alive(r[5])})
         configured = list(dict.fromkeys(urls))
         missing = [(url,) for url in configured if url not in rows]
         if missing:  # a row to hold the lease of a feed never polled
@@ -188,7 +198,7 @@ class Store:
         candidates = sorted(
             ((rows[url][1] or "") if url in rows else "", url)
             for url in configured
-            if url not in rows or _claimable(rows[url], stamp)
+            if url not in rows or _claimable(rows[url], stamp, dead)
         )
         claimed: list[str] = []
         queue = [url for _, url in candidates]
@@ -199,8 +209,9 @@ class Store:
                     r[0]
                     for r in conn.execute(
                         f"""SELECT url FROM feeds WHERE url IN ({_marks(window)}) AND {_CLAIMABLE}
+                            OR leased_by IN ({_marks(dead or [""])}))
                             {self.db.dialect.skip_locked}""",
-                        (*window, stamp, stamp),
+                        (*window, stamp, stamp, *(dead or [""])),
                     )
                 }
                 if got:
@@ -502,15 +513,16 @@ def story_sources(
 
 
 # A feed may be claimed when it is due (or never polled), not gone, and nobody's lease runs.
-_DUE_COLUMNS = "next_check_at, last_polled_at, gone, leased_until"
+_DUE_COLUMNS = "next_check_at, last_polled_at, gone, leased_until, leased_by"
 _CLAIMABLE = """gone = 0 AND (next_check_at <= ? OR (next_check_at IS NULL AND last_polled_at IS NULL))
-                AND (leased_until IS NULL OR leased_until <= ?)"""
+                AND (leased_until IS NULL OR leased_until <= ?"""  # ... OR a dead holder)
 
 
-def _claimable(row: Sequence, stamp: str | None) -> bool:
-    next_check, polled, gone, leased_until = row[1:5]
+def _claimable(row: Sequence, stamp: str | None, dead: Sequence[str]) -> bool:
+    next_check, polled, gone, leased_until, holder = row[1:6]
     due = (next_check is not None and next_check <= stamp) or (next_check is None and not polled)
-    return bool(due and not gone and (leased_until is None or leased_until <= stamp))
+    free = leased_until is None or leased_until <= stamp or holder in dead
+    return bool(due and not gone and free)
 
 
 def _write_poll(conn: Connection, poll: FeedPoll) -> None:
