@@ -1,7 +1,9 @@
 """The reads behind the analysts' web page: recent matches, one story, the outbox, in pages.
 
 Only reads, in portable SQL (`?` placeholders, no SQLite-only functions), so a PostgreSQL
-backend can answer the same statements. Rows come back as dicts.
+backend can answer the same statements; the one exception is the full-text prefilter of
+`articles_before` (FTS5 MATCH), which such a backend answers with its own search, as it does
+`Store.fts_candidates`. Rows come back as dicts.
 """
 
 from __future__ import annotations
@@ -44,19 +46,56 @@ class Browse(Store):
                 "EXISTS (SELECT 1 FROM article_sources s WHERE s.article_id = m.article_id AND s.feed = ?)"
             )
             params.append(feed)
-        sql = f"""SELECT {_MATCH_COLUMNS} FROM matches m JOIN articles a ON a.id = m.article_id
-                  WHERE {" AND ".join(where)}
-                  ORDER BY m.matched_at DESC, m.article_id LIMIT ? OFFSET ?"""
-        return [dict(r) for r in self.db.query(sql, (*params, int(limit), int(offset)))]
+        # The page's keys first, from the matches alone: sorting whole joined rows (every
+        # article's text) to skip the earlier pages cost most of a deep page.
+        keys = [
+            (r[0], r[1])
+            for r in self.db.query(
+                f"""SELECT m.article_id, m.rule FROM matches m WHERE {" AND ".join(where)}
+                    ORDER BY m.matched_at DESC, m.article_id, m.rule LIMIT ? OFFSET ?""",
+                (*params, int(limit), int(offset)),
+            )
+        ]
+        if not keys:
+            return []
+        ids = list(dict.fromkeys(k[0] for k in keys))
+        marks = ",".join("?" * len(ids))
+        rows = {
+            (r["article_id"], r["rule"]): dict(r)
+            for r in self.db.query(
+                f"""SELECT {_MATCH_COLUMNS} FROM matches m JOIN articles a ON a.id = m.article_id
+                    WHERE m.article_id IN ({marks})""",
+                tuple(ids),
+            )
+        }
+        return [rows[k] for k in keys if k in rows]
 
-    def articles_page(self, since: datetime, *, limit: int, offset: int = 0) -> list[dict]:
-        """Articles first seen since a moment, newest first, one page of them."""
+    def articles_before(
+        self,
+        since: datetime,
+        before: tuple[str, str] | None,
+        *,
+        limit: int,
+        fts: str | None = None,
+    ) -> list[dict]:
+        """Articles first seen since a moment and older than `before` (first_seen, id), newest
+        first; with `fts`, only those the full-text query finds (a prefilter, as in backtests)."""
+        where = ["a.first_seen >= ?"]
+        params: list = [iso(since)]
+        if before is not None:
+            where.append("(a.first_seen < ? OR (a.first_seen = ? AND a.id < ?))")
+            params += [before[0], before[0], before[1]]
+        source = "articles a"
+        if fts:
+            source = "articles_fts f JOIN articles a ON a.rowid = f.rowid"
+            where.append("articles_fts MATCH ?")
+            params.append(fts)
         return [
             dict(r)
             for r in self.db.query(
-                """SELECT * FROM articles WHERE first_seen >= ?
-                   ORDER BY first_seen DESC, id DESC LIMIT ? OFFSET ?""",
-                (iso(since), int(limit), int(offset)),
+                f"""SELECT a.* FROM {source} WHERE {" AND ".join(where)}
+                    ORDER BY a.first_seen DESC, a.id DESC LIMIT ?""",
+                (*params, int(limit)),
             )
         ]
 

@@ -192,12 +192,20 @@ def _index_full_text_in_batches(db: sqlite_utils.Database) -> None:
     )
 
 
+def _matches_by_time(db: sqlite_utils.Database) -> None:
+    # The web page lists matches newest first, of every rule or of one: without these a page
+    # sorted every match of the period.
+    db.execute("CREATE INDEX IF NOT EXISTS matches_matched_at ON matches (matched_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS matches_rule_matched_at ON matches (rule, matched_at)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_base_schema", _create_base),
     ("0002_story_keys", _create_story_keys),
     ("0003_delivery_claims", _add_delivery_claims),
     ("0004_story_keys_rowid", _story_keys_with_rowid),
     ("0005_fts_batch_index", _index_full_text_in_batches),
+    ("web_0001_matches_by_time", _matches_by_time),
 ]
 
 
