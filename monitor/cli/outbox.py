@@ -8,8 +8,7 @@ from typing import Any
 
 import click
 
-from monitor.cli.common import config_option, fail, handle_errors, load
-from monitor.config.load import config_path, load_config
+from monitor.cli.common import config_option, config_path, fail, handle_errors, load, load_config
 
 
 @click.group()
@@ -25,15 +24,20 @@ def digest() -> None:
 def digest_preview(name: str, config_file: str | None, as_html: bool) -> None:
     """Render what digest NAME would send now, marking nothing."""
     from alerts.render import render_html, render_text
+    from monitor.digest.release import digest_hold
     from monitor.digest.select import preview_digest
     from monitor.store.db import Database
 
     config = load_config(config_path(config_file))
     if name not in config.digests:
         fail(f"unknown digest '{name}' (known: {', '.join(config.digests)})")
-    built = preview_digest(
-        Database(config.database), config, config.digests[name], datetime.now(UTC)
-    )
+    db, now = Database(config.database), datetime.now(UTC)
+    built = preview_digest(db, config, config.digests[name], now)
+    waiting = digest_hold(db, config.digests[name], now)
+    if waiting is not None and built.total:
+        # On stderr, so that the rendered digest on stdout stays what a channel would get.
+        until = waiting.until.strftime("%Y-%m-%d %H:%M:%S UTC")
+        click.echo(f"held until {until} ({waiting.reason}): {built.total} waiting", err=True)
     click.echo(render_html(built) if as_html else render_text(built))
 
 

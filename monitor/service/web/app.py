@@ -9,7 +9,6 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, abort, redirect, render_template, request
@@ -19,6 +18,7 @@ from monitor import metrics
 from monitor.config.load import Config
 from monitor.digest.select import matched_articles
 from monitor.rules import RuleSyntaxError, build_rule
+from monitor.secrets import mask
 from monitor.service.explore import explain_text, search_page
 from monitor.service.health import ServiceView, health_report
 from monitor.service.web import pages
@@ -49,8 +49,6 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 OPEN_PATHS = ("/login", "/static/", "/healthz")  # /healthz stays open for orchestrators
-_SECRET_PARAMS = {"key", "apikey", "api_key", "token", "access_token", "auth", "sig",
-                  "signature", "password", "secret"}  # fmt: skip
 
 
 @dataclass(kw_only=True)
@@ -94,7 +92,7 @@ def make_app(
     )
     app.jinja_env.autoescape = True  # every feed-supplied string is escaped, whatever the name
     app.jinja_env.filters["when"] = lambda moment: _when(moment, tz)
-    app.jinja_env.globals.update(timezone=config.timezone, masked=masked_url)
+    app.jinja_env.globals.update(timezone=config.timezone, masked=mask)
 
     @app.before_request
     def _check_token() -> Response | None:
@@ -433,20 +431,6 @@ def _feed_state(row: dict) -> dict:
         "last_polled": from_iso(row.get("last_polled_at")),
         "next_check": from_iso(row.get("next_check_at")),
         "failures": row.get("consecutive_failures", 0),
-        "problem": row.get("last_error") or row.get("last_warning") or "",
+        "problem": mask(row.get("last_error") or row.get("last_warning") or ""),
         "redirect_to": row.get("redirect_to"),
     }
-
-
-def masked_url(url: str) -> str:
-    """A URL fit to show: no userinfo, secret-looking query parameters as ***."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "(unreadable URL)"
-    netloc = parts.netloc.rpartition("@")[2]
-    query = "&".join(
-        f"{name}=***" if name.lower() in _SECRET_PARAMS else f"{name}{sep}{value}"
-        for name, sep, value in (p.partition("=") for p in parts.query.split("&") if p)
-    )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
