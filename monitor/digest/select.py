@@ -18,6 +18,7 @@ from alerts.records import (
     digest_to_json,
 )
 from monitor.config.load import Config, DigestConfig
+from monitor.secrets import host_of, mask
 from monitor.store.db import Database
 from monitor.store.store import from_iso, iso, story_sources
 
@@ -73,15 +74,17 @@ def _entry(item: MatchedArticle) -> DigestEntry:
     snippet, highlights = snippet_around_hits(
         item.summary_text, [h for h in item.hits if h.get("field") == "text"]
     )
+    # alerts/ never sees monitor's secrets, so what it is handed is masked here
+    shown = mask(snippet)
     return DigestEntry(
-        title=item.title,
-        url=item.url,
-        source=item.source,
+        title=mask(item.title),
+        url=mask(item.url),
+        source=mask(item.source),
         published=item.published,
-        snippet=snippet,
-        highlights=highlights,
-        matched_terms=item.terms,
-        also_reported_by=item.also_reported_by,
+        snippet=shown,
+        highlights=highlights if shown == snippet else (),
+        matched_terms=tuple(mask(t) for t in item.terms),
+        also_reported_by=tuple(mask(s) for s in item.also_reported_by),
     )
 
 
@@ -275,8 +278,9 @@ def _matched_articles(conn, config: Config, rows: Sequence) -> list[MatchedArtic
     items = []
     for r in rows:
         story = story_sources(conn, r["article_id"], r["acluster"], r["link"] or r["url"])
-        source = names.get(story.publisher or r["feed"], story.publisher or r["feed"])
-        sources = [names.get(f, f) for f in story.others]
+        # a source is named by its name, else its host: never a URL that may carry a key
+        source = names.get(story.publisher or r["feed"]) or host_of(story.publisher or r["feed"])
+        sources = [names.get(f) or host_of(f) for f in story.others]
         items.append(
             MatchedArticle(
                 rule=r["rule"],
