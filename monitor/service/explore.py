@@ -179,12 +179,25 @@ def search_page(
 def _candidate_chunks(
     store: Browse, rule: Rule, start: datetime, after: Cursor | None
 ) -> Iterator[list[dict]]:
+    """Candidate articles newest first, older than `after`, in growing chunks."""
     prefilter = fts_query(rule)
     chunk = _FIRST_CHUNK
-    while True:
-        rows = store.articles_before(start, after, limit=chunk, fts=prefilter or None)
-        if not rows:
-            return
+    if prefilter:
+        # Every candidate's position, ordered once (ids and dates only); rows a chunk at a time.
+        ids = store.fts_candidates(prefilter, start)
+        seen = store.first_seen_of(ids)
+        order = sorted(((seen[i], i) for i in ids if i in seen), reverse=True)
+        if after is not None:
+            order = [p for p in order if p < after]
+        at = 0
+        while at < len(order):
+            rows = store.articles_since(start, [i for _, i in order[at : at + chunk]])
+            rows.sort(key=lambda r: (r["first_seen"], r["id"]), reverse=True)
+            yield rows
+            at += chunk
+            chunk = min(chunk * 2, _MAX_CHUNK)
+        return
+    while rows := store.articles_before(start, after, limit=chunk):
         yield rows
         after = (rows[-1]["first_seen"], rows[-1]["id"])
         chunk = min(chunk * 2, _MAX_CHUNK)

@@ -1,9 +1,8 @@
 """The reads behind the analysts' web page: recent matches, one story, the outbox, in pages.
 
 Only reads, in portable SQL (`?` placeholders, no SQLite-only functions), so a PostgreSQL
-backend can answer the same statements; the one exception is the full-text prefilter of
-`articles_before` (FTS5 MATCH), which such a backend answers with its own search, as it does
-`Store.fts_candidates`. Rows come back as dicts.
+backend can answer the same statements (full-text search stays `Store.fts_candidates`, which
+each backend answers with its own engine). Rows come back as dicts.
 """
 
 from __future__ import annotations
@@ -71,33 +70,37 @@ class Browse(Store):
         return [rows[k] for k in keys if k in rows]
 
     def articles_before(
-        self,
-        since: datetime,
-        before: tuple[str, str] | None,
-        *,
-        limit: int,
-        fts: str | None = None,
+        self, since: datetime, before: tuple[str, str] | None, *, limit: int
     ) -> list[dict]:
         """Articles first seen since a moment and older than `before` (first_seen, id), newest
-        first; with `fts`, only those the full-text query finds (a prefilter, as in backtests)."""
-        where = ["a.first_seen >= ?"]
+        first."""
+        where = ["first_seen >= ?"]
         params: list = [iso(since)]
         if before is not None:
-            where.append("(a.first_seen < ? OR (a.first_seen = ? AND a.id < ?))")
+            where.append("(first_seen < ? OR (first_seen = ? AND id < ?))")
             params += [before[0], before[0], before[1]]
-        source = "articles a"
-        if fts:
-            source = "articles_fts f JOIN articles a ON a.rowid = f.rowid"
-            where.append("articles_fts MATCH ?")
-            params.append(fts)
         return [
             dict(r)
             for r in self.db.query(
-                f"""SELECT a.* FROM {source} WHERE {" AND ".join(where)}
-                    ORDER BY a.first_seen DESC, a.id DESC LIMIT ?""",
+                f"""SELECT * FROM articles WHERE {" AND ".join(where)}
+                    ORDER BY first_seen DESC, id DESC LIMIT ?""",
                 (*params, int(limit)),
             )
         ]
+
+    def first_seen_of(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """When each article was first seen (ISO text), to order search candidates cheaply."""
+        out: dict[str, str] = {}
+        for start in range(0, len(article_ids), CHUNK):
+            chunk = list(article_ids[start : start + CHUNK])
+            marks = ",".join("?" * len(chunk))
+            out.update(
+                (r[0], r[1])
+                for r in self.db.query(
+                    f"SELECT id, first_seen FROM articles WHERE id IN ({marks})", tuple(chunk)
+                )
+            )
+        return out
 
     def match_times(self, since: datetime, rules: Sequence[str]) -> list[tuple[str, str]]:
         """(rule, matched_at) of every match of these rules since a moment, for counts per day."""
