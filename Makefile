@@ -28,6 +28,7 @@ chromium:
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.scale
 
 eval: $(STAMP)
 	$(BIN)/python -m bench.extraction
