@@ -349,11 +349,21 @@ class Store:
     def fts_candidates(
         self, fts_query: str, since: datetime, limit: int | None = None
     ) -> list[str]:
+        # Every article first seen since `since` has a rowid at least the smallest of theirs
+        # (read off the first_seen index): bounding the index's rowids by it keeps FTS5 and the
+        # join from visiting every archived article a common term is in.
         sql = """SELECT a.id FROM articles_fts f JOIN articles a ON a.rowid = f.rowid
-                 WHERE articles_fts MATCH ? AND a.first_seen >= ? ORDER BY a.first_seen DESC"""
+                 WHERE articles_fts MATCH ? AND f.rowid >= ? AND a.first_seen >= ?
+                 ORDER BY a.first_seen DESC"""
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return [r[0] for r in self.db.query(sql, (fts_query, iso(since)))]
+        # `+rowid`: a bare MIN(rowid) walks the table in rowid order until one row qualifies
+        first = self.db.query(
+            "SELECT MIN(+rowid) FROM articles WHERE first_seen >= ?", (iso(since),)
+        )[0][0]
+        if first is None:
+            return []
+        return [r[0] for r in self.db.query(sql, (fts_query, first, iso(since)))]
 
     def sources_of(self, article_ids: Sequence[str]) -> dict[str, list[str]]:
         """Feed URLs that delivered each article, first source first."""
