@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from monitor.errors import ParseError
+from monitor.sources import gdelt
 from monitor.sources.entries import ParsedFeed
 from monitor.sources.feed.parse import parse_feed
 from monitor.sources.fetch import FEED_ACCEPT
@@ -51,6 +52,12 @@ SOURCE_TYPES: dict[str, SourceType] = {
     "sitemap": SourceType(parse=parse_sitemap, accept=XML_ACCEPT),
     "page": SourceType(parse=parse_page, accept=HTML_ACCEPT),
     "telegram": SourceType(parse=parse_telegram, accept=HTML_ACCEPT),
+    "gdelt": SourceType(
+        parse=gdelt.parse_gdelt,
+        accept="application/json",
+        request_url=gdelt.request_url,
+        min_interval=gdelt.MIN_INTERVAL_S,
+    ),
 }
 
 

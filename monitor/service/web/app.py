@@ -106,6 +106,11 @@ def make_app(
     @app.after_request
     def _headers(response: Response) -> Response:
         response.headers.update(SECURITY_HEADERS)
+        if response.mimetype in ("text/html", "application/json", "text/plain") and not (
+            response.direct_passthrough
+        ):
+            # the last gate before the wire: no page shows a secret, whatever put it there
+            response.set_data(mask(response.get_data(as_text=True)))
         return response
 
     def _login_page(*, status: int, error: str | None) -> Response:
