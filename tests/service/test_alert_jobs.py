@@ -5,7 +5,7 @@ a failing feed's notice comes from the health job."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
