@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from alerts.records import Digest, DigestEntry, RuleSection, utc
+from alerts.notices import feed_sentence, health_summary, spike_sentence
+from alerts.records import Digest, DigestEntry, FeedNote, RuleSection, SpikeAlert, utc
 from alerts.safetext import is_web_url, one_line, shorten
 from alerts.view import format_time, highlight_segments
 
@@ -29,8 +30,14 @@ _NOTE_ROOM = 60  # kept free for an "… and N more" line
 
 
 def digest_payload(digest: Digest) -> dict[str, Any]:
-    """The JSON webhook body: the digest's data, unaltered, with ISO 8601 UTC times."""
-    return {
+    """The JSON webhook body: the digest's data, unaltered, with ISO 8601 UTC times.
+
+    A source-health notice has a body of its own; `spikes` and `sources` appear only when a
+    digest has them, so a receiver that knows only the plain digest sees what it always did.
+    """
+    if digest.is_health:
+        return health_payload(digest)
+    payload: dict[str, Any] = {
         "type": "digest",
         "id": digest.id,
         "digest": digest.name,
@@ -39,6 +46,43 @@ def digest_payload(digest: Digest) -> dict[str, Any]:
             {"name": section.rule, "articles": [_article(entry) for entry in section.entries]}
             for section in digest.sections
         ],
+    }
+    if digest.spikes:
+        payload["spikes"] = [_spike_json(spike) for spike in digest.spikes]
+    if digest.feeds:
+        payload["sources"] = [_feed_json(note) for note in digest.feeds]
+    return payload
+
+
+def health_payload(digest: Digest) -> dict[str, Any]:
+    """A source-health notice: `{"type": "health", "id", "digest", "created_at", "feeds"}`."""
+    return {
+        "type": "health",
+        "id": digest.id,
+        "digest": digest.name,
+        "created_at": iso_time(digest.created_at),
+        "feeds": [_feed_json(note) for note in digest.feeds],
+    }
+
+
+def _feed_json(note: FeedNote) -> dict[str, Any]:
+    return {
+        "name": note.name,
+        "url": note.url,
+        "state": note.state,
+        "since": iso_time(note.since) if note.since else None,
+        "error": note.error,
+    }
+
+
+def _spike_json(spike: SpikeAlert) -> dict[str, Any]:
+    return {
+        "rule": spike.rule,
+        "window": spike.window,
+        "count": spike.count,
+        "usual": spike.usual,
+        "started_at": iso_time(spike.started_at),
+        "articles": [_article(entry) for entry in spike.entries],
     }
 
 
@@ -62,6 +106,10 @@ def iso_time(value: datetime) -> str:
 def headline(digest: Digest) -> str:
     """One line saying what the digest holds, for chat messages."""
     name = one_line(digest.name)
+    if digest.is_health:
+        return f"news-monitor {name}: {health_summary(digest)}"
+    if digest.spikes and not digest.total:
+        return f"news-monitor {name}: spike in {', '.join(one_line(s.rule) for s in digest.spikes)}"
     if not digest.total:
         return f"news-monitor {name}: nothing new"
     rules = ", ".join(one_line(rule) for rule in digest.rule_names)
@@ -91,6 +139,9 @@ def slack_payload(digest: Digest) -> dict[str, Any]:
             left_out += hidden
     if left_out:
         blocks.append(_context(f"{left_out} more not shown here; see the full digest."))
+    if notes := notice_lines(digest):
+        blocks.insert(1, _mrkdwn(shorten(_slack_escape("\n".join(notes)), SLACK_SECTION_CHARS)))
+        del blocks[SLACK_MAX_BLOCKS:]
     return {
         "text": shorten(headline(digest), SLACK_SECTION_CHARS),
         "blocks": blocks,
@@ -162,6 +213,8 @@ def discord_payload(digest: Digest) -> dict[str, Any]:
         embeds.append({"title": title, "description": description})
         budget -= len(title) + len(description)
     content = _discord_escape(headline(digest))
+    if notes := notice_lines(digest):
+        content += "\n" + _discord_escape("\n".join(notes))
     if left_out:
         content += f"\n{left_out} more not shown here; see the full digest."
     return {
@@ -208,6 +261,13 @@ def _discord_escape(text: str) -> str:
 def _discord_url(url: str) -> str:
     # Inside (...) a bare parenthesis or space would end the link early.
     return quote(url, safe=":/?#[]@!$&'*+,;=%~.-_")
+
+
+def notice_lines(digest: Digest) -> list[str]:
+    """Spike alerts and source-health lines in words, for messages that carry no HTML."""
+    lines = [f"Spike: {spike_sentence(spike)}" for spike in digest.spikes]
+    lines += [f"Source: {feed_sentence(note)}" for note in digest.feeds]
+    return lines
 
 
 def _shown_sections(digest: Digest) -> Iterator[RuleSection]:

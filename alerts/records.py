@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
+from typing import Literal
 
 from pydantic import TypeAdapter
 
@@ -51,13 +53,49 @@ class RuleSection:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FeedNote:
+    """A source's health as a notice or a digest's "Sources" section shows it."""
+
+    name: str  # the feed's name, or its host: never a URL with credentials
+    url: str  # already masked by the sender
+    state: Literal["failing", "silent", "recovered"]
+    since: datetime | None
+    error: str | None = None
+
+    def __post_init__(self) -> None:
+        _require_aware(self.since, "since")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpikeAlert:
+    """A rule matching far more than usual: an entry of its own in the rule's digest."""
+
+    rule: str
+    window: str  # as written in the config: "1h"
+    count: int
+    usual: float  # the median count of the same window over the last 7 days
+    started_at: datetime
+    entries: tuple[DigestEntry, ...] = ()  # the top stories of the window
+
+    def __post_init__(self) -> None:
+        _require_aware(self.started_at, "started_at")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Digest:
-    """One run of one named digest: what goes out through each of its channels."""
+    """One run of one named digest: what goes out through each of its channels.
+
+    `kind` "health" is a source-health notice: its `feeds` are the news, it has no sections.
+    A scheduled digest's `feeds` is its "Sources" section: feeds failing or silent at send time.
+    """
 
     id: str
     name: str
     created_at: datetime
     sections: tuple[RuleSection, ...] = field(default=())
+    kind: Literal["digest", "health"] = "digest"
+    spikes: tuple[SpikeAlert, ...] = ()
+    feeds: tuple[FeedNote, ...] = ()
 
     def __post_init__(self) -> None:
         _require_aware(self.created_at, "created_at")
@@ -72,6 +110,10 @@ class Digest:
         """Names of the rules that contributed at least one article, in digest order."""
         return tuple(section.rule for section in self.sections if section.total)
 
+    @property
+    def is_health(self) -> bool:
+        return self.kind == "health"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Stored:
@@ -79,17 +121,20 @@ class _Stored:
     digest: Digest
 
 
-_STORED = TypeAdapter(_Stored)
+@cache
+def _stored_adapter() -> TypeAdapter[_Stored]:
+    # Built on first use (~50 ms of pydantic schema work), not whenever the package is imported.
+    return TypeAdapter(_Stored)
 
 
 def digest_to_json(digest: Digest) -> str:
     """Serialise a digest for the outbox; `digest_from_json` rebuilds an equal one."""
-    return _STORED.dump_json(_Stored(version=JSON_VERSION, digest=digest)).decode()
+    return _stored_adapter().dump_json(_Stored(version=JSON_VERSION, digest=digest)).decode()
 
 
 def digest_from_json(text: str) -> Digest:
     """Rebuild a digest stored by `digest_to_json`; raises ValueError on anything else."""
-    stored = _STORED.validate_json(text, strict=False)
+    stored = _stored_adapter().validate_json(text, strict=False)
     if stored.version != JSON_VERSION:
         raise ValueError(f"unsupported digest JSON version {stored.version}")
     return stored.digest

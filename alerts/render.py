@@ -8,6 +8,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError, select_autoescape
 
 from alerts.errors import RenderError
+from alerts.notices import feed_sentence, health_summary, spike_sentence
 from alerts.payloads import digest_payload, discord_payload, slack_payload
 from alerts.records import Digest, DigestEntry, RuleSection
 from alerts.safetext import is_web_url, one_line, shorten
@@ -42,9 +43,16 @@ _ENV = Environment(
 def subject(digest: Digest) -> str:
     """A one-line mail subject: `[news-monitor] daily: 7 new for SCO, Rogun`."""
     name = one_line(digest.name)
+    if digest.is_health:
+        return shorten(f"{SUBJECT_PREFIX} {name}: {health_summary(digest)}", _SUBJECT_LIMIT)
+    spikes = ", ".join(one_line(spike.rule) for spike in digest.spikes)
     if not digest.total:
+        if spikes:
+            return shorten(f"{SUBJECT_PREFIX} {name}: spike in {spikes}", _SUBJECT_LIMIT)
         return f"{SUBJECT_PREFIX} {name}: nothing new"
     line = f"{SUBJECT_PREFIX} {name}: {digest.total} new for {_rule_list(digest.rule_names)}"
+    if spikes:
+        line += f" (spike in {spikes})"
     return shorten(one_line(line), _SUBJECT_LIMIT)
 
 
@@ -82,6 +90,16 @@ def _digest_view(digest: Digest) -> dict[str, Any]:
         "total": digest.total,
         "rules": ", ".join(one_line(n) for n in digest.rule_names),
         "sections": [_section_view(section) for section in digest.sections if section.total],
+        "health": digest.is_health,
+        "health_summary": health_summary(digest),
+        "spikes": [
+            {
+                "sentence": spike_sentence(spike),
+                "entries": [_entry_view(entry) for entry in spike.entries],
+            }
+            for spike in digest.spikes
+        ],
+        "feeds": [feed_sentence(note) for note in digest.feeds],
     }
 
 

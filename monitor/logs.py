@@ -1,4 +1,4 @@
-"""Logging to stderr: one line per event, plain or JSON; secrets are masked on the way out."""
+"""Logging to stderr: one line per event, plain or JSON; every line masked (monitor.secrets)."""
 
 from __future__ import annotations
 
@@ -8,28 +8,21 @@ import re
 import sys
 from datetime import UTC, datetime
 
+from monitor.secrets import mask, register, registered
+
 _KEY_VALUE = re.compile(r"\b(feed|channel|digest|delivery|link)=(\S+)")
 
 
-class _Redactor(logging.Filter):
-    """Replaces every known secret value with *** in the final message."""
+class PlainFormatter(logging.Formatter):
+    """One line per event; the whole line, traceback included, goes through `mask`."""
 
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self.secrets = [s for s in secrets if s and len(s) >= 4]
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            message = record.getMessage()
-            for secret in self.secrets:
-                message = message.replace(secret, "***")
-            record.msg, record.args = message, None
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        return mask(super().format(record))
 
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage()
+        message = mask(record.getMessage())
         event = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
@@ -39,7 +32,7 @@ class JsonFormatter(logging.Formatter):
         # feed=..., channel=... in the message become fields, so every line can be filtered by them
         event.update({k: v for k, v in _KEY_VALUE.findall(message)})
         if record.exc_info:
-            event["traceback"] = self.formatException(record.exc_info)
+            event["traceback"] = mask(self.formatException(record.exc_info))
         return json.dumps(event, ensure_ascii=False)
 
 
@@ -50,9 +43,10 @@ def setup_logging(
     handler.setFormatter(
         JsonFormatter()
         if json_lines
-        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        else PlainFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
-    handler.addFilter(_Redactor(secrets or []))
+    if secrets is not None:
+        register([*registered(), *secrets])
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

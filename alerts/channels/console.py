@@ -8,7 +8,6 @@ from typing import Literal, TextIO
 from alerts.channels.base import Channel, ChannelSettingsBase
 from alerts.errors import DeliveryError
 from alerts.records import Digest
-from alerts.render import render_text
 
 
 class ConsoleSettings(ChannelSettingsBase):
@@ -25,6 +24,8 @@ class ConsoleChannel(Channel[ConsoleSettings]):
         self._stream = stream
 
     def send(self, digest: Digest, delivery_id: str) -> None:
+        from alerts.render import render_text  # Jinja2 loads with the first digest, not the config
+
         # Looked up at send time, so a redirected sys.stdout is honoured.
         stream = self._stream or sys.stdout
         try:

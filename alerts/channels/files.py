@@ -2,20 +2,66 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field
 
 from alerts.channels.atomic import write_atomically
 from alerts.channels.base import Channel, ChannelSettingsBase
 from alerts.errors import DeliveryError
 from alerts.records import Digest, utc
-from alerts.render import render_html, render_text
 from alerts.safetext import slug
+
+_KEEP = re.compile(r"^\s*(\d+)\s*(h|d|w)\s*$")
+_KEEP_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+# The files this channel writes (digest_stem + .txt/.html): only these are ever removed.
+_DIGEST_FILE = re.compile(r"^.+-(\d{8}T\d{6}Z)-[^.]+\.(txt|html)$")
+
+
+def _keep(value: object) -> object:
+    """`90d`, `12w`, `48h` -> a timedelta; `forever` -> None; anything else is refused."""
+    if value is None or isinstance(value, timedelta):
+        return value
+    if str(value).strip() == "forever":
+        return None
+    found = _KEEP.match(str(value))
+    if not found or int(found.group(1)) == 0:
+        raise ValueError(f"expected a duration like 90d, 12w or 48h, or 'forever', got {value!r}")
+    return int(found.group(1)) * _KEEP_UNITS[found.group(2)]
+
+
+# How long the directory keeps a digest's files (a duration or `forever`).
+Keep = Annotated[
+    timedelta | None,
+    BeforeValidator(_keep),
+    Field(
+        json_schema_extra={
+            "anyOf": [{"type": "string", "pattern": r"^\d+(h|d|w)$"}, {"const": "forever"}]
+        }
+    ),
+]
 
 
 class FileSettings(ChannelSettingsBase):
     type: Literal["file"]
     path: Path
+    keep: Keep = Field(default="90d", validate_default=True)
+
+
+def expired_files(names: list[str], now: datetime, keep: timedelta) -> list[str]:
+    """The digest files among ``names`` written longer than ``keep`` before ``now`` (by the
+    time in their name, which a copy or a restore does not change, unlike mtime)."""
+    out = []
+    for name in names:
+        found = _DIGEST_FILE.match(name)
+        if found:
+            written = datetime.strptime(found.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=now.tzinfo)
+            if now - written > keep:
+                out.append(name)
+    return out
 
 
 def digest_stem(digest: Digest) -> str:
@@ -25,11 +71,14 @@ def digest_stem(digest: Digest) -> str:
 
 
 class FileChannel(Channel[FileSettings]):
-    """Writes `<path>/<digest>-<time>-<id>.html` and `.txt`, each atomically."""
+    """Writes `<path>/<digest>-<time>-<id>.html` and `.txt`, each atomically, and removes
+    those older than `keep` (default 90 days)."""
 
     settings_model = FileSettings
 
     def send(self, digest: Digest, delivery_id: str) -> None:
+        from alerts.render import render_html, render_text  # Jinja2: with a digest, not the config
+
         stem = digest_stem(digest)
         directory = self.settings.path
         try:
@@ -37,3 +86,11 @@ class FileChannel(Channel[FileSettings]):
             write_atomically(directory / f"{stem}.html", render_html(digest).encode("utf-8"))
         except OSError as exc:
             raise DeliveryError(f"file {self.name}: cannot write to {directory}: {exc}") from exc
+        if self.settings.keep is not None:
+            self._forget_old(directory, utc(digest.created_at))
+
+    def _forget_old(self, directory: Path, now: datetime) -> None:
+        # The directory keeps `keep` of digests, counted from the newest one written.
+        assert self.settings.keep is not None
+        for name in expired_files([p.name for p in directory.iterdir()], now, self.settings.keep):
+            (directory / name).unlink(missing_ok=True)

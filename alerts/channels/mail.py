@@ -19,7 +19,6 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 from alerts.channels.base import Channel, ChannelSettingsBase, Seconds, Secret
 from alerts.errors import DeliveryError
 from alerts.records import Digest
-from alerts.render import render_html, render_text, subject
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +90,8 @@ def build_message(
     digest: Digest, delivery_id: str, settings: EmailSettings, now: datetime
 ) -> EmailMessage:
     """The mail for one delivery: a text part and an HTML alternative of the same digest."""
+    from alerts.render import render_html, render_text, subject  # Jinja2: not with the config
+
     message = EmailMessage(policy=SMTP)
     headers = {
         "Subject": subject(digest),

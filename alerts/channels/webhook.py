@@ -7,18 +7,19 @@ import logging
 import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urljoin, urlsplit
 
-import requests
-import urllib3
 from pydantic import SecretStr, field_validator
 
 from alerts.channels.base import Channel, ChannelSettingsBase, Seconds, Secret
 from alerts.errors import DeliveryError
+from alerts.payloads import digest_payload, discord_payload, slack_payload
 from alerts.records import Digest
-from alerts.render import digest_payload, discord_payload, slack_payload
 from alerts.signing import signing_key, webhook_headers
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,8 @@ class WebhookChannel(Channel[WebhookSettings]):
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        import requests  # with the channel, not with the config that only validates its settings
+
         super().__init__(name, settings)
         self._session = session or requests.Session()
         self._clock = clock
@@ -112,6 +115,8 @@ class WebhookChannel(Channel[WebhookSettings]):
             self._check(response)
 
     def _post(self, url: str, body: bytes, headers: dict[str, str]) -> requests.Response:
+        import requests
+
         timeout = (min(self.settings.timeout, 10.0), self.settings.timeout)
         for _ in range(_MAX_REDIRECTS + 1):
             try:
@@ -165,6 +170,8 @@ class WebhookChannel(Channel[WebhookSettings]):
 
 
 def _excerpt(response: requests.Response) -> str:
+    import urllib3
+
     try:
         raw = response.raw.read(_ERROR_EXCERPT * 4, decode_content=True) or b""
     except (OSError, urllib3.exceptions.HTTPError):  # the excerpt is a courtesy

@@ -11,8 +11,14 @@ from typing import Any
 
 import click
 
-from monitor.cli.common import config_option, duration_option, fail, handle_errors
-from monitor.config.load import config_path, load_config
+from monitor.cli.common import (
+    config_option,
+    config_path,
+    duration_option,
+    fail,
+    handle_errors,
+    load_config,
+)
 
 
 @click.group()

@@ -6,15 +6,17 @@ import logging
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from pydantic import BaseModel, SecretStr
 
-from monitor.config.load import Config, config_path, load_config
 from monitor.errors import ConfigError, MonitorError
 from monitor.logs import setup_logging
+from monitor.secrets import mask
 from monitor.units import parse_duration
+
+if TYPE_CHECKING:
+    from monitor.config.load import Config
 
 log = logging.getLogger("monitor.cli")
 
@@ -27,8 +29,13 @@ config_option = click.option(
 )
 
 
+def say(text: str, *, err: bool = False) -> None:
+    """click.echo through the one masking function: what a command prints shows no secret."""
+    click.echo(mask(text), err=err)
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {mask(message)}", err=True)
     sys.exit(code)
 
 
@@ -39,7 +46,7 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except ConfigError as exc:
             for problem in exc.problems:
-                click.echo(problem, err=True)
+                click.echo(mask(problem), err=True)
             sys.exit(1)
         except (MonitorError, OSError) as exc:
             fail(str(exc), 2)
@@ -47,23 +54,23 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+# The config package pulls in pydantic, ruamel.yaml, the rule language and the channels' settings;
+# commands import it when they run, so that `--help` starts without any of it.
+def config_path(explicit: str | None = None) -> str:
+    from monitor.config.load import config_path as resolve
+
+    return resolve(explicit)
+
+
+def load_config(path: str) -> Config:
+    from monitor.config.load import load_config as read
+
+    return read(path)
+
+
 def secret_values(config: Config) -> list[str]:
-    """Every SecretStr value in the channel settings, for log redaction."""
-    found: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, SecretStr):
-            found.append(value.get_secret_value())
-        elif isinstance(value, BaseModel):
-            for name in type(value).model_fields:
-                walk(getattr(value, name))
-        elif isinstance(value, list | tuple):
-            for item in value:
-                walk(item)
-
-    for settings in config.channels.values():
-        walk(settings)
-    return found
+    """Every secret value of the config (monitor.secrets masks them in whatever is shown)."""
+    return list(config.secrets)
 
 
 def load(config_file: str | None, *, log_json: bool = False) -> Config:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import click
 
-from monitor.cli.common import config_option, fail, handle_errors
-from monitor.config.load import config_path, load_config
+from monitor.cli.common import config_option, config_path, fail, handle_errors, load_config, say
+from monitor.secrets import is_secret_param
+
+if TYPE_CHECKING:
+    from monitor.config.load import FeedConfig
 
 
 @click.group(invoke_without_command=True)
@@ -24,19 +29,20 @@ def feeds(ctx: click.Context, config_file: str | None) -> None:
 
     config = load_config(config_path(config_file))
     rows = {r["url"]: r for r in Store(Database(config.database)).feed_health()}
-    click.echo(f"{'FEED':40} {'LAST POLL':20} {'STATUS':14} {'ART':>5} {'NEXT POLL':20} ERROR")
+    say(f"{'FEED':40} {'TYPE':11} {'LAST POLL':20} {'STATUS':14} {'ART':>5} {'NEXT POLL':20} ERROR")
     for feed in config.feeds:
         r = rows.get(feed.url, {})
         status = r.get("last_outcome") or "never polled"
         if r.get("last_status"):
             status += f" {r['last_status']}"
-        click.echo(
-            f"{feed.url[:40]:40} {(r.get('last_polled_at') or '-')[:19]:20} {status[:14]:14} "
+        say(
+            f"{feed.url[:40]:40} {feed.type:11} {(r.get('last_polled_at') or '-')[:19]:20} "
+            f"{status[:14]:14} "
             f"{r.get('articles', 0):>5} {(r.get('next_check_at') or 'now')[:19]:20} "
             f"{(r.get('last_error') or r.get('last_warning') or '')[:80]}"
         )
         if r.get("redirect_to"):
-            click.echo(f"{'':40} moved permanently to {r['redirect_to']}")
+            say(f"{'':52} moved permanently to {r['redirect_to']}")
 
 
 @feeds.command("import")
@@ -64,10 +70,37 @@ def feeds_import(opml_file: str, config_file: str | None, write: bool) -> None:
 
 @feeds.command("export")
 @config_option
+@click.option(
+    "--with-credentials",
+    is_flag=True,
+    help="Keep API keys in the URLs and basic auth as user:password@ (left out by default).",
+)
 @handle_errors
-def feeds_export(config_file: str | None) -> None:
-    """Write the configured feeds as OPML 2.0 to stdout."""
+def feeds_export(config_file: str | None, with_credentials: bool) -> None:
+    """Write the configured feeds as OPML 2.0 to stdout (without credentials)."""
     from monitor.config.opml import write_opml
 
     config = load_config(config_path(config_file))
-    sys.stdout.buffer.write(write_opml((f.url, f.name, f.tags) for f in config.feeds))
+    shown = _with_credentials if with_credentials else _without_secrets
+    sys.stdout.buffer.write(write_opml((shown(f), f.name, f.tags) for f in config.feeds))
+
+
+def _without_secrets(feed: FeedConfig) -> str:
+    # The URL as written minus every secret parameter: `apikey=***` would be a broken URL.
+    parts = urlsplit(feed.request_url)
+    query = "&".join(
+        p for p in parts.query.split("&") if p and not is_secret_param(p.partition("=")[0])
+    )
+    return urlunsplit(parts._replace(query=query))
+
+
+def _with_credentials(feed: FeedConfig) -> str:
+    # OPML has no place for credentials but the URL; headers cannot be carried at all.
+    creds = feed.credentials
+    if creds is None or not creds.username:
+        return feed.request_url
+    parts = urlsplit(feed.request_url)
+    userinfo = quote(creds.username, safe="") + (
+        ":" + quote(creds.password, safe="") if creds.password else ""
+    )
+    return urlunsplit(parts._replace(netloc=f"{userinfo}@{parts.netloc}"))

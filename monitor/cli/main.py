@@ -8,18 +8,29 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from pydantic import BaseModel
 
 from monitor.cli.archive import rules, search
-from monitor.cli.common import config_option, handle_errors, load, log
+from monitor.cli.common import (
+    config_option,
+    config_path,
+    handle_errors,
+    load,
+    load_config,
+    log,
+    say,
+)
 from monitor.cli.feeds import feeds
 from monitor.cli.outbox import deliveries
 from monitor.cli.outbox import digest as digest_group
-from monitor.config.load import config_path, load_config
+from monitor.cli.upkeep import prune, stats
+from monitor.cli.web import web
 from monitor.units import format_duration
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,7 +77,23 @@ def run(config_file: str | None, once: bool, log_json: bool, health_port: int | 
         from monitor.service.health import serve_health
 
         serve_health(service, health_port)
-    service.run()
+    web_server = _serve_web(service, config)
+    try:
+        service.run()
+    finally:
+        if web_server is not None:
+            web_server.stop()
+
+
+def _serve_web(service: Any, config: Any) -> Any:
+    """The analysts' page beside the service, when the config has a `web` block."""
+    if config.web is None:
+        return None
+    from monitor.service.web.app import make_app
+    from monitor.service.web.server import WebServer
+
+    app = make_app(config, service.app.db, clock=service.app.clock, service=service)
+    return WebServer(app, config.web.host, config.web.port, token=config.web.token).start()
 
 
 def _run_once_with_progress(app: Any, run_once: Callable[..., Any]) -> list[Any]:
@@ -88,26 +115,26 @@ def _run_once_with_progress(app: Any, run_once: Callable[..., Any]) -> list[Any]
 def check(config_file: str | None) -> None:
     """Validate the config and print what it defines (secrets masked)."""
     config = load_config(config_path(config_file))
-    click.echo(f"config {config.path}: ok")
-    click.echo(f"database: {config.database}  timezone: {config.timezone}")
-    click.echo(f"feeds ({len(config.feeds)}):")
+    say(f"config {config.path}: ok")
+    say(f"database: {config.database}  timezone: {config.timezone}")
+    say(f"feeds ({len(config.feeds)}):")
     for feed in config.feeds:
         extras = f" tags={','.join(feed.tags)}" if feed.tags else ""
         extras += " full_text" if feed.full_text else ""
-        click.echo(f"  {feed.name}  {feed.url}  every {format_duration(feed.interval)}{extras}")
-    click.echo(f"rules ({len(config.rules)}):")
+        say(f"  {feed.name}  {feed.url}  every {format_duration(feed.interval)}{extras}")
+    say(f"rules ({len(config.rules)}):")
     for rule in config.rules:
-        click.echo(f"  {rule.name} -> {rule.digest}: {rule.source}")
-    click.echo(f"digests ({len(config.digests)}):")
+        say(f"  {rule.name} -> {rule.digest}: {rule.source}")
+    say(f"digests ({len(config.digests)}):")
     for digest in config.digests.values():
-        click.echo(
+        say(
             f"  {digest.name}: {digest.schedule} ({digest.timezone}) -> {', '.join(digest.channels)}"
         )
-    click.echo(f"channels ({len(config.channels)}):")
+    say(f"channels ({len(config.channels)}):")
     for name, settings in config.channels.items():
-        click.echo(f"  {name}: {_masked(settings)}")
+        say(f"  {name}: {_masked(settings)}")
     for warning in config.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        say(f"warning: {warning}", err=True)
 
 
 def _masked(settings: BaseModel) -> str:
@@ -123,7 +150,7 @@ def schema() -> None:
     click.echo(json.dumps(json_schema(), indent=2))
 
 
-for command in (feeds, rules, search, digest_group, deliveries):
+for command in (feeds, rules, search, digest_group, deliveries, prune, stats, web):
     main.add_command(command)
 
 

@@ -8,8 +8,15 @@ from typing import Any
 
 import click
 
-from monitor.cli.common import config_option, fail, handle_errors, load
-from monitor.config.load import config_path, load_config
+from monitor.cli.common import (
+    config_option,
+    config_path,
+    fail,
+    handle_errors,
+    load,
+    load_config,
+    say,
+)
 
 
 @click.group()
@@ -25,16 +32,21 @@ def digest() -> None:
 def digest_preview(name: str, config_file: str | None, as_html: bool) -> None:
     """Render what digest NAME would send now, marking nothing."""
     from alerts.render import render_html, render_text
+    from monitor.digest.release import digest_hold
     from monitor.digest.select import preview_digest
     from monitor.store.db import Database
 
     config = load_config(config_path(config_file))
     if name not in config.digests:
         fail(f"unknown digest '{name}' (known: {', '.join(config.digests)})")
-    built = preview_digest(
-        Database(config.database), config, config.digests[name], datetime.now(UTC)
-    )
-    click.echo(render_html(built) if as_html else render_text(built))
+    db, now = Database(config.database), datetime.now(UTC)
+    built = preview_digest(db, config, config.digests[name], now)
+    waiting = digest_hold(db, config.digests[name], now)
+    if waiting is not None and built.total:
+        # On stderr, so that the rendered digest on stdout stays what a channel would get.
+        until = waiting.until.strftime("%Y-%m-%d %H:%M:%S UTC")
+        say(f"held until {until} ({waiting.reason}): {built.total} waiting", err=True)
+    say(render_html(built) if as_html else render_text(built))
 
 
 @digest.command("send")
@@ -80,15 +92,15 @@ def deliveries(config_file: str | None, retry: bool, enable: tuple[str, ...]) ->
     config = load(config_file)
     db = Database(config.database)
     if enable:
-        click.echo(f"re-enabled {enable_channels(db, list(enable))} channel(s)")
+        say(f"re-enabled {enable_channels(db, list(enable))} channel(s)")
     for name, reason in disabled_channels(db).items():
-        click.echo(f"channel {name} is disabled: {reason} (deliveries --enable {name})")
+        say(f"channel {name} is disabled: {reason} (deliveries --enable {name})")
     if retry:
         from alerts.channels import make_channel
 
         channels = {n: make_channel(n, s) for n, s in config.channels.items()}
         _print_reports(deliver_pending(db, channels, datetime.now(UTC), ignore_backoff=True))
-    click.echo(
+    say(
         f"{'DELIVERY':40} {'DIGEST':10} {'CHANNEL':12} {'STATUS':9} {'TRIES':>5} {'CREATED':20} {'NEXT/SENT':20} ERROR"
     )
     for r in outbox_rows(db):
@@ -97,7 +109,7 @@ def deliveries(config_file: str | None, retry: bool, enable: tuple[str, ...]) ->
             if r["status"] == "sent"
             else (r["next_attempt_at"] if r["status"] == "pending" else "")
         )
-        click.echo(
+        say(
             f"{r['id']:40} {r['digest'][:10]:10} {r['channel'][:12]:12} {r['status']:9} {r['attempts']:>5} "
             f"{r['created_at'][:19]:20} {(when or '')[:19]:20} {(r['last_error'] or '')[:80]}"
         )
@@ -106,4 +118,4 @@ def deliveries(config_file: str | None, retry: bool, enable: tuple[str, ...]) ->
 def _print_reports(reports: list[Any]) -> None:
     for r in reports:
         line = f"{r.status}: {r.digest} -> {r.channel} ({r.id})"
-        click.echo(line + (f": {r.error}" if r.error else ""))
+        say(line + (f": {r.error}" if r.error else ""))

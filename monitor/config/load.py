@@ -5,23 +5,32 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
-from apscheduler.triggers.cron import CronTrigger
-from pydantic import ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from monitor.config.opml import read_opml
 from monitor.config.positions import dotted, explain_validation, locate
-from monitor.config.schema import ConfigModel, RuleEntry
+from monitor.config.schema import (
+    ConfigModel,
+    FeedEntry,
+    GdeltSource,
+    GoogleNewsSource,
+    RuleEntry,
+    SourceBase,
+    TelegramSource,
+    split_listen,
+)
 from monitor.errors import ConfigError
 from monitor.rules import Rule, RuleSyntaxError, build_rule, rule_warnings
+from monitor.secrets import host_of, mask_url, register, secrets_in_url
+from monitor.units import format_duration
 
 DEFAULT_CONFIG = "config/monitor.yaml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -37,6 +46,39 @@ class FeedConfig:
     max_bytes: int = 10_000_000
     full_text: bool = False
     max_age: timedelta = timedelta(days=7)
+    type: str = "feed"  # the source type (DESIGN §12): feed, sitemap, page, telegram, ...
+    source: SourceBase | None = None  # the entry as validated, for a type's own settings
+    # `url` is the feed's identity and what is shown: no userinfo, secret parameters as ***.
+    # What is sent stays out of reprs: the URL as written (minus userinfo) and the credentials.
+    fetch_url: str = field(default="", repr=False)
+    credentials: Credentials | None = field(default=None, repr=False)
+
+    @property
+    def request_url(self) -> str:
+        return self.fetch_url or self.url
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Credentials:
+    """Basic auth and headers for one source, sent only to the host of its URL."""
+
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpikeConfig:
+    window: timedelta
+    factor: float
+    min: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HealthConfig:
+    digest: str
+    failing_for: timedelta = timedelta(hours=6)
+    silent_after: float = 5.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,6 +87,8 @@ class RuleConfig:
     rule: Rule
     digest: str
     source: str  # the rule as written, for `check`
+    urgent: bool = False  # priority: urgent breaks through quiet hours and max_per_hour
+    spike: SpikeConfig | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,10 +99,29 @@ class DigestConfig:
     channels: tuple[str, ...]
     max_items: int = 50
     send_empty: bool = False
+    quiet_hours: str | None = None  # "HH:MM-HH:MM" in `timezone`
+    max_per_hour: int | None = None
 
     @property
     def instant(self) -> bool:
         return self.schedule == "instant"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetentionConfig:
+    """How long rows are kept (DESIGN §11); None keeps them forever."""
+
+    articles: timedelta | None = timedelta(days=90)
+    matched: timedelta | None = None
+    full_text: timedelta | None = timedelta(days=90)
+    deliveries: timedelta | None = timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebConfig:
+    host: str
+    port: int
+    token: str | None = field(default=None, repr=False)  # a secret: never in a repr or a log
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,6 +136,12 @@ class Config:
     digests: Mapping[str, DigestConfig]
     channels: Mapping[str, Any]  # name -> alerts channel settings model
     warnings: tuple[str, ...] = field(default=())
+    health: HealthConfig | None = None
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
+    web: WebConfig | None = None
+    # every secret value in the config (substituted from ${VAR}, passwords, headers, URL
+    # credentials, channel secrets), registered with monitor.secrets when loaded
+    secrets: tuple[str, ...] = field(default=(), repr=False)
 
     def feed(self, url: str) -> FeedConfig | None:
         return next((f for f in self.feeds if f.url == url), None)
@@ -89,13 +158,16 @@ def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = No
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from exc
-    return parse_config(text, path=path, env=os.environ if env is None else env)
+    config = parse_config(text, path=path, env=os.environ if env is None else env)
+    register(config.secrets)
+    return config
 
 
 def parse_config(text: str, *, path: str, env: Mapping[str, str]) -> Config:
     tree = _load_yaml(text, path)
     missing: list[tuple[tuple, str]] = []
-    data = _substitute_env(tree, env, missing, ())
+    substituted: list[str] = []
+    data = _substitute_env(tree, env, missing, (), substituted)
     if missing:
         raise ConfigError(
             [
@@ -107,7 +179,8 @@ def parse_config(text: str, *, path: str, env: Mapping[str, str]) -> Config:
         model = ConfigModel.model_validate(data or {})
     except ValidationError as exc:
         raise ConfigError(explain_validation(exc, tree, path)) from None
-    return _resolve(model, tree, path)
+    config = _resolve(model, tree, path)
+    return replace(config, secrets=(*substituted, *config_secrets(model)))
 
 
 def _load_yaml(text: str, path: str) -> Any:
@@ -126,22 +199,28 @@ def _load_yaml(text: str, path: str) -> Any:
 
 
 def _substitute_env(
-    node: Any, env: Mapping[str, str], missing: list[tuple[tuple, str]], loc: tuple
+    node: Any,
+    env: Mapping[str, str],
+    missing: list[tuple[tuple, str]],
+    loc: tuple,
+    substituted: list[str],
 ) -> Any:
-    """Replace ${NAME} and ${NAME:-default} in every string value, keeping the tree's positions."""
+    """Replace ${NAME} and ${NAME:-default} in every string value, keeping the tree's positions;
+    the values taken from the environment are added to `substituted` (they are secrets)."""
     if isinstance(node, CommentedMap):
         for key in list(node):
-            node[key] = _substitute_env(node[key], env, missing, (*loc, key))
+            node[key] = _substitute_env(node[key], env, missing, (*loc, key), substituted)
         return node
     if isinstance(node, CommentedSeq):
         for i in range(len(node)):
-            node[i] = _substitute_env(node[i], env, missing, (*loc, i))
+            node[i] = _substitute_env(node[i], env, missing, (*loc, i), substituted)
         return node
     if isinstance(node, str) and "${" in node:
 
         def replace(match: re.Match[str]) -> str:
             name, default = match[1], match[2]
             if name in env:
+                substituted.append(env[name])
                 return env[name]
             if default is not None:
                 return default
@@ -164,12 +243,17 @@ def _resolve(model: ConfigModel, tree: Any, path: str) -> Config:
             channels=tuple(d.channels),
             max_items=d.max_items,
             send_empty=d.send_empty,
+            quiet_hours=d.quiet_hours,
+            max_per_hour=d.max_per_hour,
         )
         for name, d in model.digests.items()
     }
     for name, digest in digests.items():
         loc: tuple = ("digests", name)
         if not digest.instant:
+            # APScheduler is imported only for a config with a cron schedule (~40 ms of start-up).
+            from apscheduler.triggers.cron import CronTrigger
+
             try:
                 CronTrigger.from_crontab(digest.schedule, timezone=digest.timezone)
             except ValueError as exc:
@@ -185,6 +269,8 @@ def _resolve(model: ConfigModel, tree: Any, path: str) -> Config:
                     f"unknown channel '{channel}' (known: {known})"
                 )
     rules = _resolve_rules(model, tree, path, digests, problems, warnings)
+    health = _resolve_health(model, tree, path, digests, problems)
+    retention = _resolve_retention(model, feeds, tree, path, problems)
     if problems:
         raise ConfigError(problems)
     return Config(
@@ -198,7 +284,36 @@ def _resolve(model: ConfigModel, tree: Any, path: str) -> Config:
         digests=digests,
         channels=dict(model.channels),
         warnings=tuple(warnings),
+        health=health,
+        retention=retention,
+        web=_resolve_web(model),
     )
+
+
+def _resolve_health(
+    model: ConfigModel, tree: Any, path: str, digests: Mapping[str, Any], problems: list[str]
+) -> HealthConfig | None:
+    if model.health is None:
+        return None
+    if model.health.digest not in digests:
+        known = ", ".join(digests) or "none defined"
+        problems.append(
+            f"{locate(path, tree, ('health', 'digest'))}: health.digest: "
+            f"unknown digest '{model.health.digest}' (known: {known})"
+        )
+    return HealthConfig(
+        digest=model.health.digest,
+        failing_for=model.health.failing_for,
+        silent_after=model.health.silent_after,
+    )
+
+
+def _resolve_web(model: ConfigModel) -> WebConfig | None:
+    if model.web is None:
+        return None
+    host, port = split_listen(model.web.listen)
+    token = model.web.token.get_secret_value() if model.web.token else None
+    return WebConfig(host=host, port=port, token=token)
 
 
 def _resolve_feeds(
@@ -207,7 +322,9 @@ def _resolve_feeds(
     defaults = model.defaults
     feeds: dict[str, FeedConfig] = {}
     for i, entry in enumerate(model.feeds):
-        if entry.opml is not None:
+        if isinstance(entry, FeedEntry) and entry.opml is not None:
+            from monitor.config.opml import read_opml  # lxml, only for a config that has OPML
+
             try:
                 outlines = read_opml(Path(entry.opml).read_bytes())
             except (OSError, ValueError) as exc:
@@ -217,22 +334,141 @@ def _resolve_feeds(
                 continue
             sources = [(o.url, o.title, (*entry.tags, *o.categories)) for o in outlines]
         else:
-            assert entry.url is not None
-            sources = [(entry.url, entry.name, tuple(entry.tags))]
-        for url, name, tags in sources:
+            written = source_url(entry)
+            sources = [(written, entry.name or _default_name(entry), tuple(entry.tags))]
+        credentials = _credentials(entry)
+        for written, name, tags in sources:
+            url = mask_url(written)
             if url in feeds:
                 continue  # the same feed listed twice (often via OPML) is polled once
+            own = not (isinstance(entry, FeedEntry) and entry.opml)
             feeds[url] = FeedConfig(
                 url=url,
-                name=(entry.name if entry.url else None) or name or urlsplit(url).hostname or url,
+                fetch_url=_without_userinfo(written),
+                credentials=_with_url_userinfo(credentials, written),
+                name=(entry.name if own else None) or name or host_of(written),
                 tags=tuple(dict.fromkeys(tags)),
                 interval=entry.interval or defaults.interval,
                 timeout=entry.timeout or defaults.timeout,
                 max_bytes=entry.max_bytes or defaults.max_bytes,
                 full_text=defaults.full_text if entry.full_text is None else entry.full_text,
                 max_age=entry.max_age or defaults.max_age,
+                type=getattr(entry, "type", "feed"),
+                source=None if isinstance(entry, FeedEntry) else entry,
             )
     return list(feeds.values())
+
+
+def source_url(entry: SourceBase) -> str:
+    """The address a source is known by (its row in the store): the URL written in the config,
+    or the one a query source builds from it. A per-poll part (GDELT's timespan) is added when
+    it is fetched."""
+    if isinstance(entry, TelegramSource):
+        return entry.url or f"https://t.me/s/{(entry.channel or '').lstrip('@')}"
+    if isinstance(entry, GdeltSource):
+        query = {"query": entry.query, "mode": "artlist", "format": "json"}
+        return _with_query(entry.url, query | {"maxrecords": "250", "sort": "datedesc"})
+    if isinstance(entry, GoogleNewsSource):
+        language = entry.hl.split("-")[0]
+        ceid = entry.ceid or f"{entry.gl}:{language}"
+        return _with_query(
+            entry.url, {"q": entry.query, "hl": entry.hl, "gl": entry.gl, "ceid": ceid}
+        )
+    url = getattr(entry, "url", None)
+    assert isinstance(url, str)
+    return url
+
+
+def _with_query(url: str, params: Mapping[str, str]) -> str:
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
+
+
+def _default_name(entry: SourceBase) -> str | None:
+    if isinstance(entry, GdeltSource):
+        return f"GDELT: {entry.query}"
+    if isinstance(entry, GoogleNewsSource):
+        return f"Google News: {entry.query}"
+    if isinstance(entry, TelegramSource) and entry.channel:
+        return f"Telegram @{entry.channel.lstrip('@')}"
+    return None
+
+
+def _resolve_retention(
+    model: ConfigModel, feeds: list[FeedConfig], tree: Any, path: str, problems: list[str]
+) -> RetentionConfig:
+    """The retention block; an article must outlive every feed's max_age, or a pruned item
+    still in its feed could be taken for new inside its alert window."""
+    kept = model.retention
+    for kind in ("articles", "matched"):
+        keep: timedelta | None = getattr(kept, kind)
+        longest = max(feeds, key=lambda f: f.max_age, default=None)
+        if keep is not None and longest is not None and keep < longest.max_age:
+            loc = ("retention", kind)
+            problems.append(
+                f"{locate(path, tree, loc, key_position=True)}: {dotted(loc)}: {format_duration(keep)} is shorter "
+                f"than the max_age of feed {longest.url} ({format_duration(longest.max_age)}); "
+                "articles must be kept at least as long as any feed's max_age"
+            )
+    return RetentionConfig(
+        articles=kept.articles,
+        matched=kept.matched,
+        full_text=kept.full_text,
+        deliveries=kept.deliveries,
+    )
+
+
+# credentials and secrets -------------------------------------------------------
+
+
+def _credentials(entry: SourceBase) -> Credentials | None:
+    if not (entry.username or entry.headers):
+        return None
+    return Credentials(
+        username=entry.username,
+        password=entry.password.get_secret_value() if entry.password else None,
+        headers={k: v.get_secret_value() for k, v in entry.headers.items()},
+    )
+
+
+def _with_url_userinfo(credentials: Credentials | None, url: str) -> Credentials | None:
+    """`https://user:pass@host/` becomes basic auth, unless the entry names its own user."""
+    parts = urlsplit(url)
+    if parts.username is None or (credentials and credentials.username):
+        return credentials
+    return Credentials(
+        username=unquote(parts.username),
+        password=unquote(parts.password or ""),
+        headers=credentials.headers if credentials else {},
+    )
+
+
+def _without_userinfo(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def config_secrets(model: ConfigModel) -> list[str]:
+    """Every secret value the model holds: SecretStr fields anywhere, URL credentials."""
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, SecretStr):
+            found.append(value.get_secret_value())
+        elif isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                walk(getattr(value, name))
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+
+    walk(model)
+    for entry in model.feeds:
+        found += secrets_in_url(getattr(entry, "url", None) or "")
+        found += [unquote(s) for s in secrets_in_url(getattr(entry, "url", None) or "")]
+    return found
 
 
 def _resolve_rules(
@@ -266,7 +502,8 @@ def _resolve_rules(
                 all=entry.all,
                 none=entry.none,
                 tags=entry.tags,
-                feeds=entry.feeds,
+                # a rule names a feed by the URL it is known by, the one without its secrets
+                feeds=[mask_url(f) if "://" in f else f for f in entry.feeds],
                 mentions=entry.mentions,
             )
         except RuleSyntaxError as exc:
@@ -278,8 +515,18 @@ def _resolve_rules(
             continue
         for warning in rule_warnings(rule):
             warnings.append(f"{locate(path, tree, (*loc, 'query'))}: rules[{i}].query:{warning}")
+        spike = entry.spike
         rules.append(
-            RuleConfig(name=entry.name, rule=rule, digest=entry.digest, source=_rule_source(entry))
+            RuleConfig(
+                name=entry.name,
+                rule=rule,
+                digest=entry.digest,
+                source=_rule_source(entry),
+                urgent=entry.priority == "urgent",
+                spike=SpikeConfig(window=spike.window, factor=spike.factor, min=spike.min)
+                if spike
+                else None,
+            )
         )
     return rules
 

@@ -50,16 +50,17 @@ def dotted(loc: tuple) -> str:
 def explain_validation(exc: ValidationError, tree: Any, path: str) -> list[str]:
     problems = []
     for error in exc.errors(include_url=False):
-        loc = _yaml_loc(tree, error["loc"])
         kind = error["type"]
+        loc = _yaml_loc(tree, error["loc"], keep_last=kind in ("missing", "extra_forbidden"))
         if kind == "union_tag_invalid":
             tag = error.get("ctx", {}).get("tag")
             expected = str(error.get("ctx", {}).get("expected_tags", "")).replace("'", "")
             loc = (*loc, "type")
-            message = f"unknown channel type '{tag}' (known: {expected})"
+            what = "source" if loc[:1] == ("feeds",) else "channel"
+            message = f"unknown {what} type '{tag}' (known: {expected})"
             where = locate(path, tree, loc)
         elif kind == "extra_forbidden":
-            known = _known_keys(loc[:-1])
+            known = _known_keys(error["loc"][:-1])
             hint = f" (known: {', '.join(known)})" if known else ""
             message = f"unknown key '{loc[-1]}'{hint}"
             where = locate(path, tree, loc, key_position=True)
@@ -80,8 +81,9 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _yaml_loc(tree: Any, loc: tuple) -> tuple:
-    """pydantic's error path without the union-member names it inserts (e.g. the channel type)."""
+def _yaml_loc(tree: Any, loc: tuple, *, keep_last: bool = True) -> tuple:
+    """pydantic's error path without the union-member names it inserts (e.g. the channel type);
+    ``keep_last=False``: a tag at the end (an error of the whole member) goes too."""
     out: list = []
     node = tree
     for i, part in enumerate(loc):
@@ -93,7 +95,7 @@ def _yaml_loc(tree: Any, loc: tuple) -> tuple:
             and 0 <= part < len(node)
         ):
             node = node[part]
-        elif i < len(loc) - 1 and isinstance(node, CommentedMap):
+        elif (i < len(loc) - 1 or not keep_last) and isinstance(node, CommentedMap):
             continue  # not a key of this mapping: a union tag, skipped
         else:
             node = None
@@ -109,9 +111,20 @@ def _known_keys(loc: tuple) -> list[str]:
         if skip_dict_key or isinstance(part, int):
             skip_dict_key = False
             continue
+        tagged = [m for m in models if _type_tag(m) == part]
+        if tagged and not any(part in m.model_fields for m in models):
+            models = tagged  # a union tag in the path (the source type): that member's keys
+            continue
         annotations = [m.model_fields[part].annotation for m in models if part in m.model_fields]
         models, skip_dict_key = _models_in(annotations)
     return sorted({name for m in models for name in m.model_fields})
+
+
+def _type_tag(model: Any) -> Any:
+    """The value of a model's ``type: Literal[...]`` field, if it has one."""
+    field = model.model_fields.get("type")
+    values = get_args(field.annotation) if field is not None else ()
+    return values[0] if len(values) == 1 else None
 
 
 def _models_in(annotations: list[Any]) -> tuple[list[Any], bool]:

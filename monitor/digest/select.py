@@ -6,11 +6,19 @@ import hashlib
 import json
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from alerts.records import Digest, DigestEntry, RuleSection, digest_to_json
+from alerts.records import (
+    Digest,
+    DigestEntry,
+    FeedNote,
+    RuleSection,
+    SpikeAlert,
+    digest_to_json,
+)
 from monitor.config.load import Config, DigestConfig
+from monitor.secrets import host_of, mask
 from monitor.store.db import Database
 from monitor.store.store import from_iso, iso, story_sources
 
@@ -66,15 +74,17 @@ def _entry(item: MatchedArticle) -> DigestEntry:
     snippet, highlights = snippet_around_hits(
         item.summary_text, [h for h in item.hits if h.get("field") == "text"]
     )
+    # alerts/ never sees monitor's secrets, so what it is handed is masked here
+    shown = mask(snippet)
     return DigestEntry(
-        title=item.title,
-        url=item.url,
-        source=item.source,
+        title=mask(item.title),
+        url=mask(item.url),
+        source=mask(item.source),
         published=item.published,
-        snippet=snippet,
-        highlights=highlights,
-        matched_terms=item.terms,
-        also_reported_by=item.also_reported_by,
+        snippet=shown,
+        highlights=highlights if shown == snippet else (),
+        matched_terms=tuple(mask(t) for t in item.terms),
+        also_reported_by=tuple(mask(s) for s in item.also_reported_by),
     )
 
 
@@ -131,54 +141,115 @@ def open_digest_run(
 
     Returns None (and writes nothing) when there is nothing to send and send_empty is off.
     """
-    rules = digest_rules(config, digest.name)
     with db.write() as conn:
-        rows = _undelivered(conn, rules)
-        if not rows and not digest.send_empty:
-            return None
-        run_id = now.strftime("%Y%m%dT%H%M%S") + "_" + secrets.token_hex(4)
-        items = _matched_articles(conn, config, rows)
-        built = build_digest(
+        return open_run(conn, config, digest, now)
+
+
+def open_run(
+    conn,
+    config: Config,
+    digest: DigestConfig,
+    now: datetime,
+    *,
+    rules: Sequence[str] | None = None,
+    send_empty: bool | None = None,
+    feeds: Sequence[FeedNote] = (),
+) -> Digest | None:
+    """Inside the caller's write transaction: the run of `rules` (default: every rule of the
+    digest) with their undelivered matches and spike alerts, and its outbox rows."""
+    rules = digest_rules(config, digest.name) if rules is None else list(rules)
+    send_empty = digest.send_empty if send_empty is None else send_empty
+    rows = _undelivered(conn, rules)
+    spike_rows = undelivered_spikes(conn, rules)
+    if not rows and not spike_rows and not send_empty:
+        return None
+    run_id = now.strftime("%Y%m%dT%H%M%S") + "_" + secrets.token_hex(4)
+    built = replace(
+        build_digest(
             digest_id=run_id,
             name=digest.name,
             created_at=now,
             rules=rules,
-            items=items,
+            items=_matched_articles(conn, config, rows),
             max_items=digest.max_items,
-        )
-        payload = digest_to_json(built)
-        conn.execute(
-            "INSERT INTO digest_runs (id, digest, created_at, entries, payload) VALUES (?,?,?,?,?)",
-            (run_id, digest.name, iso(now), len(rows), payload),
-        )
-        for channel in digest.channels:
-            conn.execute(
-                """INSERT INTO deliveries (id, run_id, digest, channel, payload, status, attempts, created_at, next_attempt_at)
-                   VALUES (?,?,?,?,?, 'pending', 0, ?, ?)""",
-                (
-                    delivery_id(run_id, channel),
-                    run_id,
-                    digest.name,
-                    channel,
-                    payload,
-                    iso(now),
-                    iso(now),
-                ),
-            )
-        conn.executemany(
-            "UPDATE matches SET run_id = ? WHERE article_id = ? AND rule = ?",
-            [(run_id, r["article_id"], r["rule"]) for r in rows],
-        )
+        ),
+        spikes=tuple(_spike_alert(conn, config, row) for row in spike_rows),
+        feeds=tuple(feeds),
+    )
+    write_run(conn, built, digest.channels, entries=len(rows))
+    conn.executemany(
+        "UPDATE matches SET run_id = ? WHERE article_id = ? AND rule = ?",
+        [(run_id, r["article_id"], r["rule"]) for r in rows],
+    )
+    conn.executemany(
+        "UPDATE spikes SET run_id = ? WHERE id = ?", [(run_id, r["id"]) for r in spike_rows]
+    )
     return built
 
 
+def write_run(conn, built: Digest, channels: Sequence[str], *, entries: int) -> None:
+    """The run's row and one pending outbox row per channel, in the caller's transaction."""
+    payload = digest_to_json(built)
+    conn.execute(
+        "INSERT INTO digest_runs (id, digest, created_at, entries, payload, kind) VALUES (?,?,?,?,?,?)",
+        (built.id, built.name, iso(built.created_at), entries, payload, built.kind),
+    )
+    for channel in channels:
+        conn.execute(
+            """INSERT INTO deliveries (id, run_id, digest, channel, payload, status, attempts, created_at, next_attempt_at)
+               VALUES (?,?,?,?,?, 'pending', 0, ?, ?)""",
+            (
+                delivery_id(built.id, channel),
+                built.id,
+                built.name,
+                channel,
+                payload,
+                iso(built.created_at),
+                iso(built.created_at),
+            ),
+        )
+
+
+def undelivered_spikes(conn, rules: Sequence[str]) -> list:
+    if not rules:
+        return []
+    marks = ",".join("?" * len(rules))
+    return conn.execute(
+        f"SELECT * FROM spikes WHERE run_id IS NULL AND rule IN ({marks}) ORDER BY detected_at",
+        tuple(rules),
+    ).fetchall()
+
+
+def _spike_alert(conn, config: Config, row) -> SpikeAlert:
+    """A stored spike as its digest entry: the count, the usual count and the top stories."""
+    ids = json.loads(row["article_ids"])
+    top = []
+    if ids:
+        marks = ",".join("?" * len(ids))
+        top = conn.execute(
+            f"""SELECT m.*, a.title, a.link, a.url, a.feed, a.summary, a.text, a.published, a.first_seen, a.cluster_id AS acluster
+                FROM matches m JOIN articles a ON a.id = m.article_id
+                WHERE m.rule = ? AND m.article_id IN ({marks})""",
+            (row["rule"], *ids),
+        ).fetchall()
+    items = sorted(_matched_articles(conn, config, top), key=_recency, reverse=True)
+    return SpikeAlert(
+        rule=row["rule"],
+        window=row["window"],
+        count=row["count"],
+        usual=row["usual"],
+        started_at=from_iso(row["window_start"]) or datetime.now(UTC),
+        entries=tuple(_entry(item) for item in items),
+    )
+
+
 def preview_digest(db: Database, config: Config, digest: DigestConfig, now: datetime) -> Digest:
-    """What `open_digest_run` would send now, marking nothing."""
+    """What `open_digest_run` would send now, marking nothing: held and capped matches too."""
     rules = digest_rules(config, digest.name)
     conn = db.connection()
     rows = _undelivered(conn, rules)
     items = _matched_articles(conn, config, rows)
-    return build_digest(
+    built = build_digest(
         digest_id="preview",
         name=digest.name,
         created_at=now,
@@ -186,6 +257,8 @@ def preview_digest(db: Database, config: Config, digest: DigestConfig, now: date
         items=items,
         max_items=digest.max_items,
     )
+    spikes = tuple(_spike_alert(conn, config, row) for row in undelivered_spikes(conn, rules))
+    return replace(built, spikes=spikes)
 
 
 def _undelivered(conn, rules: Sequence[str]) -> list:
@@ -205,8 +278,9 @@ def _matched_articles(conn, config: Config, rows: Sequence) -> list[MatchedArtic
     items = []
     for r in rows:
         story = story_sources(conn, r["article_id"], r["acluster"], r["link"] or r["url"])
-        source = names.get(story.publisher or r["feed"], story.publisher or r["feed"])
-        sources = [names.get(f, f) for f in story.others]
+        # a source is named by its name, else its host: never a URL that may carry a key
+        source = names.get(story.publisher or r["feed"]) or host_of(story.publisher or r["feed"])
+        sources = [names.get(f) or host_of(f) for f in story.others]
         items.append(
             MatchedArticle(
                 rule=r["rule"],
@@ -228,3 +302,9 @@ def _feed_names(conn, config: Config) -> Mapping[str, str]:
     names = {row[0]: row[1] for row in conn.execute("SELECT url, name FROM feeds") if row[1]}
     names.update({f.url: f.name for f in config.feeds})
     return names
+
+
+def matched_articles(conn, config: Config, rows: Sequence) -> list[MatchedArticle]:  # noqa: ANN001
+    """Match rows joined with their articles (the columns `_undelivered` selects) as digest
+    items: the publisher named and the other feeds of the story as "also reported by"."""
+    return _matched_articles(conn, config, rows)

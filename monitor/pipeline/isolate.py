@@ -21,7 +21,8 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from monitor.errors import ParseError
-from monitor.sources.feed.parse import ParsedFeed, parse_feed
+from monitor.sources.feed.parse import ParsedFeed
+from monitor.sources.registry import parse_source
 from monitor.stories.neardup import Fingerprint, fingerprint_bytes, fingerprints
 
 log = logging.getLogger("monitor.isolate")
@@ -95,7 +96,7 @@ class _Worker:
 
 
 class IsolatedParser:
-    """A callable like ``parse_feed`` that runs it in a small pool of limited worker processes.
+    """A callable like ``parse_source`` that runs it in a small pool of limited worker processes.
 
     Threads wait for a free worker; the wait does not count against the time limit.
     """
@@ -115,7 +116,7 @@ class IsolatedParser:
         self._context = multiprocessing.get_context("forkserver")
         # The fork server imports the parsers once; each worker then starts in milliseconds.
         self._context.set_forkserver_preload(
-            ["monitor.sources.feed.parse", "monitor.stories.neardup"]
+            ["monitor.sources.registry", "monitor.stories.neardup"]
         )
         self._slots = threading.BoundedSemaphore(self.workers)
         self._idle: list[_Worker] = []
@@ -127,7 +128,7 @@ class IsolatedParser:
     ) -> ParsedFeed:
         kwargs = {"url": url, "content_type": content_type, **options}
         parsed: ParsedFeed = self._run(
-            _Job(function=parse_feed, args=(body,), kwargs=kwargs), len(body)
+            _Job(function=parse_source, args=(body,), kwargs=kwargs), len(body)
         )
         return parsed
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from monitor.config.load import Config, FeedConfig
 from monitor.errors import ExtractError, FetchError, ParseError
 from monitor.extract.page import extract_text
 from monitor.pipeline.matching import match_articles
 from monitor.rules import Matcher
-from monitor.sources.feed.parse import Entry, ParsedFeed, parse_feed
-from monitor.sources.fetch import FetchResult, FetchSession, HostLimiter, fetch
+from monitor.sources.feed.parse import Entry, ParsedFeed
+from monitor.sources.fetch import FetchResult, FetchSession, HostLimiter, SourceAuth, fetch
+from monitor.sources.registry import parse_source, source_type
 from monitor.sources.schedule import next_check
 from monitor.store.store import FeedPoll, FeedState, SourceUpdate, Store, StoredArticle
 from monitor.stories.boilerplate import repeated_lines, without_lines
@@ -50,7 +52,9 @@ class Context:
     page_limiter: HostLimiter
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     rng: random.Random = field(default_factory=random.Random)
-    parse: Callable[..., ParsedFeed] = parse_feed
+    parse: Callable[..., ParsedFeed] = parse_source
+    # per source type with an etiquette (GDELT: one request per 5 s), made on first use
+    source_limiters: dict[str, HostLimiter] = field(default_factory=dict)
     # fingerprint() of each (title, text); build_app moves that work off the poll threads
     fingerprints: Callable[[Sequence[tuple[str, str]]], list[Fingerprint]] = fingerprints
 
@@ -68,15 +72,20 @@ def refresh_feed(feed: FeedConfig, ctx: Context) -> FeedOutcome:
 
 
 def _refresh(feed: FeedConfig, state: FeedState, ctx: Context, now: datetime) -> FeedOutcome:
+    kind = source_type(feed.type)
     try:
         result = fetch(
             ctx.session,
-            state.redirect_to or feed.url,
+            kind.request_url(
+                state.redirect_to or feed.request_url, last_polled=state.last_polled_at, now=now
+            ),
             etag=state.etag,
             last_modified=state.last_modified,
             timeout=feed.timeout.total_seconds(),
             max_bytes=feed.max_bytes,
-            limiter=ctx.limiter,
+            limiter=_limiter(feed, ctx),
+            accept=kind.accept,
+            auth=source_auth(feed),
         )
     except FetchError as exc:
         return _record_failure(
@@ -107,11 +116,15 @@ def _refresh(feed: FeedConfig, state: FeedState, ctx: Context, now: datetime) ->
     if digest == state.body_hash:
         return _record(feed, state, ctx, now, result, "unchanged", body=digest)
     try:
-        parsed = ctx.parse(result.body, url=result.final_url, content_type=result.content_type)
+        parsed = _parse(feed, ctx, result)
+        if parsed.follow:
+            parsed = _followed(feed, ctx, parsed)
     except ParseError as exc:
         return _record_failure(
             feed, state, ctx, now, status=result.status, error=f"parse: {exc}", result=result
         )
+    if feed.type != "feed":
+        parsed = _dated(parsed, now)
     items = unique_items(feed, parsed.entries)
     warning = "; ".join(
         w for w in (parsed.warning, skip_note(parsed.entries, kept=len(items))) if w
@@ -132,6 +145,74 @@ def _refresh(feed: FeedConfig, state: FeedState, ctx: Context, now: datetime) ->
     return _outcome_of(poll, new=new, matches=matched)
 
 
+def _limiter(feed: FeedConfig, ctx: Context) -> HostLimiter:
+    """The shared per-host limiter, or the stricter one of a type with an etiquette."""
+    interval = source_type(feed.type).min_interval
+    if interval <= 0:
+        return ctx.limiter
+    return ctx.source_limiters.setdefault(feed.type, HostLimiter(per_host=1, min_interval=interval))
+
+
+def _parse(feed: FeedConfig, ctx: Context, result: FetchResult) -> ParsedFeed:
+    assert result.body is not None
+    if feed.type == "feed":
+        return ctx.parse(result.body, url=result.final_url, content_type=result.content_type)
+    return ctx.parse(
+        result.body,
+        url=result.final_url,
+        content_type=result.content_type,
+        kind=feed.type,
+        settings=feed.source,
+        max_bytes=feed.max_bytes,
+    )
+
+
+def _followed(feed: FeedConfig, ctx: Context, index: ParsedFeed) -> ParsedFeed:
+    """The entries of the documents an index lists (one level deep, as many as it kept), each
+    fetched and read like the index; one that fails is a warning, the others still count."""
+    entries: list[Entry] = list(index.entries)
+    problems: list[str] = []
+    own_host = urlsplit(feed.url).hostname
+    for url in index.follow:
+        try:
+            result = fetch(
+                ctx.session,
+                url,
+                timeout=feed.timeout.total_seconds(),
+                max_bytes=feed.max_bytes,
+                # the index's own host is as trusted as the configured URL; others are not
+                guard=not ctx.config.allow_private_networks and urlsplit(url).hostname != own_host,
+                limiter=_limiter(feed, ctx),
+                accept=source_type(feed.type).accept,
+                auth=source_auth(feed),  # a sitemap on the source's own origin only
+            )
+            if result.status >= 400 or result.body is None:
+                problems.append(f"{url}: HTTP {result.status}")
+                continue
+            entries.extend(_parse(feed, ctx, result).entries)
+        except FetchError as exc:
+            problems.append(str(exc))
+        except ParseError as exc:
+            problems.append(f"{url}: {exc}")
+    if problems and len(problems) == len(index.follow):
+        raise ParseError(
+            f"none of the {len(problems)} listed documents could be read: {problems[0]}"
+        )
+    warning = "; ".join(w for w in (index.warning, *problems[:3]) if w) or None
+    return replace(index, entries=tuple(entries), follow=(), warning=warning)
+
+
+def _dated(parsed: ParsedFeed, now: datetime) -> ParsedFeed:
+    """An entry without a date takes the time it was first seen (sources other than feeds
+    often give none, and a digest sorts by date)."""
+    if all(e.published for e in parsed.entries):
+        return parsed
+    return replace(
+        parsed,
+        entries=tuple(e if e.published else replace(e, published=now) for e in parsed.entries),
+    )
+
+
 def ingest(
     feed: FeedConfig,
     items: list[tuple[Entry, Identity]],
@@ -144,7 +225,12 @@ def ingest(
     """Store what is new among a feed's items (``unique_items``) and match it; ``poll`` is
     recorded in the same transaction as the articles. Returns (new articles, new matches)."""
     known = ctx.store.known(feed.url, [i.guid for _, i in items], [i.article_id for _, i in items])
-    unseen = [(e, i) for e, i in items if i.guid not in known.seen_guids]
+    # a pruned article (its tombstone) is neither new nor a source seen again
+    unseen = [
+        (e, i)
+        for e, i in items
+        if i.guid not in known.seen_guids and i.article_id not in known.pruned
+    ]
     fresh = [(e, i) for e, i in unseen if i.article_id not in known.existing]
     again = [(e, i) for e, i in unseen if i.article_id in known.existing]
     full_texts: dict[str, tuple[str, str]] = {}
@@ -167,6 +253,7 @@ def ingest(
         fold=repeated_story,
         fold_since=now - feed.max_age,
         poll=poll,
+        tombstones=known.tombstones,
     )
     to_match = [
         a
@@ -219,6 +306,16 @@ def repeated_story(
     )
 
 
+def source_auth(feed: FeedConfig) -> SourceAuth | None:
+    """The feed's credentials, bound to the origin of its configured URL."""
+    creds = feed.credentials
+    if creds is None:
+        return None
+    return SourceAuth.for_source(
+        feed.request_url, username=creds.username, password=creds.password, headers=creds.headers
+    )
+
+
 def _without_url(message: str) -> str:
     # fetch errors start with the URL; the feed's row already says which feed it is
     head, sep, rest = message.partition(": ")
@@ -247,6 +344,7 @@ def _full_text(link: str, feed: FeedConfig, ctx: Context) -> tuple[str, str]:
             guard=not ctx.config.allow_private_networks,
             limiter=ctx.page_limiter,
             accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+            auth=source_auth(feed),  # only a page on the feed's own origin gets them
         )
         if page.status >= 400 or page.body is None:
             return "", f"HTTP {page.status}"

@@ -12,7 +12,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
 from itertools import accumulate
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WordTables:
+    """Which code points make words, as (first, last) ranges."""
+
+    bmp_word: list[tuple[int, int]]  # letters, digits, marks; CJK left out (a word each)
+    astral_word: list[tuple[int, int]]  # the same beyond the BMP, and variation selectors
+    non_ascii_word: list[tuple[int, int]]  # every non-ASCII word character of the BMP, CJK too
 
 
 def _char_class(ranges: list[tuple[int, int]]) -> str:
@@ -47,27 +58,63 @@ _CJK_RANGES = [
     (0xF900, 0xFAFF), (0xFF66, 0xFF9F), (0x20000, 0x2FA1F),
 ]  # fmt: skip
 _CJK = _char_class(_CJK_RANGES)
+
+
+def computed_word_tables() -> WordTables:
+    """The word-character ranges, tested character by character (a fifth of a second)."""
+    bmp = _ranges(range(0x10000), lambda c: _is_word_char(c) and not _is_cjk(c))
+    astral = _ranges(
+        range(0x10000, 0x30000), lambda c: _is_word_char(c) and not _is_cjk(c)
+    ) + _ranges(range(0xE0100, 0xE01F0), _is_word_char)
+    non_ascii = _ranges(range(0x80, 0x10000), _is_word_char)
+    return WordTables(bmp_word=bmp, astral_word=astral, non_ascii_word=non_ascii)
+
+
+def word_tables() -> WordTables:
+    """The tables written out in wordchars.py when they are for this Unicode version."""
+    from monitor.rules import wordchars
+
+    if unicodedata.unidata_version != wordchars.UNIDATA_VERSION:
+        return computed_word_tables()
+    return WordTables(
+        bmp_word=_read_ranges(wordchars.BMP_WORD),
+        astral_word=_read_ranges(wordchars.ASTRAL_WORD),
+        non_ascii_word=_read_ranges(wordchars.NON_ASCII_WORD),
+    )
+
+
+def _read_ranges(written: str) -> list[tuple[int, int]]:
+    # "30-39 AA" -> [(0x30, 0x39), (0xAA, 0xAA)]: one string compiles far faster than 400 tuples.
+    found = []
+    for item in written.split():
+        first, _, last = item.partition("-")
+        found.append((int(first, 16), int(last or first, 16)))
+    return found
+
+
+_TABLES = word_tables()
 # Explicit ranges let sre test each character against a bitmap, which is several times faster
 # than its Unicode category look-ups; that only holds while every range is in the BMP.
-_BMP_WORD = _char_class(_ranges(range(0x10000), lambda c: _is_word_char(c) and not _is_cjk(c)))
-_ASTRAL_WORD = _char_class(
-    _ranges(range(0x10000, 0x30000), lambda c: _is_word_char(c) and not _is_cjk(c))
-    + _ranges(range(0xE0100, 0xE01F0), _is_word_char)
-)
+_BMP_WORD = _char_class(_TABLES.bmp_word)
+_ASTRAL_WORD = _char_class(_TABLES.astral_word)
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-_BMP_WORD_RANGES = _ranges(range(0x80, 0x10000), _is_word_char)
 # Curly quotes, dashes and no-break spaces make most English text non-ASCII without a single
 # non-ASCII letter; this finds the texts whose words really need more than lower().
-_NON_ASCII_LETTER = re.compile(f"[{_char_class(_BMP_WORD_RANGES)}\U00010000-\U0010ffff]")
+_NON_ASCII_LETTER = re.compile(f"[{_char_class(_TABLES.non_ascii_word)}\U00010000-\U0010ffff]")
 _BMP_PATTERN = re.compile(f"([{_CJK}]|[{_BMP_WORD}]+)")
-_FULL_PATTERN = re.compile(f"([{_CJK}]|[{_BMP_WORD}{_ASTRAL_WORD}]+)")
 # In queries `*` and `?` are wildcard letters inside a word.
 QUERY_WORD = re.compile(f"[{_CJK}]|[{_BMP_WORD}{_ASTRAL_WORD}*?]+")
 CJK_CHAR = re.compile(f"[{_CJK}]")
 
 
+@cache
+def _full_pattern() -> re.Pattern[str]:
+    # Compiled on first use: few texts leave the BMP, and each of these patterns costs ~5 ms.
+    return re.compile(f"([{_CJK}]|[{_BMP_WORD}{_ASTRAL_WORD}]+)")
+
+
 def _pattern(text: str) -> re.Pattern[str]:
-    return _FULL_PATTERN if _ASTRAL.search(text) else _BMP_PATTERN
+    return _full_pattern() if _ASTRAL.search(text) else _BMP_PATTERN
 
 
 def words(text: str) -> list[str]:
@@ -137,3 +184,44 @@ def normal_all(raw: list[str]) -> list[str]:
 def exact(word: str) -> str:
     """The form used by case-sensitive terms: only canonical composition is ignored."""
     return word if word.isascii() else unicodedata.normalize("NFC", word)
+
+
+def wordchars_module(tables: WordTables) -> str:
+    """The source of wordchars.py for these tables and this Python's Unicode version."""
+    sections = (
+        ("BMP_WORD", "Letters, digits and marks of the BMP; CJK left out (each is a word).",
+         tables.bmp_word),
+        ("ASTRAL_WORD", "The same beyond the BMP, and the variation selectors.",
+         tables.astral_word),
+        ("NON_ASCII_WORD", "Every non-ASCII word character of the BMP, CJK included.",
+         tables.non_ascii_word),
+    )  # fmt: skip
+    body = "".join(
+        f"\n# {note}\n{name} = (\n{_wrapped(ranges)})\n" for name, note, ranges in sections
+    )
+    return f'{_WORDCHARS_DOC}\nUNIDATA_VERSION = "{unicodedata.unidata_version}"\n{body}'
+
+
+def _wrapped(ranges: list[tuple[int, int]]) -> str:
+    lines, line = [], ""
+    for first, last in ranges:
+        item = f"{first:X}" if first == last else f"{first:X}-{last:X}"
+        if len(line) + len(item) > 90:
+            lines.append(line)
+            line = ""
+        line += item + " "
+    return "".join(f'    "{line}"\n' for line in [*lines, line])
+
+
+_WORDCHARS_DOC = '''"""Which characters make words, as code point ranges in hex: the tables tokens.py builds its
+patterns from, written out so that start-up does not test 260,000 code points one by one
+(a fifth of a second). Generated; do not edit.
+
+They hold for one Unicode version; tokens.py computes them afresh under any other. To write
+them again: ``python -m monitor.rules.tokens > monitor/rules/wordchars.py``.
+"""
+'''
+
+
+if __name__ == "__main__":
+    print(wordchars_module(computed_word_tables()), end="")

@@ -12,14 +12,18 @@ from datetime import UTC, datetime
 
 from alerts.channels import make_channel
 from monitor import metrics
-from monitor.config.load import Config, FeedConfig
+from monitor.config.load import Config, DigestConfig, FeedConfig
+from monitor.digest.health import check_sources, source_notes
 from monitor.digest.outbox import DeliveryReport, deliver_pending
+from monitor.digest.release import Release, held_digests, open_due_run
 from monitor.digest.select import open_digest_run
+from monitor.digest.spikes import detect_spikes
 from monitor.pipeline.isolate import isolated_fingerprints, isolated_parse
 from monitor.pipeline.refresh import Context, FeedOutcome, refresh_feed
 from monitor.rules import Matcher
 from monitor.sources.fetch import HostLimiter, make_session
 from monitor.store.db import Database
+from monitor.store.retention import PruneReport, cutoffs
 from monitor.store.store import Store
 
 log = logging.getLogger("monitor.app")
@@ -73,6 +77,20 @@ def forget_old_stories(app: App) -> int:
     folded into again, and the index stays the size of the last max_age."""
     oldest = max((f.max_age for f in app.config.feeds), default=None)
     return app.store.forget_story_keys(app.clock() - oldest) if oldest else 0
+
+
+def prune_archive(app: App, *, dry_run: bool = False) -> PruneReport:
+    """Delete what is past the config's retention (DESIGN §11) and give the space back."""
+    now = app.clock()
+    kept = app.config.retention
+    cut = cutoffs(
+        now,
+        articles=kept.articles,
+        matched=kept.matched,
+        full_text=kept.full_text,
+        deliveries=kept.deliveries,
+    )
+    return app.store.prune(cut, now, dry_run=dry_run)
 
 
 def poll_feeds(
@@ -130,13 +148,72 @@ def send_digest(app: App, name: str) -> list[DeliveryReport]:
 
 
 def send_instant_digests(app: App) -> list[DeliveryReport]:
+    """After a poll: spikes found, then each instant digest as far as its policy allows."""
+    _detect_spikes(app)
     for digest in app.config.digests.values():
         if digest.instant:
-            try:
-                open_digest_run(app.db, app.config, digest, app.clock())
-            except Exception:
-                log.exception("digest selection failed digest=%s", digest.name)
+            _open_allowed(app, digest, scheduled=False)
     return deliver_pending(app.db, app.channels, app.clock(), clock=app.clock)
+
+
+def send_scheduled_digest(app: App, name: str) -> list[DeliveryReport]:
+    """A cron digest's time has come: it goes out now unless quiet hours or its cap hold it."""
+    _detect_spikes(app)
+    _open_allowed(app, app.config.digests[name], scheduled=True)
+    return deliver_pending(app.db, app.channels, app.clock(), clock=app.clock)
+
+
+def release_held(app: App) -> list[DeliveryReport]:
+    """What waited for quiet hours or a cap to end, source-health notices, then the outbox.
+
+    Run every few seconds by the service (so held matches go within a minute of the end of
+    quiet hours) and once by `run --once`.
+    """
+    _detect_spikes(app)
+    held = held_digests(app.db)
+    for digest in app.config.digests.values():
+        if digest.instant or digest.name in held:
+            _open_allowed(app, digest, scheduled=False)
+    try:
+        notice = check_sources(app.db, app.config, app.clock())
+        if notice is not None:
+            log.info("source health notice digest=%s feeds=%d", notice.name, len(notice.feeds))
+    except Exception:
+        log.exception("source health check failed")
+    return deliver_pending(app.db, app.channels, app.clock(), clock=app.clock)
+
+
+def _open_allowed(app: App, digest: DigestConfig, *, scheduled: bool) -> Release | None:
+    now = app.clock()
+    try:
+        feeds = source_notes(app.db, app.config, now) if not digest.instant else ()
+        release = open_due_run(app.db, app.config, digest, now, scheduled=scheduled, feeds=feeds)
+    except Exception:
+        log.exception("digest selection failed digest=%s", digest.name)
+        return None
+    if release.opened is not None:
+        log.info(
+            "digest opened digest=%s run=%s entries=%d",
+            digest.name,
+            release.opened.id,
+            release.opened.total,
+        )
+    if release.held is not None:
+        log.info(
+            "digest held digest=%s until=%s reason=%s",
+            digest.name,
+            release.held.until.isoformat(),
+            release.held.reason,
+        )
+    return release
+
+
+def _detect_spikes(app: App) -> None:
+    try:
+        for rule in detect_spikes(app.db, app.config, app.clock()):
+            log.info("spike detected rule=%s", rule)
+    except Exception:
+        log.exception("spike detection failed")
 
 
 def run_once(
@@ -150,4 +227,5 @@ def run_once(
     )
     app.store.index_new_articles()
     send_instant_digests(app)
+    release_held(app)
     return outcomes

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -20,6 +20,7 @@ from monitor.rules import (
     explain,
     fts_query,
 )
+from monitor.store.browse import Browse
 from monitor.store.db import Database
 from monitor.store.store import Store, iso, stored_article
 
@@ -98,18 +99,89 @@ def backtest(
     sources = store.sources_of([r["id"] for r in rows])
     found: list[FoundArticle] = []
     for row in track(rows):
-        article = stored_article(row)
-        for feed_url in sources.get(article.id, [article.feed]):
-            feed = feeds.get(feed_url) or FeedConfig(
-                url=feed_url, name=urlsplit(feed_url).hostname or feed_url
-            )
-            match = matcher.match(document(article, feed))
-            if match:
-                found.append(_found(article, feed, match[0].hits))
-                break
+        hit = _judge(matcher, feeds, sources, row)
+        if hit is not None:
+            found.append(hit)
         if limit and len(found) >= limit:
             break
     return found
+
+
+def _judge(
+    matcher: Matcher, feeds: dict[str, FeedConfig], sources: dict[str, list[str]], row: dict
+) -> FoundArticle | None:
+    """The article as found by the rule through the first of its feeds that lets it match."""
+    article = stored_article(row)
+    for feed_url in sources.get(article.id, [article.feed]):
+        feed = feeds.get(feed_url) or FeedConfig(
+            url=feed_url, name=urlsplit(feed_url).hostname or feed_url
+        )
+        match = matcher.match(document(article, feed))
+        if match:
+            return _found(article, feed, match[0].hits)
+    return None
+
+
+# The web page's search reads candidates a chunk at a time, newest first, and stops as soon
+# as a page is full: a common word among 100,000 articles must not load them all.
+_SEARCH_CHUNK = 200
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SearchHit:
+    article_id: str
+    found: FoundArticle
+    text: str  # the `text` field the hits' offsets point into: summary plus full text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SearchPage:
+    hits: tuple[SearchHit, ...]
+    more: bool  # another page follows
+
+
+def search_page(
+    config: Config,
+    store: Browse,
+    rule: Rule,
+    *,
+    since: timedelta,
+    now: datetime,
+    offset: int,
+    limit: int,
+) -> SearchPage:
+    """One page of what the rule finds among stored articles, newest first (FTS narrows, the
+    matcher decides, as in `backtest`)."""
+    matcher = Matcher([rule])
+    feeds = {f.url: f for f in config.feeds}
+    wanted = offset + limit + 1  # one past the page says whether another follows
+    found: list[SearchHit] = []
+    for rows in _candidate_chunks(store, rule, now - since):
+        sources = store.sources_of([r["id"] for r in rows])
+        for row in rows:
+            hit = _judge(matcher, feeds, sources, row)
+            if hit is not None:
+                text = "\n\n".join(p for p in (row["summary"], row["text"]) if p)
+                found.append(SearchHit(article_id=row["id"], found=hit, text=text))
+        if len(found) >= wanted:
+            break
+    page = found[offset : offset + limit]
+    return SearchPage(hits=tuple(page), more=len(found) > offset + limit)
+
+
+def _candidate_chunks(store: Browse, rule: Rule, start: datetime) -> Iterator[list[dict]]:
+    prefilter = fts_query(rule)
+    if prefilter:
+        ids = store.fts_candidates(prefilter, start)
+        for at in range(0, len(ids), _SEARCH_CHUNK):
+            rows = store.articles_since(start, ids[at : at + _SEARCH_CHUNK])
+            rows.sort(key=lambda r: (r["first_seen"], r["id"]), reverse=True)
+            yield rows
+        return
+    offset = 0
+    while rows := store.articles_page(start, limit=_SEARCH_CHUNK, offset=offset):
+        yield rows
+        offset += _SEARCH_CHUNK
 
 
 def search_archive(

@@ -15,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from monitor import metrics
 from monitor.digest.outbox import backlog
+from monitor.secrets import mask
 
 log = logging.getLogger("monitor.health")
 
@@ -81,6 +82,7 @@ def _handler(service: ServiceView) -> type[BaseHTTPRequestHandler]:
                 service.app.db.close()
 
         def _send(self, status: int, content_type: str, body: bytes) -> None:
+            body = mask(body.decode("utf-8")).encode("utf-8")  # the last gate before the wire
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))

@@ -25,8 +25,10 @@ from monitor.service.app import (
     build_app,
     due_feeds,
     forget_old_stories,
-    send_digest,
+    prune_archive,
+    release_held,
     send_instant_digests,
+    send_scheduled_digest,
 )
 
 log = logging.getLogger("monitor.service")
@@ -40,6 +42,9 @@ def _seconds_from_env(name: str, default: int) -> int:
 
 TICK_SECONDS = _seconds_from_env("NEWS_MONITOR_TICK_SECONDS", 5)
 OUTBOX_SECONDS = _seconds_from_env("NEWS_MONITOR_OUTBOX_SECONDS", 30)
+# Held digests go within a minute of the end of quiet hours; health notices ride the same job.
+RELEASE_SECONDS = _seconds_from_env("NEWS_MONITOR_RELEASE_SECONDS", 20)
+PRUNE_SECONDS = _seconds_from_env("NEWS_MONITOR_PRUNE_SECONDS", 24 * 3600)
 
 
 class Service:
@@ -104,11 +109,31 @@ class Service:
         except Exception:
             log.exception("near-duplicate index pruning failed")
 
+    def prune(self) -> None:
+        # Once a day, in short batches: the polls and sends of the other jobs go on meanwhile.
+        try:
+            report = prune_archive(self.app)
+            log.info(
+                "pruned %s bytes_given_back=%d seconds=%.1f longest_batch_ms=%.0f",
+                " ".join(f"{kind}={n}" for kind, n in sorted(report.rows.items())) or "nothing",
+                report.bytes_given_back,
+                report.seconds,
+                report.longest_batch_ms,
+            )
+        except Exception:
+            log.exception("pruning failed")
+
     def send_cron_digest(self, name: str) -> None:
         try:
-            send_digest(self.app, name)
+            send_scheduled_digest(self.app, name)
         except Exception:
             log.exception("digest failed digest=%s", name)
+
+    def release_held(self) -> None:
+        try:
+            release_held(self.app)
+        except Exception:
+            log.exception("releasing held digests failed")
 
     def retry_outbox(self) -> None:
         try:
@@ -122,7 +147,9 @@ class Service:
         self.scheduler.remove_all_jobs()
         self._every(self.tick, TICK_SECONDS, "tick")
         self._every(self.retry_outbox, OUTBOX_SECONDS, "outbox")
+        self._every(self.release_held, RELEASE_SECONDS, "release")
         self._every(self.forget_old_stories, 6 * 3600, "forget")
+        self._every(self.prune, PRUNE_SECONDS, "prune")
         for name, trigger in self.cron_triggers().items():
             self._add(self.send_cron_digest, trigger, f"digest:{name}", 3600, args=[name])
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 from monitor.extract.text import collapse_whitespace, html_to_text, plain_text
@@ -29,6 +30,7 @@ class Entry:
     author: str | None
     published: datetime | None
     language: str | None
+    source_name: str | None = None  # the publisher, when a search source names it (Google News)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,6 +44,7 @@ class ParsedFeed:
     entries: tuple[Entry, ...]
     warning: str | None
     parser: str
+    follow: tuple[str, ...] = ()  # documents to read next (a sitemap index's sitemaps)
 
 
 def text_value(raw: str | None, content_type: str | None) -> str:
@@ -99,3 +102,19 @@ def language_tag(raw: str | None) -> str | None:
     """A language tag as feeds write it, with '_' turned into '-'."""
     value = (raw or "").strip().replace("_", "-")
     return value or None
+
+
+def date_value(raw: str | None) -> datetime | None:
+    """A date as sitemaps, pages and APIs write it (ISO 8601, basic or extended, or RFC 822),
+    in UTC; a date without a zone is taken as UTC."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            value = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

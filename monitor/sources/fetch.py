@@ -7,12 +7,13 @@ HTTP error statuses come back in the FetchResult; only transport failures raise 
 
 from __future__ import annotations
 
+import base64
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
@@ -22,6 +23,7 @@ from urllib3.exceptions import NewConnectionError
 from urllib3.exceptions import TimeoutError as Urllib3TimeoutError
 
 from monitor.errors import FetchError
+from monitor.secrets import mask_url
 from monitor.sources.netguard import AddressGuard, Deadline, GuardedAdapter
 
 FEED_ACCEPT = (
@@ -63,6 +65,47 @@ class _Hop:
     headers: Mapping[str, str]
     body: bytes | None
     location: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceAuth:
+    """A private source's credentials and the one origin they may be sent to.
+
+    The origin is (scheme, host, port) of the source's configured URL, as browsers define it:
+    another host name, another port or a switch to plain http is another origin, so neither a
+    redirect nor an article link can carry the credentials away.
+    """
+
+    origin: tuple[str, str, int]
+    headers: Mapping[str, str] = field(repr=False)
+
+    @classmethod
+    def for_source(
+        cls,
+        url: str,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> SourceAuth | None:
+        sent = dict(headers or {})
+        if username:
+            token = base64.b64encode(f"{username}:{password or ''}".encode()).decode("ascii")
+            sent.setdefault("Authorization", f"Basic {token}")
+        return cls(origin=origin_of(url), headers=sent) if sent else None
+
+    def headers_for(self, url: str) -> Mapping[str, str]:
+        return self.headers if origin_of(url) == self.origin else {}
+
+
+def origin_of(url: str) -> tuple[str, str, int]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port or (443 if scheme == "https" else 80)
 
 
 class HostLimiter:
@@ -140,10 +183,12 @@ def fetch(
     guard: bool = False,
     limiter: HostLimiter | None = None,
     accept: str = FEED_ACCEPT,
+    auth: SourceAuth | None = None,
 ) -> FetchResult:
     """GET ``url``, following up to MAX_REDIRECTS redirects, within ``timeout`` seconds in all.
 
     Waiting for a HostLimiter slot does not count against the timeout; talking to servers does.
+    ``auth`` goes with every hop to its own origin and with no other.
     """
     started = time.monotonic()
     headers = _request_headers(accept, etag, last_modified)
@@ -151,13 +196,14 @@ def fetch(
     redirects: list[int] = []
     for _ in range(MAX_REDIRECTS + 1):
         with limiter.slot(current) if limiter else nullcontext(), Deadline(budget) as deadline:
-            hop = _exchange(session, current, headers, deadline, max_bytes=max_bytes, guard=guard)
+            sent = {**headers, **auth.headers_for(current)} if auth else headers
+            hop = _exchange(session, current, sent, deadline, max_bytes=max_bytes, guard=guard)
         budget = deadline.remaining()
         if hop.location is None:
             return _result(url, current, hop, redirects, etag, last_modified, started)
         redirects.append(hop.status)
         current = hop.location
-    raise FetchError("redirects", f"{url}: more than {MAX_REDIRECTS} redirects")
+    raise FetchError("redirects", f"{mask_url(url)}: more than {MAX_REDIRECTS} redirects")
 
 
 def _request_headers(accept: str, etag: str | None, last_modified: str | None) -> dict[str, str]:
@@ -180,9 +226,9 @@ def _exchange(
 ) -> _Hop:
     """One request and its response, inside the deadline."""
     if urlsplit(url).scheme.lower() not in ("http", "https"):
-        raise FetchError("http", f"{url}: only http and https URLs can be fetched")
+        raise FetchError("http", f"{mask_url(url)}: only http and https URLs can be fetched")
     if deadline.expired:
-        raise FetchError("timeout", f"{url}: no time left for the request")
+        raise FetchError("timeout", f"{mask_url(url)}: no time left for the request")
     request = session.prepare_request(requests.Request("GET", url, headers=headers))
     settings = session.merge_environment_settings(url, {}, True, None, None)
     # With the guard on, a proxy would be the address we connect to; go direct instead.
@@ -203,7 +249,7 @@ def _exchange(
     except (requests.RequestException, OSError) as exc:
         raise _transport_error(exc, url, deadline) from exc
     if deadline.expired:
-        raise FetchError("timeout", f"{url}: no complete response within the deadline")
+        raise FetchError("timeout", f"{mask_url(url)}: no complete response within the deadline")
     return hop
 
 
@@ -222,15 +268,15 @@ def _read_body(response: requests.Response, url: str, deadline: Deadline, max_by
     declared = response.headers.get("Content-Length", "")
     encoded = response.headers.get("Content-Encoding", "identity").lower() != "identity"
     if not encoded and declared.isdigit() and int(declared) > max_bytes:
-        raise FetchError("too_large", f"{url}: {declared} bytes is more than {max_bytes}")
+        raise FetchError("too_large", f"{mask_url(url)}: {declared} bytes is more than {max_bytes}")
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_content(_CHUNK):
         size += len(chunk)
         if size > max_bytes:
-            raise FetchError("too_large", f"{url}: body is more than {max_bytes} bytes")
+            raise FetchError("too_large", f"{mask_url(url)}: body is more than {max_bytes} bytes")
         if deadline.expired:
-            raise FetchError("timeout", f"{url}: body not complete within the deadline")
+            raise FetchError("timeout", f"{mask_url(url)}: body not complete within the deadline")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -255,12 +301,12 @@ def _decode_header(value: str) -> str:
 
 def _transport_error(exc: BaseException, url: str, deadline: Deadline) -> FetchError:
     if deadline.expired or _is_timeout(exc):
-        return FetchError("timeout", f"{url}: timed out")
+        return FetchError("timeout", f"{mask_url(url)}: timed out")
     if isinstance(exc, requests.exceptions.SSLError):
-        return FetchError("tls", f"{url}: TLS failed: {_root_cause(exc)}")
+        return FetchError("tls", f"{mask_url(url)}: TLS failed: {_root_cause(exc)}")
     if isinstance(exc, requests.ConnectionError):
-        return FetchError("connect", f"{url}: connection failed: {_root_cause(exc)}")
-    return FetchError("http", f"{url}: bad response: {_root_cause(exc)}")
+        return FetchError("connect", f"{mask_url(url)}: connection failed: {_root_cause(exc)}")
+    return FetchError("http", f"{mask_url(url)}: bad response: {_root_cause(exc)}")
 
 
 def _root_cause(exc: BaseException) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -11,7 +13,10 @@ from pathlib import Path
 
 import sqlite_utils
 
+log = logging.getLogger("monitor.store")
+
 BUSY_TIMEOUT_MS = 60_000
+AUTO_VACUUM_INCREMENTAL = 2  # PRAGMA auto_vacuum's value for INCREMENTAL
 WRITER_CACHE_KIB = 32 * 1024  # the writer's page cache (SQLite's default is 2 MB)
 CHECKPOINT_PAGES = 10_000  # WAL pages before the writer checkpoints (SQLite's default is 1,000)
 FTS_WATERMARK = "(SELECT indexed_rowid FROM fts_state)"  # articles up to this rowid are indexed
@@ -192,13 +197,64 @@ def _index_full_text_in_batches(db: sqlite_utils.Database) -> None:
     )
 
 
+def _create_tombstones(db: sqlite_utils.Database) -> None:
+    # What is left of a pruned article (DESIGN §11): its article id and a hash of each
+    # (feed, guid) it came by, so that a feed still listing it never brings it back as new.
+    # listed_at: the last poll that saw it listed; a tombstone goes when no feed has for long.
+    db.execute(
+        """CREATE TABLE tombstones (
+               key TEXT PRIMARY KEY, pruned_at TEXT NOT NULL, listed_at TEXT NOT NULL)"""
+    )
+    db.execute("CREATE INDEX tombstones_listed_at ON tombstones (listed_at)")
+    # The outbox is pruned by age; without an index each batch would read the whole table.
+    db.execute("CREATE INDEX IF NOT EXISTS deliveries_created_at ON deliveries (created_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS digest_runs_created_at ON digest_runs (created_at)")
+
+
+def _add_alert_policy(db: sqlite_utils.Database) -> None:
+    # Alert policy (DESIGN §13). When a feed started failing, for its health notice; what kind
+    # of run a digest run is (a digest or a source-health notice: only digests count against
+    # max_per_hour); cron runs held by quiet hours or a cap until their release; the last health
+    # state each feed was notified of; spike alerts waiting for their digest run.
+    db.execute("ALTER TABLE feeds ADD COLUMN failing_since TEXT")
+    db.execute("ALTER TABLE digest_runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'digest'")
+    db.execute("CREATE INDEX digest_runs_digest_created ON digest_runs (digest, created_at)")
+    db.execute("CREATE TABLE digest_holds (digest TEXT PRIMARY KEY, since TEXT NOT NULL)")
+    db.execute(
+        """CREATE TABLE source_health (
+               url TEXT PRIMARY KEY, notified TEXT NOT NULL, changed_at TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE spikes (
+               id TEXT PRIMARY KEY, rule TEXT NOT NULL, digest TEXT NOT NULL,
+               window_start TEXT NOT NULL, detected_at TEXT NOT NULL, window TEXT NOT NULL,
+               count INTEGER NOT NULL, usual REAL NOT NULL, article_ids TEXT NOT NULL,
+               run_id TEXT)"""
+    )
+    db.execute("CREATE INDEX spikes_rule_detected ON spikes (rule, detected_at)")
+    db.execute("CREATE INDEX matches_rule_matched ON matches (rule, matched_at)")
+
+
+def _tombstone_feeds(db: sqlite_utils.Database) -> None:
+    # A tombstone may go once its feed has been read without listing it: each tombstone names
+    # the feed that last listed it, and each feed when it was last read (an unchanged feed is
+    # not read again, and still lists what it listed then).
+    db.execute("ALTER TABLE tombstones ADD COLUMN feed TEXT")
+    db.execute("CREATE TABLE feed_readings (feed TEXT PRIMARY KEY, read_at TEXT NOT NULL)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_base_schema", _create_base),
     ("0002_story_keys", _create_story_keys),
     ("0003_delivery_claims", _add_delivery_claims),
     ("0004_story_keys_rowid", _story_keys_with_rowid),
     ("0005_fts_batch_index", _index_full_text_in_batches),
+    ("0006_tombstones", _create_tombstones),
+    ("0008_tombstone_feeds", _tombstone_feeds),
+    ("0009_alert_policy", _add_alert_policy),
 ]
+# Not a transaction like the others (VACUUM cannot run inside one): see _incremental_vacuum.
+VACUUM_MIGRATION = "0007_incremental_auto_vacuum"
 
 
 class Database:
@@ -281,6 +337,8 @@ class Database:
     def migrate(self) -> list[str]:
         """Apply the named migrations not yet recorded; returns the names applied."""
         applied: list[str] = []
+        if self._incremental_vacuum():
+            applied.append(VACUUM_MIGRATION)
         with self.write() as conn:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
@@ -296,4 +354,58 @@ class Database:
                     (name, datetime.now(UTC).isoformat()),
                 )
                 applied.append(name)
+            if VACUUM_MIGRATION in applied or VACUUM_MIGRATION not in done:
+                conn.execute(
+                    "INSERT INTO migrations (name, applied_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                    (VACUUM_MIGRATION, datetime.now(UTC).isoformat()),
+                )
         return applied
+
+    def _incremental_vacuum(self) -> bool:
+        """Turn on incremental auto-vacuum, so that pruning can give pages back to the file
+        system. It takes a VACUUM (the WAL header already fixed the mode of a new file): instant
+        on a new file, as long as copying it on an existing one, once. Returns whether an
+        existing file was converted."""
+        if self.path == ":memory:":
+            return False
+        with self._write_lock:
+            conn = self._writer()
+            if conn.execute("PRAGMA auto_vacuum").fetchone()[0] == AUTO_VACUUM_INCREMENTAL:
+                return False
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            if not conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
+                conn.execute("VACUUM")  # a new file, empty: instant
+                return False
+            started = time.perf_counter()
+            size = Path(self.path).stat().st_size
+            log.info("converting %s to incremental auto-vacuum (VACUUM, once)", self.path)
+            conn.execute("VACUUM")
+            log.info(
+                "converted %s to incremental auto-vacuum bytes=%d seconds=%.1f",
+                self.path,
+                size,
+                time.perf_counter() - started,
+            )
+            return True
+
+    def free_pages(self) -> int:
+        """Pages the file holds but no table uses (what incremental_vacuum gives back)."""
+        return int(self.connection().execute("PRAGMA freelist_count").fetchone()[0])
+
+    def incremental_vacuum(self, pages: int) -> None:
+        """Give up to ``pages`` free pages back to the file system, in one short write."""
+        with self._write_lock:
+            # executescript steps the pragma to the end: one execute() frees a single page
+            self._writer().executescript(
+                f"BEGIN IMMEDIATE; PRAGMA incremental_vacuum({int(pages)}); COMMIT;"
+            )
+
+    def checkpoint_passive(self) -> None:
+        """Copy what the WAL holds into the file without taking the write lock, so that the
+        COMMIT of a long run of writes (a prune) never falls on the automatic checkpoint."""
+        self.connection().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the file and truncate it, so its bytes are given back too."""
+        with self._write_lock:
+            self._writer().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()

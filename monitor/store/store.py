@@ -9,6 +9,15 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from monitor.store.db import FTS_WATERMARK, Database
+from monitor.store.retention import (
+    Cutoffs,
+    PruneReport,
+    mark_listed,
+    prune,
+    tombstone_keys,
+    tombstoned,
+)
+from monitor.store.stats import DatabaseStats, database_stats
 from monitor.stories.identity import publisher
 from monitor.stories.urls import clean_link
 
@@ -35,6 +44,7 @@ class FeedState:
     redirect_to: str | None = None
     gone: bool = False
     backlog_done: bool = False
+    last_polled_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -101,6 +111,8 @@ class Known:
     seen_guids: frozenset[str]  # guids this feed delivered before
     existing: frozenset[str]  # article ids already stored (by any feed)
     lacking_text: frozenset[str]  # of those, the ones whose full text was never stored
+    pruned: frozenset[str] = frozenset()  # article ids pruned, whose tombstones this feed hit
+    tombstones: frozenset[str] = frozenset()  # the tombstone keys hit (kept while listed)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -139,6 +151,7 @@ class Store:
             redirect_to=r["redirect_to"],
             gone=bool(r["gone"]),
             backlog_done=bool(r["backlog_done"]),
+            last_polled_at=from_iso(r["last_polled_at"]),
         )
 
     def due_feeds(self, urls: Iterable[str], now: datetime) -> list[str]:
@@ -195,10 +208,17 @@ class Store:
                 existing.add(article_id)
                 if not has_text:
                     lacking.add(article_id)
+        # Pruned articles (DESIGN §11): a guid this feed delivered counts as seen, an article
+        # id as pruned, so that neither comes back as new nor alerts again.
+        guid_keys = tombstone_keys(feed, [g for g in guids if g not in seen_guids])
+        hit = tombstoned(conn, [*guid_keys.values(), *(i for i in ids if i not in existing)])
+        seen_guids |= {guid for guid, key in guid_keys.items() if key in hit}
         return Known(
             seen_guids=frozenset(seen_guids),
             existing=frozenset(existing),
             lacking_text=frozenset(lacking),
+            pruned=frozenset(i for i in ids if i in hit),
+            tombstones=frozenset(hit),
         )
 
     def save_articles(
@@ -212,6 +232,7 @@ class Store:
         fold: Fold | None = None,
         fold_since: datetime | None = None,
         poll: FeedPoll | None = None,
+        tombstones: Iterable[str] = (),
     ) -> list[StoredArticle]:
         """One transaction: insert new articles and every source row; returns those really new.
 
@@ -220,7 +241,8 @@ class Store:
         the story (cluster) of the near duplicate `fold` picks among those sharing an index key
         since `fold_since`, stored before or earlier in this batch; in the same transaction, so
         two copies stored at once still fold. ``poll``, the feed's row after this poll, is
-        written in the same transaction.
+        written in the same transaction, and so is the note that the feed still lists the
+        pruned items whose ``tombstones`` (``Known.tombstones``) it hit.
 
         The stories are worked out first, from this thread's own snapshot; under the write
         lock they are only checked (no article or index key of this batch added since) and
@@ -269,6 +291,7 @@ class Store:
             )
             if poll is not None:
                 _write_poll(conn, poll)
+            mark_listed(conn, feed, list(tombstones), stamp or "")
         return plan.inserted
 
     def refile(
@@ -318,6 +341,16 @@ class Store:
             return conn.execute(
                 "DELETE FROM story_keys WHERE first_seen < ?", (iso(before),)
             ).rowcount
+
+    # retention -------------------------------------------------------------
+
+    def prune(self, cut: Cutoffs, now: datetime, *, dry_run: bool = False) -> PruneReport:
+        """Delete what is past its retention (DESIGN §11) in short batches, leaving tombstones,
+        and give the space back; ``dry_run`` only counts."""
+        return prune(self.db, cut, now, dry_run=dry_run)
+
+    def stats(self, now: datetime) -> DatabaseStats:
+        return database_stats(self.db, now)
 
     def articles_since(self, since: datetime, ids: Sequence[str] | None = None) -> list[dict]:
         if ids is not None:
@@ -449,6 +482,8 @@ def _write_poll(conn: sqlite3.Connection, poll: FeedPoll) -> None:
         f"""UPDATE feeds SET name = :name, last_polled_at = :polled_at, last_status = :status,
                 last_outcome = :outcome, last_error = :error, last_warning = :warning,
                 consecutive_failures = :failures, next_check_at = :next_check_at,
+                failing_since = CASE WHEN :failures = 0 THEN NULL
+                                     ELSE COALESCE(failing_since, :polled_at) END,
                 redirect_to = COALESCE(:redirect_to, redirect_to), gone = :gone,
                 backlog_done = backlog_done OR :ok, entries_seen = entries_seen + :entries {validators}
                 WHERE url = :url""",

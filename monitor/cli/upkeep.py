@@ -1,0 +1,77 @@
+"""`news-monitor prune` and `stats`: retention now, and what the database holds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+
+from monitor.cli.common import config_option, handle_errors, load
+
+# The order rows are listed in: what a reader asks about first.
+KINDS = (
+    "articles",
+    "matched",
+    "sources",
+    "matches",
+    "story_keys",
+    "full_text",
+    "deliveries",
+    "digest_runs",
+    "tombstones_expired",
+)
+
+
+@click.command()
+@config_option
+@click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
+@handle_errors
+def prune(config_file: str | None, dry_run: bool) -> None:
+    """Delete what is past its retention now (the service does it daily) and give space back."""
+    from monitor.service.app import build_app, prune_archive
+
+    app = build_app(load(config_file), channels={})
+    report = prune_archive(app, dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"{'KIND':20} {verb.upper()}")
+    for kind in KINDS:
+        click.echo(f"{kind:20} {report.rows.get(kind, 0):>10,}")
+    if dry_run:
+        click.echo(f"about {_size(report.text_bytes)} of article text would go")
+        return
+    click.echo(f"tombstones left for pruned items: {report.rows.get('tombstones', 0):,}")
+    click.echo(
+        f"file {_size(report.bytes_before)} -> {_size(report.bytes_after)}: "
+        f"{_size(report.bytes_given_back)} given back in {report.seconds:.1f}s "
+        f"({report.batches} batches, longest {report.longest_batch_ms:.0f} ms)"
+    )
+
+
+@click.command()
+@config_option
+@handle_errors
+def stats(config_file: str | None) -> None:
+    """Database size, rows per table, the oldest article and articles per day."""
+    from monitor.store.db import Database
+    from monitor.store.store import Store
+
+    config = load(config_file)
+    found = Store(Database(config.database)).stats(datetime.now(UTC))
+    click.echo(f"database {found.path}: {_size(found.file_bytes)} on disk")
+    click.echo(f"  pages {_size(found.page_bytes)}, of which free {_size(found.free_bytes)}")
+    click.echo("rows:")
+    for table, count in found.rows.items():
+        click.echo(f"  {table:20} {count:>12,}")
+    click.echo(f"oldest article: {found.oldest_article or 'none'}")
+    click.echo("articles per day:")
+    for day, count in found.per_day:
+        click.echo(f"  {day} {count:>10,}")
+
+
+def _size(count: int) -> str:
+    value = float(count)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{count} B"

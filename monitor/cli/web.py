@@ -1,0 +1,43 @@
+"""`news-monitor web`: the analysts' page alone, over the database a service (or `run --once`) fills."""
+
+from __future__ import annotations
+
+import contextlib
+
+import click
+
+from monitor.cli.common import config_option, fail, handle_errors, load
+
+
+@click.command()
+@config_option
+@click.option(
+    "--listen",
+    metavar="HOST:PORT",
+    default=None,
+    help="Where to serve (default: web.listen from the config, else 127.0.0.1:8080).",
+)
+@handle_errors
+def web(config_file: str | None, listen: str | None) -> None:
+    """Serve the read-only web page over the configured database."""
+    from monitor.config.schema import split_listen
+    from monitor.service.web.app import make_app
+    from monitor.service.web.server import WebServer
+    from monitor.store.db import Database
+
+    config = load(config_file)
+    if listen is not None:
+        try:
+            host, port = split_listen(listen)
+        except ValueError as exc:
+            fail(f"--listen: {exc}")
+    elif config.web is not None:
+        host, port = config.web.host, config.web.port
+    else:
+        host, port = "127.0.0.1", 8080
+    token = config.web.token if config.web else None
+    app = make_app(config, Database(config.database))
+    server = WebServer(app, host, port, token=token)
+    click.echo(f"serving {server.url} (Ctrl-C stops)", err=True)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it is stopped
+        server.serve_forever()

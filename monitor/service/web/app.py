@@ -1,0 +1,440 @@
+"""The web page's routes: one small view per page, the token check and the security headers."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, Response, abort, redirect, render_template, request
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from monitor import metrics
+from monitor.config.load import Config
+from monitor.digest.select import matched_articles
+from monitor.rules import RuleSyntaxError, build_rule
+from monitor.secrets import mask
+from monitor.service.explore import explain_text, search_page
+from monitor.service.health import ServiceView, health_report
+from monitor.service.web import pages
+from monitor.service.web.auth import COOKIE, allowed, same, session_value
+from monitor.store.browse import Browse
+from monitor.store.db import Database
+from monitor.store.store import from_iso
+from monitor.units import parse_duration
+
+log = logging.getLogger("monitor.web")
+
+HERE = Path(__file__).parent
+DEFAULT_SINCE = "7d"
+RULES_PER_PAGE = 20
+LAST_MATCHES = 5
+DAYS = 30
+# Everything comes from this service: no inline script or style, no frames, no other origin.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    # An analyst's page of links must not tell every publisher what was being read.
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+OPEN_PATHS = ("/login", "/static/", "/healthz")  # /healthz stays open for orchestrators
+
+
+@dataclass(kw_only=True)
+class _Standalone:
+    """What /healthz reads when the page runs without the service (`news-monitor web`)."""
+
+    app: Any
+    last_tick: datetime | None = None
+
+    def healthy(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Parts:
+    config: Any
+    db: Database
+    store: Browse
+
+
+def make_app(
+    config: Config,
+    db: Database,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    service: ServiceView | None = None,
+) -> Flask:
+    """The WSGI app over `db`; `service` is the running service whose health /healthz reports."""
+    clock = clock or (lambda: datetime.now(UTC))
+    store = Browse(db)
+    tz = ZoneInfo(config.timezone)
+    token = config.web.token if config.web else None
+    health = service or _Standalone(app=_Parts(config=config, db=db, store=store))
+    rule_names = [r.name for r in config.rules]
+    feed_names = {f.url: f.name for f in config.feeds}
+
+    app = Flask(
+        __name__,
+        template_folder=str(HERE / "templates"),
+        static_folder=str(HERE / "static"),
+    )
+    app.jinja_env.autoescape = True  # every feed-supplied string is escaped, whatever the name
+    app.jinja_env.filters["when"] = lambda moment: _when(moment, tz)
+    app.jinja_env.globals.update(timezone=config.timezone, masked=mask)
+
+    @app.before_request
+    def _check_token() -> Response | None:
+        if request.path.startswith(OPEN_PATHS):
+            return None
+        cookie = request.cookies.get(COOKIE)
+        if allowed(token, request.headers.get("Authorization"), cookie):
+            return None
+        return _login_page(status=401, error=None)
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.update(SECURITY_HEADERS)
+        if response.mimetype in ("text/html", "application/json", "text/plain") and not (
+            response.direct_passthrough
+        ):
+            # the last gate before the wire: no page shows a secret, whatever put it there
+            response.set_data(mask(response.get_data(as_text=True)))
+        return response
+
+    def _login_page(*, status: int, error: str | None) -> Response:
+        target = request.full_path if request.path != "/login" else request.args.get("next", "/")
+        body = render_template("login.html", error=error, next=_local(target))
+        response = Response(body, status=status, mimetype="text/html")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="news-monitor"'
+        return response
+
+    @app.route("/login", methods=["GET", "POST"])
+    def login() -> Response:
+        if token is None:
+            return redirect("/")  # type: ignore[return-value]
+        if request.method == "GET":
+            return _login_page(status=200, error=None)
+        if not same(request.form.get("token", ""), token):
+            return _login_page(status=401, error="That token is not the one configured.")
+        response = redirect(_local(request.form.get("next", "/")), code=303)
+        response.set_cookie(
+            COOKIE,
+            session_value(token),
+            httponly=True,
+            samesite="Strict",
+            secure=request.is_secure,
+            max_age=30 * 86400,
+        )
+        return response  # type: ignore[return-value]
+
+    @app.post("/logout")
+    def logout() -> Response:
+        response = redirect("/login", code=303)
+        response.delete_cookie(COOKIE, httponly=True, samesite="Strict")
+        return response  # type: ignore[return-value]
+
+    @app.get("/")
+    def home() -> str:
+        now = clock()
+        since, since_error = _since(request.args.get("since"))
+        start, until = now - since, None
+        day = _day(request.args.get("day"), tz)
+        if day is not None:
+            start, until = day, day + timedelta(days=1)
+        rule = request.args.get("rule") or None
+        feed = request.args.get("feed") or None
+        page = pages.page_number(request.args.get("page"))
+        offset = (page - 1) * pages.PAGE_SIZE
+        rows = store.recent_matches(
+            since=start, until=until, rule=rule, feed=feed, limit=pages.PAGE_SIZE + 1, offset=offset
+        )
+        items = _story_items(rows[: pages.PAGE_SIZE])
+        return render_template(
+            "home.html",
+            sections=pages.by_rule(items, rule_names),
+            paging=pages.Paging(page=page, more=len(rows) > pages.PAGE_SIZE),
+            rules=rule_names,
+            feeds=feed_names,
+            rule=rule,
+            feed=feed,
+            since=request.args.get("since") or DEFAULT_SINCE,
+            since_error=since_error,
+            day=request.args.get("day", ""),
+            args=_args("rule", "feed", "since", "day"),
+        )
+
+    @app.get("/search")
+    def search() -> str:
+        q = request.args.get("q", "").strip()
+        since, since_error = _since(request.args.get("since"))
+        page = pages.page_number(request.args.get("page"))
+        context: dict[str, Any] = dict(
+            q=q,
+            since=request.args.get("since") or DEFAULT_SINCE,
+            since_error=since_error,
+            error=None,
+            results=None,
+            args=_args("q", "since"),
+        )
+        if q:
+            try:
+                rule = build_rule(name="query", query=q)
+            except RuleSyntaxError as exc:
+                context["error"] = exc
+                context["caret"] = pages.caret_line(exc.column)
+            else:
+                found = search_page(
+                    config,
+                    store,
+                    rule,
+                    since=since,
+                    now=clock(),
+                    offset=(page - 1) * pages.PAGE_SIZE,
+                    limit=pages.PAGE_SIZE,
+                )
+                context["results"] = [
+                    {
+                        "id": hit.article_id,
+                        "title": hit.found.title or "(no title)",
+                        "href": pages.link(hit.found.url),
+                        "source": hit.found.feed,
+                        "when": from_iso(hit.found.published or hit.found.first_seen),
+                        "segments": pages.snippet(hit.text, [asdict(h) for h in hit.found.hits]),
+                        "terms": hit.found.terms,
+                    }
+                    for hit in found.hits
+                ]
+                context["paging"] = pages.Paging(page=page, more=found.more)
+        return render_template("search.html", **context)
+
+    @app.get("/rules")
+    def rules() -> str:
+        now = clock()
+        page = pages.page_number(request.args.get("page"))
+        shown = config.rules[(page - 1) * RULES_PER_PAGE : page * RULES_PER_PAGE]
+        names = [r.name for r in shown]
+        times = store.match_times(now - timedelta(days=DAYS), names)
+        counts = pages.daily_counts(times, names, now=now, tz=tz, days=DAYS)
+        listed = []
+        for r in shown:
+            rows = store.recent_matches(
+                since=now - timedelta(days=DAYS), rule=r.name, limit=LAST_MATCHES
+            )
+            listed.append(
+                {
+                    "name": r.name,
+                    "source": r.source,
+                    "digest": r.digest,
+                    "days": counts[r.name],
+                    "total": sum(n for _, n in counts[r.name]),
+                    "peak": max((n for _, n in counts[r.name]), default=0),
+                    "last": _story_items(rows),
+                }
+            )
+        return render_template(
+            "rules.html",
+            rules=listed,
+            days=DAYS,
+            paging=pages.Paging(page=page, more=page * RULES_PER_PAGE < len(config.rules)),
+            args={},
+        )
+
+    @app.get("/rules/try")
+    def try_rule() -> str:
+        q = request.args.get("q", "").strip()
+        title = request.args.get("title", "")
+        text = request.args.get("text", "")
+        context: dict[str, Any] = dict(q=q, title=title, text=text, error=None, result=None)
+        if q:
+            configured = {r.name: r.rule for r in config.rules}
+            try:
+                rule = configured.get(q) or build_rule(name="query", query=q)
+            except RuleSyntaxError as exc:
+                context["error"] = exc
+                context["caret"] = pages.caret_line(exc.column)
+            else:
+                result = explain_text(rule, title=title, text=text)
+                hits = [asdict(h) for h in result.hits]
+                context["result"] = result
+                context["title_marked"] = pages.paragraphs(title, hits, field="title")
+                context["text_marked"] = pages.paragraphs(text, hits)
+        return render_template("try.html", rules=rule_names, **context)
+
+    @app.get("/stories/<article_id>")
+    def story(article_id: str) -> str:
+        article = store.article(article_id)
+        if article is None:
+            abort(404)
+        members = store.story_articles(article)
+        ids = [a["id"] for a in members]
+        sources = store.sources(ids)
+        matches = store.matches_of(ids)
+        own_hits = [
+            h for m in matches if m["article_id"] == article_id for h in pages.hit_dicts(m["hits"])
+        ]
+        text = "\n\n".join(p for p in (article["summary"], article["text"]) if p)
+        return render_template(
+            "story.html",
+            article=article,
+            href=pages.link(article["link"] or article["url"]),
+            when=from_iso(article["published"]) or from_iso(article["first_seen"]),
+            first_seen=from_iso(article["first_seen"]),
+            members=[
+                {
+                    "id": a["id"],
+                    "title": a["title"] or "(no title)",
+                    "when": from_iso(a["published"]) or from_iso(a["first_seen"]),
+                    "sources": [
+                        {
+                            "name": feed_names.get(s["feed"]) or s["feed_name"] or s["feed"],
+                            "href": pages.link(s["url"]),
+                            "url": s["url"],
+                        }
+                        for s in sources
+                        if s["article_id"] == a["id"]
+                    ],
+                }
+                for a in members
+            ],
+            matches=[
+                {
+                    "rule": m["rule"],
+                    "terms": ", ".join(json.loads(m["terms"] or "[]")),
+                    "at": from_iso(m["matched_at"]),
+                    "sent": bool(m["run_id"]),
+                    "own": m["article_id"] == article_id,
+                }
+                for m in matches
+            ],
+            title_marked=pages.paragraphs(article["title"] or "", own_hits, field="title"),
+            text_marked=pages.paragraphs(text, own_hits),
+        )
+
+    @app.get("/feeds")
+    def feeds() -> str:
+        page = pages.page_number(request.args.get("page"))
+        health = {r["url"]: r for r in store.feed_health()}
+        shown = config.feeds[(page - 1) * pages.PAGE_SIZE : page * pages.PAGE_SIZE]
+        return render_template(
+            "feeds.html",
+            feeds=[
+                {
+                    "name": f.name,
+                    "url": f.url,
+                    **_feed_state(health.get(f.url, {})),
+                }
+                for f in shown
+            ],
+            paging=pages.Paging(page=page, more=page * pages.PAGE_SIZE < len(config.feeds)),
+            count=len(config.feeds),
+            args={},
+        )
+
+    @app.get("/deliveries")
+    def deliveries() -> str:
+        page = pages.page_number(request.args.get("page"))
+        rows = store.deliveries(limit=pages.PAGE_SIZE + 1, offset=(page - 1) * pages.PAGE_SIZE)
+        return render_template(
+            "deliveries.html",
+            rows=[
+                r
+                | {
+                    "created": from_iso(r["created_at"]),
+                    "when": from_iso(
+                        r["sent_at"] if r["status"] == "sent" else r["next_attempt_at"]
+                    ),
+                }
+                for r in rows[: pages.PAGE_SIZE]
+            ],
+            paging=pages.Paging(page=page, more=len(rows) > pages.PAGE_SIZE),
+            args={},
+        )
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        healthy, report = health_report(health)
+        return Response(
+            json.dumps(report), status=200 if healthy else 503, mimetype="application/json"
+        )
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        return Response(metrics.exposition(), mimetype=CONTENT_TYPE_LATEST)
+
+    @app.errorhandler(404)
+    def not_found(_error: Exception) -> tuple[str, int]:
+        return render_template(
+            "error.html", status=404, message="There is no such page or story."
+        ), 404
+
+    @app.errorhandler(500)
+    def failed(_error: Exception) -> tuple[str, int]:
+        return render_template(
+            "error.html", status=500, message="Something went wrong; it is in the log."
+        ), 500
+
+    def _story_items(rows: list[dict]) -> list[pages.StoryItem]:
+        items = matched_articles(db.connection(), config, rows)
+        return pages.story_items([r["article_id"] for r in rows], items)
+
+    return app
+
+
+def _when(moment: datetime | None, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if moment else ""
+
+
+def _since(text: str | None) -> tuple[timedelta, str | None]:
+    try:
+        return parse_duration(text or DEFAULT_SINCE), None
+    except ValueError as exc:
+        return parse_duration(DEFAULT_SINCE), f"since: {exc}; showing {DEFAULT_SINCE}"
+
+
+def _day(text: str | None, tz: ZoneInfo) -> datetime | None:
+    """The start of a day (YYYY-MM-DD) in the reader's timezone, or None."""
+    try:
+        return datetime.strptime(text or "", "%Y-%m-%d").replace(tzinfo=tz)
+    except ValueError:
+        return None
+
+
+def _args(*names: str) -> dict[str, str]:
+    """The current filters, carried into the paging links."""
+    return {n: request.args[n] for n in names if request.args.get(n)}
+
+
+def _local(target: str | None) -> str:
+    """A redirect target on this site only: a path, never `//host` or a scheme."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def _feed_state(row: dict) -> dict:
+    status = row.get("last_outcome") or "never polled"
+    if row.get("last_status"):
+        status += f" {row['last_status']}"
+    failing = row.get("last_outcome") == "error" or bool(row.get("gone"))
+    return {
+        "status": status,
+        "failing": failing,
+        "articles": row.get("articles", 0),
+        "last_polled": from_iso(row.get("last_polled_at")),
+        "next_check": from_iso(row.get("next_check_at")),
+        "failures": row.get("consecutive_failures", 0),
+        "problem": mask(row.get("last_error") or row.get("last_warning") or ""),
+        "redirect_to": row.get("redirect_to"),
+    }

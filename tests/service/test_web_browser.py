@@ -1,0 +1,147 @@
+"""The web page in a real browser: Playwright driving Debian's Chromium (no browser download).
+
+`make test` installs Chromium where it can (apt); where it cannot, these tests skip and say so.
+The home page's screenshot in the README is the one this module takes.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+from web_world import DESK, HOSTILE_TITLE, NOW, Item, store_items, world_config
+
+from monitor.service.web.app import make_app
+from monitor.service.web.server import WebServer
+from monitor.store.db import Database
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--headless"]  # fmt: skip
+SCREENSHOT = REPO / "docs" / "web-home.png"
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+if not Path(CHROMIUM).exists():
+    pytest.skip(
+        "Chromium is not installed (apt-get install chromium; `make test` does it where apt works)",
+        allow_module_level=True,
+    )
+
+ITEMS = [
+    Item(
+        id="rogun-1",
+        title="Tajikistan fills the Rogun reservoir to its second stage",
+        summary="Engineers said on Tuesday that the Rogun dam had reached its second stage, "
+        "and that the first two turbines were running at full power.",
+        also=(DESK,),
+    ),
+    Item(
+        id="sco-1",
+        title="Leaders meet in Astana for the SCO summit",
+        summary="Heads of state of the Shanghai Cooperation Organization met in Astana to talk "
+        "about trade, water and security across Central Asia.",
+        feed=DESK,
+        age=timedelta(hours=3),
+    ),
+    Item(
+        id="evil",
+        title=HOSTILE_TITLE,
+        summary="A feed tried <script>window.pwned=3</script> in its summary about Rogun.",
+        age=timedelta(hours=2),
+    ),
+    Item(
+        id="rogun-2",
+        title="Рогун: новый этап строительства",
+        summary="Строительство Рогунской ГЭС продолжается; Рогун даст энергию всему региону.",
+        age=timedelta(hours=5),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    config = world_config(tmp_path_factory.mktemp("web"))
+    store_items(config, ITEMS)
+    app = make_app(config, Database(config.database), clock=lambda: NOW)
+    server = WebServer(app, "127.0.0.1", 0, token=None).start()
+    yield server.url.rstrip("/")
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1100, "height": 900})  # type: ignore[attr-defined]
+    opened = context.new_page()
+    dialogs: list[str] = []
+    opened.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    opened.dialogs = dialogs  # type: ignore[attr-defined]
+    yield opened
+    context.close()
+
+
+def test_search_from_the_box_and_follow_a_story(site: str, page) -> None:  # noqa: ANN001
+    page.goto(site + "/search")
+    page.fill('input[name="q"]', '"second stage" OR Astana')
+    page.press('input[name="q"]', "Enter")
+    page.wait_for_url("**/search?q=*")
+    results = page.locator("article.story h3 a")
+    assert results.count() == 2
+    assert page.locator("article.story mark").first.inner_text() in {"second stage", "Astana"}
+    page.get_by_role(
+        "link", name="Tajikistan fills the Rogun reservoir to its second stage"
+    ).click()
+    page.wait_for_url("**/stories/rogun-1")
+    assert page.locator("h2", has_text="Sources").is_visible()
+    sources = page.locator(".member li").all_inner_texts()
+    assert any(s.startswith("Wire") for s in sources)
+    assert any(s.startswith("Central Asia desk") for s in sources)
+
+
+def test_try_a_rule_on_a_text(site: str, page) -> None:  # noqa: ANN001
+    page.goto(site + "/rules")
+    page.get_by_role("link", name="Try a rule on a text →").click()
+    page.fill('input[name="q"]', "Rogun AND dam")
+    page.fill('textarea[name="text"]', "The Rogun dam is the tallest in the world.")
+    page.get_by_role("button", name="Explain").click()
+    page.wait_for_url("**/rules/try?*")
+    assert page.locator(".verdict h2").inner_text() == "Matched"
+    assert page.locator(".verdict .text mark").all_inner_texts() == ["Rogun", "dam"]
+
+
+def test_a_script_in_a_title_runs_nothing(site: str, page) -> None:  # noqa: ANN001
+    for path in ("/", "/stories/evil", "/search?q=Rogun", "/rules"):
+        page.goto(site + path)
+        assert page.evaluate("typeof window.pwned") == "undefined", path
+        assert page.locator("script").count() == 0, path
+    assert page.dialogs == []
+    page.goto(site + "/stories/evil")
+    assert "<script>window.pwned=1</script>" in page.locator("h1").inner_text()
+
+
+def test_home_page_screenshot_for_the_readme(site: str, page) -> None:  # noqa: ANN001
+    page.goto(site + "/")
+    assert page.locator("section h2 a").all_inner_texts() == ["Rogun", "SCO"]
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    assert SCREENSHOT.stat().st_size > 10_000
+
+
+def test_the_page_fits_a_phone(site: str, browser) -> None:  # noqa: ANN001
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    phone = context.new_page()
+    phone.goto(site + "/")
+    # nothing wider than the screen: no sideways scrolling on a phone
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()

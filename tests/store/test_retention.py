@@ -1,0 +1,291 @@
+"""Retention against a real SQLite file: what a prune removes and keeps, its tombstones, the
+outbox, and the file giving its space back."""
+
+from __future__ import annotations
+
+import logging
+import random
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.store.db import VACUUM_MIGRATION, Database
+from monitor.store.retention import Cutoffs, cutoffs, tombstone_keys
+from monitor.store.store import MatchRow, Store, StoredArticle
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+FEED = "http://a.test/feed"
+WORDS = [
+    "summit",
+    "dam",
+    "river",
+    "treaty",
+    "border",
+    "council",
+    "ministers",
+    "pipeline",
+    "grid",
+    "election",
+]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(Database(str(tmp_path / "monitor.db")))
+
+
+def article(n: int, seen: datetime, *, text: str = "", title: str = "") -> StoredArticle:
+    return StoredArticle(
+        id=f"article-{n:06d}",
+        url=f"http://a.test/{n}",
+        link=f"http://a.test/{n}",
+        guid=f"guid-{n}",
+        feed=FEED,
+        title=title or f"Story {n}",
+        summary=f"Summary of story {n}",
+        text=text,
+        author=None,
+        language=None,
+        published=seen,
+        first_seen=seen,
+        story_keys=(n, n + 1_000_000),
+    )
+
+
+def stored(store: Store, articles: list[StoredArticle], now: datetime = NOW) -> None:
+    store.save_articles(FEED, articles, [], {}, now)
+    store.index_new_articles()
+
+
+def matched(store: Store, article_id: str, rule: str = "watch") -> None:
+    store.save_matches(
+        [
+            MatchRow(
+                article_id=article_id,
+                rule=rule,
+                digest="daily",
+                cluster_id=None,
+                terms=("summit",),
+                hits=(),
+                matched_at=NOW,
+            )
+        ]
+    )
+
+
+def policy(
+    *,
+    articles: timedelta | None = timedelta(days=90),
+    matched: timedelta | None = None,
+    full_text: timedelta | None = None,
+    deliveries: timedelta | None = None,
+) -> Cutoffs:
+    return cutoffs(
+        NOW, articles=articles, matched=matched, full_text=full_text, deliveries=deliveries
+    )
+
+
+def count(store: Store, sql: str, params: tuple = ()) -> int:
+    return int(store.db.query(sql, params)[0][0])
+
+
+def search(store: Store, term: str) -> set[str]:
+    return set(store.fts_candidates(term, datetime(2000, 1, 1, tzinfo=UTC)))
+
+
+def integrity(store: Store) -> None:
+    conn = store.db.connection()
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+
+
+def test_unmatched_articles_past_retention_go_with_every_row_of_theirs(store: Store) -> None:
+    old, recent = NOW - timedelta(days=100), NOW - timedelta(days=10)
+    stored(store, [article(1, old, text="summit"), article(2, old, text="summit")])
+    stored(store, [article(3, recent, text="summit")])
+    matched(store, "article-000002")
+
+    report = store.prune(policy(), NOW)
+
+    assert {r[0] for r in store.db.query("SELECT id FROM articles")} == {
+        "article-000002",
+        "article-000003",
+    }
+    assert report.rows["articles"] == 1 and report.rows.get("matched", 0) == 0
+    assert (
+        count(store, "SELECT COUNT(*) FROM article_sources WHERE article_id = 'article-000001'")
+        == 0
+    )
+    assert count(store, "SELECT COUNT(*) FROM story_keys WHERE article_id = 'article-000001'") == 0
+    assert search(store, "summit") == {"article-000002", "article-000003"}
+    integrity(store)
+
+
+def test_matched_articles_go_only_after_their_own_retention(store: Store) -> None:
+    stored(store, [article(1, NOW - timedelta(days=400)), article(2, NOW - timedelta(days=200))])
+    matched(store, "article-000001")
+    matched(store, "article-000002")
+
+    assert store.prune(policy(), NOW).rows.get("matched", 0) == 0  # matched: forever
+    report = store.prune(policy(matched=timedelta(days=365)), NOW)
+
+    assert report.rows["matched"] == 1 and report.rows["matches"] == 1
+    assert {r[0] for r in store.db.query("SELECT id FROM articles")} == {"article-000002"}
+    integrity(store)
+
+
+def test_a_pruned_article_leaves_tombstones_the_store_recognises(store: Store) -> None:
+    stored(store, [article(1, NOW - timedelta(days=100))])
+    store.prune(policy(), NOW)
+
+    known = store.known(FEED, ["guid-1"], ["article-000001"])
+    assert "guid-1" in known.seen_guids  # this feed delivered it: not new
+    assert known.pruned == {"article-000001"}  # by any feed: never stored or alerted again
+    elsewhere = store.known("http://b.test/feed", ["other-guid"], ["article-000001"])
+    assert elsewhere.pruned == {"article-000001"} and not elsewhere.seen_guids
+
+
+def test_tombstones_go_once_no_feed_has_listed_them_for_as_long_as_articles_are_kept(
+    store: Store,
+) -> None:
+    stored(store, [article(1, NOW - timedelta(days=100)), article(2, NOW - timedelta(days=100))])
+    store.prune(policy(), NOW)
+    later = NOW + timedelta(days=60)
+    still_listed = store.known(FEED, ["guid-2"], ["article-000002"])
+    store.save_articles(FEED, [], [], {}, later, tombstones=still_listed.tombstones)
+
+    store.prune(
+        cutoffs(
+            later + timedelta(days=40),
+            articles=timedelta(days=90),
+            matched=None,
+            full_text=None,
+            deliveries=None,
+        ),
+        later + timedelta(days=40),
+    )
+
+    assert store.known(FEED, ["guid-1"], ["article-000001"]).pruned == frozenset()
+    assert store.known(FEED, ["guid-2"], ["article-000002"]).pruned == {"article-000002"}
+
+
+def test_page_text_goes_after_full_text_while_title_and_summary_stay_searchable(
+    store: Store,
+) -> None:
+    stored(store, [article(1, NOW - timedelta(days=40), text="rogun", title="Dam talks")])
+    matched(store, "article-000001")
+
+    report = store.prune(policy(full_text=timedelta(days=30)), NOW)
+
+    assert report.rows["full_text"] == 1
+    assert store.db.query("SELECT text FROM articles")[0][0] == ""
+    assert search(store, "rogun") == set()
+    assert search(store, "dam") == search(store, "summary") == {"article-000001"}
+    integrity(store)
+
+
+def test_sent_and_abandoned_deliveries_go_after_their_retention_pending_ones_stay(
+    store: Store,
+) -> None:
+    old, recent = (NOW - timedelta(days=40)).isoformat(), (NOW - timedelta(days=1)).isoformat()
+    with store.db.write() as conn:
+        conn.executemany(
+            "INSERT INTO digest_runs (id, digest, created_at, entries, payload) VALUES (?, 'd', ?, 1, '{}')",
+            [("run-old", old), ("run-new", recent)],
+        )
+        conn.executemany(
+            "INSERT INTO deliveries (id, run_id, digest, channel, payload, status, created_at) VALUES (?, ?, 'd', 'c', '{}', ?, ?)",
+            [
+                ("sent-old", "run-old", "sent", old),
+                ("failed-old", "run-old", "failed", old),
+                ("pending-old", "run-old", "pending", old),
+                ("sent-new", "run-new", "sent", recent),
+            ],
+        )
+
+    report = store.prune(policy(deliveries=timedelta(days=30)), NOW)
+
+    assert report.rows["deliveries"] == 2
+    assert {r[0] for r in store.db.query("SELECT id FROM deliveries")} == {
+        "pending-old",
+        "sent-new",
+    }
+    assert count(store, "SELECT COUNT(*) FROM digest_runs") == 2  # run-old still has a pending row
+
+
+def test_a_dry_run_counts_what_a_prune_removes_and_changes_nothing(store: Store) -> None:
+    stored(store, [article(n, NOW - timedelta(days=100 + n)) for n in range(30)])
+    stored(store, [article(n, NOW) for n in range(30, 40)])
+    matched(store, "article-000003")
+
+    dry = store.prune(policy(), NOW, dry_run=True)
+    assert count(store, "SELECT COUNT(*) FROM articles") == 40
+    real = store.prune(policy(), NOW)
+
+    assert dry.rows["articles"] == real.rows["articles"] == 29
+    assert dry.rows["sources"] == real.rows["sources"] == 29
+
+
+def test_a_large_prune_runs_in_many_short_transactions(store: Store) -> None:
+    stored(store, [article(n, NOW - timedelta(days=100)) for n in range(3_000)])
+    report = store.prune(policy(), NOW)
+    assert report.rows["articles"] == 3_000
+    assert report.batches > 3  # never one transaction holding the write lock for the whole job
+    integrity(store)
+
+
+def test_pruning_most_of_an_archive_gives_the_space_back_to_the_file_system(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "archive.db"
+    store = Store(Database(str(path)))
+    rng = random.Random(7)
+    for day in range(100):
+        seen = NOW - timedelta(days=day, hours=1)
+        batch = [
+            article(day * 100 + n, seen, text=" ".join(rng.choices(WORDS, k=500)) + f" w{day}x{n}")
+            for n in range(100)
+        ]
+        stored(store, batch, now=seen)
+    store.db.checkpoint()
+    before = path.stat().st_size
+
+    report = store.prune(policy(articles=timedelta(days=10)), NOW)
+
+    after = path.stat().st_size
+    assert report.rows["articles"] == 9_000
+    assert after <= 0.6 * before, (before, after)
+    assert report.bytes_given_back > 0.4 * before
+    integrity(store)
+
+
+def test_an_existing_database_is_converted_to_incremental_vacuum_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = str(tmp_path / "old.db")
+    Database(path).close()
+    raw = sqlite3.connect(path, isolation_level=None)  # as files made before the migration are
+    raw.execute("PRAGMA auto_vacuum = NONE")
+    raw.execute("VACUUM")
+    raw.execute("DELETE FROM migrations WHERE name = ?", (VACUUM_MIGRATION,))
+    raw.close()
+
+    with caplog.at_level(logging.INFO, logger="monitor.store"):
+        Database(path).close()
+        db = Database(path)  # opened again: nothing left to convert
+
+    assert db.query("PRAGMA auto_vacuum")[0][0] == 2
+    assert (
+        db.query("SELECT COUNT(*) FROM migrations WHERE name = ?", (VACUUM_MIGRATION,))[0][0] == 1
+    )
+    converted = [r.getMessage() for r in caplog.records if "converted" in r.getMessage()]
+    assert len(converted) == 1 and "seconds=" in converted[0]
+
+
+def test_tombstone_keys_of_a_guid_differ_per_feed() -> None:
+    a = tombstone_keys("http://a.test/feed", ["g"])["g"]
+    b = tombstone_keys("http://b.test/feed", ["g"])["g"]
+    assert a != b and len(a) == 32

@@ -1,0 +1,83 @@
+"""monitor.secrets: one masking function for URLs, free text and the config's secret values."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from monitor import secrets
+from monitor.logs import setup_logging
+from monitor.secrets import mask, mask_url, secrets_in_url
+
+URLS = [
+    # (written, shown): userinfo dropped, secret parameters' values as ***, the rest kept
+    ("https://user:pa55word@wire.example.org/feed.xml", "https://wire.example.org/feed.xml"),
+    ("https://justuser@wire.example.org/x", "https://wire.example.org/x"),
+    ("https://wire.example.org/f?apikey=K3Y&lang=en", "https://wire.example.org/f?apikey=***&lang=en"),
+    ("https://x.org/f?API_KEY=a1&Token=b2&access_token=c3", "https://x.org/f?API_KEY=***&Token=***&access_token=***"),
+    ("https://x.org/f?key=1&auth=2&sig=3&signature=4", "https://x.org/f?key=***&auth=***&sig=***&signature=***"),
+    ("https://x.org/f?password=p&secret=s&keep=k", "https://x.org/f?password=***&secret=***&keep=k"),
+    ("https://u:p@x.org:8443/f?token=t#frag", "https://x.org:8443/f?token=***#frag"),
+    ("https://x.org/f?monkey=banana&keyword=k", "https://x.org/f?monkey=banana&keyword=k"),
+    ("https://x.org/plain.xml", "https://x.org/plain.xml"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("written", "shown"), URLS)
+def test_mask_url_drops_userinfo_and_secret_parameters(written: str, shown: str) -> None:
+    assert mask_url(written) == shown
+    assert mask(written) == shown  # a URL alone is free text too
+
+
+def test_urls_inside_free_text_are_masked_wherever_they_stand() -> None:
+    text = (
+        "poll failed feed=https://bob:hunter2@a.org/x?apikey=ZZZ9 "
+        "(HTTPSConnectionPool: Max retries exceeded with url: /x?apikey=ZZZ9&n=1) "
+        "'https://a.org/y?token=abc'"
+    )
+    shown = mask(text)
+    for secret in ("hunter2", "bob:", "ZZZ9", "abc'"):
+        assert secret not in shown
+    assert "feed=https://a.org/x?apikey=***" in shown and "n=1" in shown
+
+
+def test_registered_values_are_masked_in_any_text_longest_first() -> None:
+    secrets.register(["Bearer s3cr3t-token", "s3cr3t-token", "ab"])
+    try:
+        assert mask("sent Bearer s3cr3t-token and s3cr3t-token") == "sent *** and ***"
+        assert mask("ab stays: too short to mask in free text") == (
+            "ab stays: too short to mask in free text"
+        )
+    finally:
+        secrets.register([])
+
+
+def test_secrets_in_url_finds_what_masking_hides() -> None:
+    found = secrets_in_url("https://u5er:pa55@x.org/f?apikey=K&x=1")
+    assert found == ["u5er", "pa55", "K"]
+
+
+@pytest.fixture
+def restored_logging():
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    secrets.register([])
+
+
+@pytest.mark.usefixtures("restored_logging")
+def test_every_log_line_and_traceback_is_masked(capsys: pytest.CaptureFixture[str]) -> None:
+    for json_lines in (False, True):
+        setup_logging(json_lines=json_lines, secrets=["env-s3cret-value"])
+        log = logging.getLogger("monitor.test")
+        try:
+            raise RuntimeError("boom at https://u:pw-in-url@h.org/?sig=SIGVAL env-s3cret-value")
+        except RuntimeError:
+            log.exception("failed feed=%s", "https://h.org/f?token=TOKVAL")
+        err = capsys.readouterr().err
+        assert "RuntimeError" in err and "feed=https://h.org/f?token=***" in err
+        for secret in ("pw-in-url", "SIGVAL", "env-s3cret-value", "TOKVAL"):
+            assert secret not in err, (json_lines, err)
