@@ -15,7 +15,7 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY monitor ./monitor
 COPY alerts ./alerts
-RUN pip install . && rm -rf /src
+RUN pip install ".[postgres]" && rm -rf /src
 
 RUN useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin/nologin monitor \
     && mkdir -p /data /config \

@@ -44,6 +44,35 @@ TARGETS = (
         limit=5000,
         at_most=False,
     ),
+    # The syndication rounds (bench/syndication.py): folding as history grows, and how well.
+    Target(
+        name="syndication last / first rounds",
+        figure=lambda runs: (
+            runs["syndication"]["late_round_s"] / runs["syndication"]["early_round_s"]
+        ),
+        limit=1.2,
+        at_most=True,
+    ),
+    Target(
+        name="syndication last round / floor",
+        figure=lambda runs: (
+            runs["syndication"]["last_round_s"] / runs["syndication"]["floor_last_s"]
+        ),
+        limit=1.0,
+        at_most=True,
+    ),
+    Target(
+        name="folding pair precision",
+        figure=lambda runs: runs["syndication"]["precision"],
+        limit=0.995,
+        at_most=False,
+    ),
+    Target(
+        name="folding pair recall",
+        figure=lambda runs: runs["syndication"]["recall"],
+        limit=0.97,
+        at_most=False,
+    ),
 )
 
 
@@ -82,6 +111,7 @@ def format_table(results: dict[str, Any]) -> str:
         ("warm", "warm run --once"),
         ("changed", "changed run --once"),
         ("rules", "rule matching"),
+        ("syndication", "syndication rounds"),
     ):
         run = runs[name]
         items = run.get("items", run.get("articles", ""))
@@ -105,6 +135,13 @@ def _notes(name: str, run: dict[str, Any]) -> str:
     if name == "rules":
         per_article = run.get("matches_per_article", "?")
         return f"{run['rules']} rules, {per_article} matches/article, CPU time"
+    if name == "syndication":
+        return (
+            f"{run['feeds']} outlets x {run['rounds']} rounds; round s: first "
+            f"{run['early_round_s']:.2f}, last {run['late_round_s']:.2f}; floor "
+            f"{run['floor_first_s']:.2f} -> {run['floor_last_s']:.2f}; pairs P "
+            f"{run['precision']:.4f} R {run['recall']:.4f}"
+        )
     if name == "bare_get":
         return f"statuses {run['statuses']}"
     if "outcomes" in run:

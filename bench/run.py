@@ -3,6 +3,7 @@ floor, a bare conditional-GET pass, cold / warm / changed poll cycles and rule m
 the table with the ratios against their targets and write bench/results.json.
 
     python -m bench.run [--feeds 1000] [--items 50] [--workers 8] [--quick] [--profile DIR]
+                        [--syndication-feeds 150] [--rounds 16]
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import syndication
 from bench.profile import profiled_command, stage_seconds
 from bench.report import assess, format_table
 from bench.server import WorldServer, serving
@@ -39,6 +41,8 @@ class Options:
     rule_articles: int = 5000
     profile: str | None = None  # directory for the cold and changed runs' py-spy stacks
     in_process_parse: bool = False  # parse in the polling process instead of build_app's choice
+    syndication_feeds: int = 150  # outlets of the syndication world (bench/syndication.py)
+    rounds: int = 16  # its poll rounds
 
 
 class BenchError(Exception):
@@ -58,7 +62,7 @@ def run_bench(options: Options, workdir: Path) -> dict[str, Any]:
         runs["floor"] = _measured(server, workdir, "floor", common)
         etags = {"etags": server.validators()}
         runs["bare_get"] = _measured(server, workdir, "bare_get", common | etags)
-        config = _write_config(workdir, urls)
+        config = write_config(workdir, urls)
         poll = common | {"config": str(config), "in_process_parse": options.in_process_parse}
         cold = poll | {"label": "cold", "profile": _profile(options, "cold")}
         runs["cold"] = _measured(server, workdir, "poll", cold)
@@ -69,6 +73,7 @@ def run_bench(options: Options, workdir: Path) -> dict[str, Any]:
         runs["changed"] = _measured(server, workdir, "poll", changed_run)
     matching = {"rules": options.rules, "articles": options.rule_articles}
     runs["rules"] = _measured(None, workdir, "rules", matching)
+    runs["syndication"] = _syndication(options, workdir)
     expected = {
         "cold_new_articles": len(story_keys(world)),
         "changed_new_articles": len(story_keys(changed(world)) - story_keys(world)),
@@ -121,7 +126,23 @@ def _measured(
     return result
 
 
-def _write_config(workdir: Path, urls: list[str]) -> Path:
+def _syndication(options: Options, workdir: Path) -> dict[str, Any]:
+    """Outlets re-publishing each other's stories, polled round after round (its own world)."""
+    world = syndication.Syndication(
+        feeds=options.syndication_feeds,
+        rounds=options.rounds,
+        epoch=syndication.recent_epoch(_now(), options.rounds),
+    )
+    _say(f"syndication: {world.feeds} outlets, {world.rounds} rounds")
+    place = workdir / "syndication"
+    place.mkdir()
+    with syndication.serving(world, hosts=options.hosts) as server:
+        config = write_config(place, server.urls())
+        spec = syndication.spec_for(world, server, config, options.workers)
+        return _measured(None, place, "syndication", spec)
+
+
+def write_config(workdir: Path, urls: list[str]) -> Path:
     """The monitor's config for the world: every feed, the default rules, a file channel."""
     feeds = "".join(f"  - url: {url}\n    name: Bench feed {i}\n" for i, url in enumerate(urls))
     path = workdir / "monitor.yaml"
@@ -178,6 +199,10 @@ def parse_args(argv: list[str] | None) -> tuple[Options, Path]:
         action="store_true",
         help="parse in the polling process (before/after)",
     )
+    parser.add_argument(
+        "--syndication-feeds", type=int, help="outlets of the syndication world (default 150)"
+    )
+    parser.add_argument("--rounds", type=int, help="its poll rounds (default 16)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where results.json goes")
     args = parser.parse_args(argv)
     feeds = args.feeds or (20 if args.quick else 1000)
@@ -188,6 +213,8 @@ def parse_args(argv: list[str] | None) -> tuple[Options, Path]:
         rule_articles=300 if args.quick else 5000,
         profile=args.profile,
         in_process_parse=args.in_process_parse,
+        syndication_feeds=args.syndication_feeds or (12 if args.quick else 150),
+        rounds=args.rounds or (4 if args.quick else 16),
     )
     return options, args.out
 

@@ -1,5 +1,6 @@
 """The measured scenarios, each run in a process of its own so that its state and peak memory are
-its own: the feedparser floor, a bare conditional-GET pass, a poll cycle, and rule matching.
+its own: the feedparser floor, a bare conditional-GET pass, a poll cycle, rule matching, and the
+syndication rounds (bench/syndication.py).
 
     python -m bench.scenarios SPEC.json      (prints one JSON result line)
 """
@@ -101,11 +102,18 @@ def rules(spec: dict[str, Any]) -> dict[str, Any]:
     return {"wall_s": time.perf_counter() - started, **result}
 
 
+def syndication(spec: dict[str, Any]) -> dict[str, Any]:
+    from bench.syndication import scenario
+
+    return scenario(spec)
+
+
 SCENARIOS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "floor": floor,
     "bare_get": bare_get,
     "poll": poll,
     "rules": rules,
+    "syndication": syndication,
 }
 
 

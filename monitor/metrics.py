@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -67,10 +66,10 @@ def watch_backlog(read_backlog: Callable[[], int]) -> None:
     """Read the outbox backlog from the database whenever /metrics is scraped."""
 
     def safe_read() -> float:
-        # A scrape during a locked or missing database must not fail the whole page.
+        # A scrape during a locked or missing database (either backend) must not fail the page.
         try:
             return float(read_backlog())
-        except sqlite3.Error:
+        except Exception:
             return float("nan")
 
     OUTBOX_BACKLOG.set_function(safe_read)

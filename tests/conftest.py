@@ -104,3 +104,36 @@ class FeedServer:
 @pytest.fixture
 def feeds(httpserver) -> FeedServer:  # noqa: ANN001
     return FeedServer(httpserver)
+
+
+# PostgreSQL (DESIGN §15): one throwaway cluster per session, a database per test ------------
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():  # noqa: ANN201
+    from postgres import SKIP_REASON, Cluster, find_bin_dir
+
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        pytest.skip(SKIP_REASON)
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip("PostgreSQL tests skipped: psycopg is not installed (pip install -e '.[dev]')")
+    cluster = Cluster(bin_dir)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster) -> str:  # noqa: ANN001
+    """A fresh, empty PostgreSQL database."""
+    return postgres_cluster.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path: Path) -> str:  # noqa: ANN001
+    """The ``database`` setting of a fresh store on each backend: tests taking it run twice."""
+    if request.param == "sqlite":
+        return str(tmp_path / "monitor.db")
+    return request.getfixturevalue("postgres_url")

@@ -81,9 +81,68 @@ def test_a_quick_run_measures_every_scenario_and_writes_the_results(tmp_path: Pa
     assert runs["changed"]["outcomes"] == {"ok": 4}
     assert runs["changed"]["new_articles"] == world["changed_new_articles"] > 0
     assert runs["rules"]["rules"] == 1000 and runs["rules"]["articles_per_s"] > 0
+    syndication = runs["syndication"]
+    assert syndication["rounds"] == 4 == len(syndication["round_s"])
+    # every round, every outlet's five new items are stored: none lost, none merged away
+    assert syndication["new_articles"] == [12 * 5] * 4
+    assert syndication["articles_stored"] == syndication["items"] == 240
+    assert 0 < syndication["recall"] <= 1 and 0 < syndication["precision"] <= 1
+    assert syndication["floor_last_s"] > 0 and syndication["pairs_true"] > 0
     targets = {t["name"]: t for t in results["targets"]}
-    assert len(targets) == 5
+    assert len(targets) == 9
     assert all(isinstance(t["pass"], bool) and t["value"] > 0 for t in targets.values())
     assert targets["cold / floor"]["value"] == round(
         runs["cold"]["wall_s"] / runs["floor"]["wall_s"], 3
     )
+
+
+# The syndication world (bench/syndication.py) ---------------------------------------------------
+
+
+def test_syndicated_stories_reach_up_to_40_outlets_as_reworded_cut_and_footed_copies() -> None:
+    from bench.syndication import Syndication, round_copies, truth
+
+    world = Syndication(feeds=150, rounds=2)
+    copies = [c for r in range(2) for items in round_copies(world, r).values() for c in items]
+    assert len(copies) == 2 * 150 * world.per_round
+    carried = Counter(c.story for c in copies)
+    assert max(carried.values()) <= 41 and max(carried.values()) > 20  # origin + up to 40
+    syndicated = [key for key, n in carried.items() if n > 1]
+    assert 0.1 < len(syndicated) / len(carried) < 0.3
+    assert len({c.guid for c in copies}) == len({c.link for c in copies}) == len(copies)
+    assert truth(world, 2) == {c.guid: c.story for c in copies}
+    big = max(carried, key=carried.__getitem__)
+    versions = [c for c in copies if c.story == big]
+    assert len({c.title for c in versions}) > len(versions) // 2  # headlines re-worded
+    lengths = sorted(len(c.html) for c in versions)
+    assert lengths[0] < lengths[-1] * 0.7  # some copies are cut to their first sentences
+    # Every item of an outlet ends with the same footer line.
+    outlet = versions[0].outlet
+    own = [c for c in copies if c.outlet == outlet]
+    footers = {c.html.rsplit("<p>", 1)[1] for c in own}
+    assert len(own) == 10 and len(footers) == 1 and "Copyright" in footers.pop()
+
+
+def test_pair_scores_count_pairs_folded_against_pairs_that_are_one_story() -> None:
+    from bench.syndication import pair_scores
+
+    true = {"a1": "A", "a2": "A", "a3": "A", "b1": "B", "c1": "C"}
+    # a3 left alone (2 of 3 true pairs lost), b1 wrongly joined to c1 (1 false pair of 2 made)
+    predicted = {"a1": "x", "a2": "x", "a3": "y", "b1": "z", "c1": "z"}
+    scores = pair_scores(predicted, true)
+    assert scores["precision"] == 0.5 and round(scores["recall"], 3) == 0.333
+    assert pair_scores({g: g for g in true}, true)["precision"] == 1.0
+
+
+def test_the_round_server_moves_every_feed_to_the_round_asked_for() -> None:
+    from bench.syndication import Syndication, serving
+
+    with serving(Syndication(feeds=3, rounds=3), hosts=2) as server:
+        url = server.urls()[2]
+        first = requests.get(url, timeout=10)
+        assert first.status_code == 200 and first.content.count(b"<item>") == 5
+        etag = first.headers["ETag"]
+        assert requests.get(url, headers={"If-None-Match": etag}, timeout=10).status_code == 304
+        assert requests.get(server.round_url(1), timeout=10).status_code == 200
+        later = requests.get(url, headers={"If-None-Match": etag}, timeout=10)
+        assert later.status_code == 200 and later.content.count(b"<item>") == 10

@@ -24,11 +24,11 @@ def feeds(ctx: click.Context, config_file: str | None) -> None:
     """Feed health: last poll, status, errors, articles, next poll."""
     if ctx.invoked_subcommand is not None:
         return
-    from monitor.store.db import Database
+    from monitor.store.backend import open_database
     from monitor.store.store import Store
 
     config = load_config(config_path(config_file))
-    rows = {r["url"]: r for r in Store(Database(config.database)).feed_health()}
+    rows = {r["url"]: r for r in Store(open_database(config.database)).feed_health()}
     say(f"{'FEED':40} {'TYPE':11} {'LAST POLL':20} {'STATUS':14} {'ART':>5} {'NEXT POLL':20} ERROR")
     for feed in config.feeds:
         r = rows.get(feed.url, {})

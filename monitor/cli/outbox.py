@@ -34,12 +34,12 @@ def digest_preview(name: str, config_file: str | None, as_html: bool) -> None:
     from alerts.render import render_html, render_text
     from monitor.digest.release import digest_hold
     from monitor.digest.select import preview_digest
-    from monitor.store.db import Database
+    from monitor.store.backend import open_database
 
     config = load_config(config_path(config_file))
     if name not in config.digests:
         fail(f"unknown digest '{name}' (known: {', '.join(config.digests)})")
-    db, now = Database(config.database), datetime.now(UTC)
+    db, now = open_database(config.database), datetime.now(UTC)
     built = preview_digest(db, config, config.digests[name], now)
     waiting = digest_hold(db, config.digests[name], now)
     if waiting is not None and built.total:
@@ -87,10 +87,10 @@ def deliveries(config_file: str | None, retry: bool, enable: tuple[str, ...]) ->
         enable_channels,
         outbox_rows,
     )
-    from monitor.store.db import Database
+    from monitor.store.backend import open_database
 
     config = load(config_file)
-    db = Database(config.database)
+    db = open_database(config.database)
     if enable:
         say(f"re-enabled {enable_channels(db, list(enable))} channel(s)")
     for name, reason in disabled_channels(db).items():

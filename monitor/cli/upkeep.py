@@ -52,11 +52,11 @@ def prune(config_file: str | None, dry_run: bool) -> None:
 @handle_errors
 def stats(config_file: str | None) -> None:
     """Database size, rows per table, the oldest article and articles per day."""
-    from monitor.store.db import Database
+    from monitor.store.backend import open_database
     from monitor.store.store import Store
 
     config = load(config_file)
-    found = Store(Database(config.database)).stats(datetime.now(UTC))
+    found = Store(open_database(config.database)).stats(datetime.now(UTC))
     click.echo(f"database {found.path}: {_size(found.file_bytes)} on disk")
     click.echo(f"  pages {_size(found.page_bytes)}, of which free {_size(found.free_bytes)}")
     click.echo("rows:")

@@ -23,7 +23,7 @@ def web(config_file: str | None, listen: str | None) -> None:
     from monitor.config.schema import split_listen
     from monitor.service.web.app import make_app
     from monitor.service.web.server import WebServer
-    from monitor.store.db import Database
+    from monitor.store.backend import open_database
 
     config = load(config_file)
     if listen is not None:
@@ -36,7 +36,7 @@ def web(config_file: str | None, listen: str | None) -> None:
     else:
         host, port = "127.0.0.1", 8080
     token = config.web.token if config.web else None
-    app = make_app(config, Database(config.database))
+    app = make_app(config, open_database(config.database))
     server = WebServer(app, host, port, token=token)
     click.echo(f"serving {server.url} (Ctrl-C stops)", err=True)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it is stopped

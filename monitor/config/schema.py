@@ -52,6 +52,33 @@ def _check_timezone(name: str) -> str:
 
 TimeZone = Annotated[str, BeforeValidator(lambda v: _check_timezone(str(v)))]
 
+# database: a file path (SQLite), sqlite:///path, or postgresql://user@host/db (§15). A scheme is
+# letters, digits, + - . before a colon; a single letter is a Windows drive, not a scheme.
+_DATABASE_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
+
+
+def _check_database(value: object) -> str:
+    text = str(value)
+    found = _DATABASE_SCHEME.match(text)
+    name = found.group(1).lower() if found else ""
+    if name in ("postgresql", "postgres") and not text[len(name) + 1 :].startswith("//"):
+        raise ValueError(
+            f"a PostgreSQL database is a URL like postgresql://user@host/db, not {text!r}"
+        )
+    if name not in ("", "sqlite", "postgresql", "postgres"):
+        raise ValueError(
+            f"unknown database scheme {name!r}: use a file path (SQLite), sqlite:///path "
+            "or postgresql://user@host/db"
+        )
+    return text
+
+
+DatabaseUrl = Annotated[
+    str,
+    BeforeValidator(_check_database),
+    Field(description="a SQLite file path, or postgresql://user@host/db"),
+]
+
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -447,7 +474,7 @@ class WebEntry(Model):
 class ConfigModel(Model):
     """The whole config file."""
 
-    database: str = "data/monitor.db"
+    database: DatabaseUrl = "data/monitor.db"
     timezone: TimeZone = "UTC"
     user_agent: str = DEFAULT_USER_AGENT
     allow_private_networks: bool = False

@@ -191,7 +191,8 @@ def check_sources(db: Database, config: Config, now: datetime) -> Digest | None:
     facts = {f.url: f for f in feed_facts(db, config.feeds, now)}
     observed = [observe(f, health, now) for f in facts.values()]
     digest = config.digests[health.digest]
-    with db.write() as conn:
+    # Named lock: two workers would both find a feed's change not yet notified.
+    with db.write(lock="source-health") as conn:
         notified = {r[0]: r[1] for r in conn.execute("SELECT url, notified FROM source_health")}
         notes, states = changes(observed, notified, facts, now)
         for url, state in states.items():

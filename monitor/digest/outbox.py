@@ -113,11 +113,15 @@ def claim(db: Database, delivery: str, now: datetime, owner: str = ME) -> bool:
         holder, until = row
         if holder and holder != owner and (until or "") > (iso(now) or "") and _alive(holder):
             return False
-        conn.execute(
-            "UPDATE deliveries SET claimed_by = ?, claimed_until = ? WHERE id = ?",
-            (owner, iso(now + CLAIM_LEASE), delivery),
-        )
-    return True
+        # Compare and set: of two workers that read the same claim, only the first update
+        # finds it unchanged (PostgreSQL re-reads the row once the first commits).
+        taken = conn.execute(
+            """UPDATE deliveries SET claimed_by = ?, claimed_until = ?
+               WHERE id = ? AND status = 'pending'
+                 AND COALESCE(claimed_by, '') = ? AND COALESCE(claimed_until, '') = ?""",
+            (owner, iso(now + CLAIM_LEASE), delivery, holder or "", until or ""),
+        ).rowcount
+    return bool(taken)
 
 
 def _alive(holder: str) -> bool:
@@ -212,7 +216,8 @@ def _finish(db: Database, row: Any, status: str, error: str, now: datetime) -> D
 def _disable_channel(db: Database, channel: str, reason: str, now: datetime) -> None:
     with db.write() as conn:
         conn.execute(
-            "INSERT OR REPLACE INTO channel_state (channel, disabled_at, reason) VALUES (?,?,?)",
+            """INSERT INTO channel_state (channel, disabled_at, reason) VALUES (?,?,?)
+               ON CONFLICT (channel) DO UPDATE SET disabled_at = excluded.disabled_at, reason = excluded.reason""",
             (channel, iso(now), reason[:500]),
         )
 

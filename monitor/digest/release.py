@@ -15,7 +15,7 @@ from datetime import datetime
 from alerts.records import Digest, FeedNote
 from monitor.config.load import Config, DigestConfig
 from monitor.digest.policy import HOUR, Hold, hold
-from monitor.digest.select import open_run
+from monitor.digest.select import digest_lock, open_run, opened_for
 from monitor.store.db import Database
 from monitor.store.store import from_iso, iso
 
@@ -39,15 +39,19 @@ def open_due_run(
     now: datetime,
     *,
     scheduled: bool = False,
+    scheduled_for: datetime | None = None,
     feeds: Sequence[FeedNote] = (),
 ) -> Release:
     """Send what the digest's policy allows now, in one transaction.
 
     `scheduled` is a cron digest's time coming; an instant digest sends whenever it is allowed,
     a cron one only at its time or, when that time was held, at the hold's end. Urgent rules'
-    matches go out even while the rest waits.
+    matches go out even while the rest waits. ``scheduled_for``, the cron time, opens one run
+    however many workers fire for it.
     """
-    with db.write() as conn:
+    with db.write(lock=digest_lock(digest.name)) as conn:
+        if opened_for(conn, digest.name, scheduled_for):
+            return Release(opened=None)  # another worker's clock fired first
         held_since = _held_since(conn, digest.name)
         if not (digest.instant or scheduled or held_since):
             return Release(opened=None)
@@ -60,7 +64,8 @@ def open_due_run(
         )
         if waiting is None:
             conn.execute("DELETE FROM digest_holds WHERE digest = ?", (digest.name,))
-            return Release(opened=open_run(conn, config, digest, now, feeds=feeds))
+            opened = open_run(conn, config, digest, now, feeds=feeds, scheduled_for=scheduled_for)
+            return Release(opened=opened)
         if not digest.instant and not held_since:
             conn.execute(
                 "INSERT INTO digest_holds (digest, since) VALUES (?, ?) ON CONFLICT (digest) DO NOTHING",

@@ -141,8 +141,24 @@ def open_digest_run(
 
     Returns None (and writes nothing) when there is nothing to send and send_empty is off.
     """
-    with db.write() as conn:
+    # Named lock: two workers opening the same digest at once would both take its matches.
+    with db.write(lock=digest_lock(digest.name)) as conn:
         return open_run(conn, config, digest, now)
+
+
+def digest_lock(name: str) -> str:
+    """The named write lock every transaction that opens a run of digest ``name`` takes."""
+    return f"digest:{name}"
+
+
+def opened_for(conn, digest: str, scheduled_for: datetime | None) -> bool:  # noqa: ANN001
+    """Whether the run of cron time ``scheduled_for`` was opened already (by any worker)."""
+    return scheduled_for is not None and bool(
+        conn.execute(
+            "SELECT 1 FROM digest_runs WHERE digest = ? AND scheduled_for = ?",
+            (digest, iso(scheduled_for)),
+        ).fetchone()
+    )
 
 
 def open_run(
@@ -154,9 +170,11 @@ def open_run(
     rules: Sequence[str] | None = None,
     send_empty: bool | None = None,
     feeds: Sequence[FeedNote] = (),
+    scheduled_for: datetime | None = None,
 ) -> Digest | None:
     """Inside the caller's write transaction: the run of `rules` (default: every rule of the
-    digest) with their undelivered matches and spike alerts, and its outbox rows."""
+    digest) with their undelivered matches and spike alerts, and its outbox rows.
+    ``scheduled_for``, a cron time, is kept with the run: one run per digest and time."""
     rules = digest_rules(config, digest.name) if rules is None else list(rules)
     send_empty = digest.send_empty if send_empty is None else send_empty
     rows = _undelivered(conn, rules)
@@ -176,7 +194,7 @@ def open_run(
         spikes=tuple(_spike_alert(conn, config, row) for row in spike_rows),
         feeds=tuple(feeds),
     )
-    write_run(conn, built, digest.channels, entries=len(rows))
+    write_run(conn, built, digest.channels, entries=len(rows), scheduled_for=scheduled_for)
     conn.executemany(
         "UPDATE matches SET run_id = ? WHERE article_id = ? AND rule = ?",
         [(run_id, r["article_id"], r["rule"]) for r in rows],
@@ -187,12 +205,28 @@ def open_run(
     return built
 
 
-def write_run(conn, built: Digest, channels: Sequence[str], *, entries: int) -> None:
+def write_run(
+    conn,
+    built: Digest,
+    channels: Sequence[str],
+    *,
+    entries: int,
+    scheduled_for: datetime | None = None,
+) -> None:
     """The run's row and one pending outbox row per channel, in the caller's transaction."""
     payload = digest_to_json(built)
     conn.execute(
-        "INSERT INTO digest_runs (id, digest, created_at, entries, payload, kind) VALUES (?,?,?,?,?,?)",
-        (built.id, built.name, iso(built.created_at), entries, payload, built.kind),
+        """INSERT INTO digest_runs (id, digest, created_at, entries, payload, kind, scheduled_for)
+           VALUES (?,?,?,?,?,?,?)""",
+        (
+            built.id,
+            built.name,
+            iso(built.created_at),
+            entries,
+            payload,
+            built.kind,
+            iso(scheduled_for),
+        ),
     )
     for channel in channels:
         conn.execute(

@@ -43,7 +43,8 @@ def detect_spikes(db: Database, config: Config, now: datetime) -> list[str]:
 def _detect(db: Database, rule: RuleConfig, now: datetime) -> bool:
     assert rule.spike is not None
     window = rule.spike.window
-    with db.write() as conn:
+    # Named lock: two workers detecting at once would both find no spike of this window yet.
+    with db.write(lock=f"spikes:{rule.name}") as conn:
         last = conn.execute("SELECT MAX(detected_at) FROM spikes WHERE rule = ?", (rule.name,))
         previous = from_iso(last.fetchone()[0])
         if previous is not None and now - previous < window:
@@ -66,7 +67,7 @@ def _detect(db: Database, rule: RuleConfig, now: datetime) -> bool:
         ]
         spike_id = hashlib.sha256(f"{rule.name}\n{iso(now)}".encode()).hexdigest()[:16]
         conn.execute(
-            """INSERT INTO spikes (id, rule, digest, window_start, detected_at, window, count, usual, article_ids)
+            """INSERT INTO spikes (id, rule, digest, window_start, detected_at, "window", count, usual, article_ids)
                VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING""",
             (
                 spike_id,

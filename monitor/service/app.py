@@ -22,6 +22,7 @@ from monitor.pipeline.isolate import isolated_fingerprints, isolated_parse
 from monitor.pipeline.refresh import Context, FeedOutcome, refresh_feed
 from monitor.rules import Matcher
 from monitor.sources.fetch import HostLimiter, make_session
+from monitor.store.backend import open_database
 from monitor.store.db import Database
 from monitor.store.retention import PruneReport, cutoffs
 from monitor.store.store import Store
@@ -52,7 +53,7 @@ def build_app(
     config: Config, *, clock: Callable[[], datetime] | None = None, channels: dict | None = None
 ) -> App:
     clock = clock or (lambda: datetime.now(UTC))
-    db = Database(config.database)
+    db = open_database(config.database)
     store = Store(db)
     ctx = Context(
         config=config,
@@ -156,10 +157,13 @@ def send_instant_digests(app: App) -> list[DeliveryReport]:
     return deliver_pending(app.db, app.channels, app.clock(), clock=app.clock)
 
 
-def send_scheduled_digest(app: App, name: str) -> list[DeliveryReport]:
-    """A cron digest's time has come: it goes out now unless quiet hours or its cap hold it."""
+def send_scheduled_digest(
+    app: App, name: str, scheduled_for: datetime | None = None
+) -> list[DeliveryReport]:
+    """A cron digest's time has come: it goes out now unless quiet hours or its cap hold it.
+    ``scheduled_for``, that time, opens one run however many workers' clocks fire for it."""
     _detect_spikes(app)
-    _open_allowed(app, app.config.digests[name], scheduled=True)
+    _open_allowed(app, app.config.digests[name], scheduled=True, scheduled_for=scheduled_for)
     return deliver_pending(app.db, app.channels, app.clock(), clock=app.clock)
 
 
@@ -183,11 +187,21 @@ def release_held(app: App) -> list[DeliveryReport]:
     return deliver_pending(app.db, app.channels, app.clock(), clock=app.clock)
 
 
-def _open_allowed(app: App, digest: DigestConfig, *, scheduled: bool) -> Release | None:
+def _open_allowed(
+    app: App, digest: DigestConfig, *, scheduled: bool, scheduled_for: datetime | None = None
+) -> Release | None:
     now = app.clock()
     try:
         feeds = source_notes(app.db, app.config, now) if not digest.instant else ()
-        release = open_due_run(app.db, app.config, digest, now, scheduled=scheduled, feeds=feeds)
+        release = open_due_run(
+            app.db,
+            app.config,
+            digest,
+            now,
+            scheduled=scheduled,
+            scheduled_for=scheduled_for,
+            feeds=feeds,
+        )
     except Exception:
         log.exception("digest selection failed digest=%s", digest.name)
         return None

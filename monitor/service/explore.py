@@ -20,8 +20,8 @@ from monitor.rules import (
     explain,
     fts_query,
 )
+from monitor.store.backend import open_database
 from monitor.store.browse import Browse
-from monitor.store.db import Database
 from monitor.store.store import Store, iso, stored_article
 
 
@@ -84,7 +84,7 @@ def backtest(
 
     ``track`` wraps the candidates as they are checked (the CLI's progress bar).
     """
-    store = Store(Database(config.database))
+    store = Store(open_database(config.database))
     store.index_new_articles()  # a service indexes on its tick: what came since counts too
     prefilter = fts_query(rule)
     start = now - since

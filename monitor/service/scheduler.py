@@ -40,11 +40,23 @@ def _seconds_from_env(name: str, default: int) -> int:
     return int(value) if value.isdigit() and int(value) > 0 else default
 
 
+CRON_GRACE_SECONDS = 3600  # a cron job that waited for a thread still runs this late
 TICK_SECONDS = _seconds_from_env("NEWS_MONITOR_TICK_SECONDS", 5)
 OUTBOX_SECONDS = _seconds_from_env("NEWS_MONITOR_OUTBOX_SECONDS", 30)
 # Held digests go within a minute of the end of quiet hours; health notices ride the same job.
 RELEASE_SECONDS = _seconds_from_env("NEWS_MONITOR_RELEASE_SECONDS", 20)
 PRUNE_SECONDS = _seconds_from_env("NEWS_MONITOR_PRUNE_SECONDS", 24 * 3600)
+
+
+def last_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:
+    """The latest time at or before ``now`` the cron trigger fires (within the hour a late job
+    still runs): the key every worker's run of that time shares."""
+    found = None
+    moment = trigger.get_next_fire_time(None, now - timedelta(seconds=CRON_GRACE_SECONDS))
+    while moment is not None and moment <= now:
+        found = moment
+        moment = trigger.get_next_fire_time(moment, moment + timedelta(seconds=1))
+    return found
 
 
 class Service:
@@ -125,7 +137,9 @@ class Service:
 
     def send_cron_digest(self, name: str) -> None:
         try:
-            send_scheduled_digest(self.app, name)
+            trigger = self.cron_triggers().get(name)
+            scheduled = last_fire_time(trigger, self.clock()) if trigger else None
+            send_scheduled_digest(self.app, name, scheduled)
         except Exception:
             log.exception("digest failed digest=%s", name)
 

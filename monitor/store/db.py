@@ -1,4 +1,7 @@
-"""SQLite connections (one per thread, WAL, BEGIN IMMEDIATE writes) and the named schema migrations."""
+"""The database seam and its SQLite side. `Database` is the surface every backend offers
+(`connection()`, `query()`, `write(lock=...)`, `migrate()`, search, a `dialect`); this class
+is SQLite: connections one per thread, WAL, BEGIN IMMEDIATE writes, its named migrations.
+`monitor.store.backend.open_database(setting)` picks SQLite or PostgreSQL (postgres.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
+
+from monitor.store.dialect import SQLITE, Dialect, is_postgres, sqlite_path
 
 log = logging.getLogger("monitor.store")
 
@@ -243,6 +248,15 @@ def _tombstone_feeds(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE feed_readings (feed TEXT PRIMARY KEY, read_at TEXT NOT NULL)")
 
 
+def _add_worker_leases(db: sqlite_utils.Database) -> None:
+    # Several workers on one database (DESIGN §15): which worker polls a feed now and until
+    # when; and a cron digest's scheduled time, opened once however many workers fire for it.
+    db.execute("ALTER TABLE feeds ADD COLUMN leased_by TEXT")
+    db.execute("ALTER TABLE feeds ADD COLUMN leased_until TEXT")
+    db.execute("ALTER TABLE digest_runs ADD COLUMN scheduled_for TEXT")
+    db.execute("CREATE UNIQUE INDEX digest_runs_scheduled ON digest_runs (digest, scheduled_for)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_base_schema", _create_base),
     ("0002_story_keys", _create_story_keys),
@@ -252,15 +266,25 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0006_tombstones", _create_tombstones),
     ("0008_tombstone_feeds", _tombstone_feeds),
     ("0009_alert_policy", _add_alert_policy),
+    ("0010_worker_leases", _add_worker_leases),
 ]
 # Not a transaction like the others (VACUUM cannot run inside one): see _incremental_vacuum.
 VACUUM_MIGRATION = "0007_incremental_auto_vacuum"
 
 
 class Database:
-    """Opens one connection per thread; `write()` holds BEGIN IMMEDIATE so writers queue, never fail."""
+    """Opens one connection per thread; `write()` holds BEGIN IMMEDIATE so writers queue, never fail.
+
+    Open one through `open_database(config.database)`: the setting, not the caller, chooses
+    the backend.
+    """
+
+    dialect: Dialect = SQLITE
 
     def __init__(self, path: str) -> None:
+        if is_postgres(path):  # never a local directory named "postgresql:"
+            raise ValueError("a postgresql:// database is opened with open_database()")
+        path = sqlite_path(path)
         self.path = path
         self._local = threading.local()
         # re-entrant: a nested write() fails in SQLite as it always did, rather than hang
@@ -310,7 +334,10 @@ class Database:
         return sqlite_utils.Database(self.connection())
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self, lock: str | None = None) -> Iterator[sqlite3.Connection]:
+        """One write transaction. ``lock`` names a critical section that must not run in two
+        processes at once (a read-then-write like folding a story); SQLite needs nothing more
+        for it, since BEGIN IMMEDIATE already admits one writer at a time."""
         # Writers of this process queue on a lock: SQLite's busy handler would have them sleep
         # and retry (1, 2, 5 ... 100 ms), leaving the database idle while they slept. Other
         # processes still queue through the busy timeout.
@@ -327,6 +354,31 @@ class Database:
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         return self.connection().execute(sql, params).fetchall()
+
+    # search: each backend its own engine (FTS5 here, tsvector in postgres.py) ---------------
+
+    def index_search(self) -> int:
+        """Add every article stored since the last call to the full-text index, in one
+        transaction (a single FTS segment flush); returns how many were indexed."""
+        with self.write() as conn:
+            added = conn.execute(
+                f"""INSERT INTO articles_fts (rowid, title, summary, text)
+                    SELECT rowid, title, summary, text FROM articles
+                    WHERE rowid > {FTS_WATERMARK} ORDER BY rowid"""
+            ).rowcount
+            if added:
+                conn.execute(
+                    "UPDATE fts_state SET indexed_rowid = (SELECT MAX(rowid) FROM articles)"
+                )
+        return added
+
+    def search_ids(self, query: str, since: str | None, limit: int | None) -> list[str]:
+        """Ids of articles first seen since ``since`` that the FTS5 ``query`` finds, newest first."""
+        sql = """SELECT a.id FROM articles_fts f JOIN articles a ON a.rowid = f.rowid
+                 WHERE articles_fts MATCH ? AND a.first_seen >= ? ORDER BY a.first_seen DESC"""
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [r[0] for r in self.query(sql, (query, since or ""))]
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -387,6 +439,26 @@ class Database:
                 time.perf_counter() - started,
             )
             return True
+
+    def page_bytes(self) -> int:
+        """The size of the database file's pages."""
+        conn = self.connection()
+        return int(conn.execute("PRAGMA page_count").fetchone()[0]) * self._page_size()
+
+    def free_bytes(self) -> int:
+        """What the file holds that no table uses."""
+        return self.free_pages() * self._page_size()
+
+    def disk_bytes(self) -> int:
+        """The file itself and its WAL, as on disk."""
+        return sum(
+            Path(self.path + suffix).stat().st_size
+            for suffix in ("", "-wal")
+            if self.path != ":memory:" and Path(self.path + suffix).exists()
+        )
+
+    def _page_size(self) -> int:
+        return int(self.connection().execute("PRAGMA page_size").fetchone()[0])
 
     def free_pages(self) -> int:
         """Pages the file holds but no table uses (what incremental_vacuum gives back)."""

@@ -157,11 +157,8 @@ def prune(
 
 
 def file_bytes(db: Database) -> int:
-    """The size of the database file's pages (what a prune can give back)."""
-    conn = db.connection()
-    return int(conn.execute("PRAGMA page_count").fetchone()[0]) * int(
-        conn.execute("PRAGMA page_size").fetchone()[0]
-    )
+    """The size of the database's pages (what a prune can give back)."""
+    return db.page_bytes()
 
 
 class _Pace:
@@ -437,6 +434,8 @@ def _count(db: Database, cut: Cutoffs, report: PruneReport) -> None:
 
 
 def _compact(db: Database, pace: _Pace, *, full: bool) -> None:
+    if db.dialect.search != "fts5":
+        return  # PostgreSQL: autovacuum gives space back, the GIN index needs no merging
     """Merge the search index's segments (a deleted row's terms stay in them until a merge),
     then hand free pages back to the file system, each in short steps. ``full`` merges the
     index down to one segment (after most of it went); otherwise only as SQLite would anyway."""
@@ -452,6 +451,8 @@ def _compact(db: Database, pace: _Pace, *, full: bool) -> None:
 
 
 def _set_automerge(db: Database, segments: int) -> None:
+    if db.dialect.search != "fts5":
+        return
     with db.write() as conn:
         conn.execute(
             "INSERT INTO articles_fts (articles_fts, rank) VALUES ('automerge', ?)", (segments,)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from monitor.store.db import Database
 from monitor.store.retention import file_bytes
@@ -50,17 +49,12 @@ def database_stats(db: Database, now: datetime, days: int = 7) -> DatabaseStats:
         (day, int(counted.get(day, 0)))
         for day in ((first + timedelta(days=n)).isoformat() for n in range(days))
     )
-    page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])
-    on_disk = sum(
-        Path(db.path + suffix).stat().st_size
-        for suffix in ("", "-wal")
-        if db.path != ":memory:" and Path(db.path + suffix).exists()
-    )
+    on_disk = db.disk_bytes()
     return DatabaseStats(
         path=db.path,
         file_bytes=on_disk,
         page_bytes=file_bytes(db),
-        free_bytes=db.free_pages() * page_size,
+        free_bytes=db.free_bytes(),
         rows=rows,
         oldest_article=oldest,
         per_day=per_day,

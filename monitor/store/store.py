@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from monitor.store.db import FTS_WATERMARK, Database
+from monitor.store.db import Database
+from monitor.store.dialect import Connection
 from monitor.store.retention import (
     Cutoffs,
     PruneReport,
@@ -168,7 +168,7 @@ class Store:
 
     def gone_feeds(self) -> set[str]:
         """Feeds that answered 410 Gone: they are not polled again."""
-        return {r[0] for r in self.db.query("SELECT url FROM feeds WHERE gone")}
+        return {r[0] for r in self.db.query("SELECT url FROM feeds WHERE gone <> 0")}
 
     def record_poll(self, poll: FeedPoll) -> None:
         with self.db.write() as conn:
@@ -254,27 +254,35 @@ class Store:
         # The caller passes articles it found unstored: the plan assumes none is, and the
         # check under the lock catches another feed that stored one meanwhile.
         plan = _plan(self.db.connection(), new, fold, fold_since, stored=set())
-        with self.db.write() as conn:
+        # Named lock: on PostgreSQL two workers' batches fold one after the other, as two
+        # threads' do behind SQLite's single writer.
+        with self.db.write(lock="stories") as conn:
             stored = _existing_ids(conn, [a.id for a in new])
             if not plan.holds(conn, stored):
                 plan = _plan(conn, new, fold, fold_since, stored=stored)
             _insert_rows(
                 conn,
-                """INSERT OR IGNORE INTO articles (id, url, link, guid, feed, title, summary, text, author,
+                """INSERT INTO articles (id, url, link, guid, feed, title, summary, text, author,
                    language, published, first_seen, fingerprint, cluster_id, full_text_status)""",
                 plan.article_rows,
+                "ON CONFLICT DO NOTHING",
             )
             _insert_rows(
                 conn,
-                "INSERT OR IGNORE INTO story_keys (key, article_id, first_seen)",
+                "INSERT INTO story_keys (key, article_id, first_seen)",
                 plan.key_rows,
+                "ON CONFLICT DO NOTHING",
             )
-            sources = [(a.id, feed, a.guid, a.link or a.url, stamp) for a in new]
-            sources += [(s.article_id, feed, s.guid, s.url, stamp) for s in seen_again]
+            # One row per article: PostgreSQL refuses to update a row twice in one statement
+            # (SQLite let the last one win, as this does).
+            sources = {a.id: (a.id, feed, a.guid, a.link or a.url, stamp) for a in new}
+            sources |= {
+                s.article_id: (s.article_id, feed, s.guid, s.url, stamp) for s in seen_again
+            }
             _insert_rows(
                 conn,
                 "INSERT INTO article_sources (article_id, feed, guid, url, first_seen)",
-                sources,
+                list(sources.values()),
                 "ON CONFLICT (article_id, feed) DO UPDATE SET guid = excluded.guid, url = excluded.url",
             )
             # Page text for articles stored before (by this feed or, a moment ago, another):
@@ -374,28 +382,16 @@ class Store:
         ]
 
     def index_new_articles(self) -> int:
-        """Add every article stored since the last call to the full-text index, in one
-        transaction (a single FTS segment flush); returns how many were indexed."""
-        with self.db.write() as conn:
-            added = conn.execute(
-                f"""INSERT INTO articles_fts (rowid, title, summary, text)
-                    SELECT rowid, title, summary, text FROM articles
-                    WHERE rowid > {FTS_WATERMARK} ORDER BY rowid"""
-            ).rowcount
-            if added:
-                conn.execute(
-                    "UPDATE fts_state SET indexed_rowid = (SELECT MAX(rowid) FROM articles)"
-                )
-        return added
+        """Add every article stored (or changed) since the last call to the search index;
+        returns how many were indexed."""
+        return self.db.index_search()
 
     def fts_candidates(
         self, fts_query: str, since: datetime, limit: int | None = None
     ) -> list[str]:
-        sql = """SELECT a.id FROM articles_fts f JOIN articles a ON a.rowid = f.rowid
-                 WHERE articles_fts MATCH ? AND a.first_seen >= ? ORDER BY a.first_seen DESC"""
-        if limit:
-            sql += f" LIMIT {int(limit)}"
-        return [r[0] for r in self.db.query(sql, (fts_query, iso(since)))]
+        """Articles the backend's full-text index finds for ``fts_query``, written in its
+        language (``db.dialect.search``: FTS5 or tsquery), newest first."""
+        return self.db.search_ids(fts_query, iso(since), limit)
 
     def sources_of(self, article_ids: Sequence[str]) -> dict[str, list[str]]:
         """Feed URLs that delivered each article, first source first."""
@@ -414,7 +410,8 @@ class Store:
     def save_matches(self, matches: Sequence[MatchRow]) -> list[MatchRow]:
         """Store matches; a story (cluster) already matched by a rule is not matched again. Returns those saved."""
         saved: list[MatchRow] = []
-        with self.db.write() as conn:
+        # Named lock: two workers matching copies of one story must not both find it unmatched.
+        with self.db.write(lock="matches") as conn:
             for m in matches:
                 if (
                     m.cluster_id
@@ -425,8 +422,8 @@ class Store:
                 ):
                     continue
                 cursor = conn.execute(
-                    """INSERT OR IGNORE INTO matches (article_id, rule, cluster_id, digest, terms, hits, hit_count, matched_at)
-                       VALUES (?,?,?,?,?,?,?,?)""",
+                    """INSERT INTO matches (article_id, rule, cluster_id, digest, terms, hits, hit_count, matched_at)
+                       VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING""",
                     (
                         m.article_id,
                         m.rule,
@@ -453,7 +450,7 @@ class StorySources:
 
 
 def story_sources(
-    conn: sqlite3.Connection, article_id: str, cluster_id: str | None, link: str
+    conn: Connection, article_id: str, cluster_id: str | None, link: str
 ) -> StorySources:
     """The publisher, link and "also reported by" feeds of an article and its story."""
     rows = conn.execute(
@@ -471,8 +468,11 @@ def story_sources(
     )
 
 
-def _write_poll(conn: sqlite3.Connection, poll: FeedPoll) -> None:
-    conn.execute("INSERT OR IGNORE INTO feeds (url, name) VALUES (?, ?)", (poll.url, poll.name))
+def _write_poll(conn: Connection, poll: FeedPoll) -> None:
+    conn.execute(
+        "INSERT INTO feeds (url, name) VALUES (?, ?) ON CONFLICT (url) DO NOTHING",
+        (poll.url, poll.name),
+    )
     validators = (
         ""
         if poll.keep_validators
@@ -485,7 +485,8 @@ def _write_poll(conn: sqlite3.Connection, poll: FeedPoll) -> None:
                 failing_since = CASE WHEN :failures = 0 THEN NULL
                                      ELSE COALESCE(failing_since, :polled_at) END,
                 redirect_to = COALESCE(:redirect_to, redirect_to), gone = :gone,
-                backlog_done = backlog_done OR :ok, entries_seen = entries_seen + :entries {validators}
+                backlog_done = CASE WHEN :ok = 1 THEN 1 ELSE backlog_done END,
+                entries_seen = entries_seen + :entries, leased_by = NULL, leased_until = NULL {validators}
                 WHERE url = :url""",
         {
             "url": poll.url,
@@ -519,7 +520,7 @@ class _Plan:
     article_rows: list[tuple]
     key_rows: list[tuple[int, str, str | None]]
 
-    def holds(self, conn: sqlite3.Connection, stored: set[str]) -> bool:
+    def holds(self, conn: Connection, stored: set[str]) -> bool:
         """Whether the plan is still right: the batch's ids ``stored`` now are those it took as
         stored, and no article was filed under a key it looks up by (a story it could join)."""
         if stored != self.existing:
@@ -539,7 +540,7 @@ class _Plan:
 
 
 def _plan(
-    conn: sqlite3.Connection,
+    conn: Connection,
     new: Sequence[StoredArticle],
     fold: Fold | None,
     since: datetime | None,
@@ -584,7 +585,7 @@ class _Stories:
     of one story repeat its keys, so its postings grow with what is new, not with copies."""
 
     def __init__(
-        self, conn: sqlite3.Connection, batch: Sequence[StoredArticle], since: datetime | None
+        self, conn: Connection, batch: Sequence[StoredArticle], since: datetime | None
     ) -> None:
         self._conn = conn
         self._postings: dict[int, dict[str, list[str]]] = {}  # key -> story -> members
@@ -659,7 +660,7 @@ class _Stories:
                 self._blobs[article_id] = blob or b""
 
 
-def _existing_ids(conn: sqlite3.Connection, ids: list[str]) -> set[str]:
+def _existing_ids(conn: Connection, ids: list[str]) -> set[str]:
     existing: set[str] = set()
     for chunk in _chunks(ids, CHUNK):
         existing |= {
@@ -694,9 +695,7 @@ def _story_key_rows(a: StoredArticle) -> list[tuple[int, str, str | None]]:
     return [(key, a.id, first_seen) for key in a.story_keys]
 
 
-def _insert_rows(
-    conn: sqlite3.Connection, head: str, rows: Sequence[tuple], tail: str = ""
-) -> None:
+def _insert_rows(conn: Connection, head: str, rows: Sequence[tuple], tail: str = "") -> None:
     """``head VALUES (...), (...), ... tail`` for every row, as few statements as the bound
     parameter limit allows. executemany steps once per row, and every step hands the GIL to
     the poll threads and waits to get it back while this thread holds the write lock."""

@@ -183,3 +183,38 @@ def test_a_wrongly_typed_secret_is_not_echoed_in_the_error() -> None:
 def test_a_bad_list_item_points_at_that_item() -> None:
     found = problems(BASE.replace("any: [Rogun]", "any: [Rogun]\n    none: [ok, '{open']"))
     assert found == ["monitor.yaml:7:16: rules[0].none[1]:1:1: unclosed '{'"]
+
+
+# A database URL (§15) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (
+            "mysql://db.example.org/news",
+            "monitor.yaml:1:11: database: unknown database scheme 'mysql'",
+        ),
+        ("postgresql:news", "monitor.yaml:1:11: database: a PostgreSQL database is a URL like"),
+    ],
+)
+def test_a_database_nobody_can_open_is_an_error_with_its_position(
+    value: str, expected: str
+) -> None:
+    found = problems(f"database: {value}\n" + BASE)
+    assert len(found) == 1 and found[0].startswith(expected), found
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "data/monitor.db",
+        "sqlite:///var/lib/monitor.db",
+        "postgresql://monitor@db.internal/news",
+        r"C:\monitor.db",
+    ],
+)
+def test_paths_and_known_database_urls_are_kept_as_written(value: str) -> None:
+    assert (
+        parse_config(f"database: '{value}'\n" + BASE, path="monitor.yaml", env={}).database == value
+    )

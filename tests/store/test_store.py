@@ -1,18 +1,17 @@
 """Storing a feed's articles in one transaction: new ones, races with other feeds, and the story
-(cluster) each joins, against a real SQLite file."""
+(cluster) each joins, against a real SQLite file and a real PostgreSQL database."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from monitor.pipeline.refresh import repeated_story
 from monitor.store import store as store_module
-from monitor.store.db import Database
+from monitor.store.backend import open_database
 from monitor.store.store import CHUNK, SourceUpdate, Store, StoredArticle
 from monitor.stories.neardup import fingerprint
 
@@ -33,8 +32,8 @@ OTHER = (
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(Database(str(tmp_path / "monitor.db")))
+def store(database_url: str) -> Store:
+    return Store(open_database(database_url))
 
 
 def article(
@@ -145,11 +144,11 @@ def test_a_batch_larger_than_one_lookup_chunk_is_stored_and_folded(store: Store)
 
 
 def race_after_the_first_plan(
-    monkeypatch: pytest.MonkeyPatch, path: Path, stored_meanwhile: StoredArticle
+    monkeypatch: pytest.MonkeyPatch, database: str, stored_meanwhile: StoredArticle
 ) -> None:
     """Another writer (as another process would) stores ``stored_meanwhile`` right after the
     first batch is planned, before that batch takes the write lock."""
-    other_writer = Store(Database(str(path)))
+    other_writer = Store(open_database(database))
     plan = store_module._plan
     raced: list[bool] = []
 
@@ -164,17 +163,17 @@ def race_after_the_first_plan(
 
 
 def test_an_original_another_writer_stores_while_a_batch_is_planned_is_still_joined(
-    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: Store, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    race_after_the_first_plan(monkeypatch, tmp_path / "monitor.db", article("wire", WIRE))
+    race_after_the_first_plan(monkeypatch, database_url, article("wire", WIRE))
     save(store, "http://b.test/feed", [article("copy", WIRE + " More.")])
     assert clusters(store) == {"id-wire": "id-wire", "id-copy": "id-wire"}
 
 
 def test_an_article_another_writer_stores_while_a_batch_is_planned_is_not_stored_twice(
-    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: Store, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    race_after_the_first_plan(monkeypatch, tmp_path / "monitor.db", article("wire", WIRE))
+    race_after_the_first_plan(monkeypatch, database_url, article("wire", WIRE))
     saved = save(store, "http://b.test/feed", [article("wire", WIRE, feed="http://b.test/feed")])
     assert saved == []
     assert store.sources_of(["id-wire"]) == {

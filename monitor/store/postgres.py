@@ -1,0 +1,316 @@
+"""PostgreSQL behind the same surface as the SQLite `Database` (psycopg 3, imported lazily):
+the portable SQL the store writes (``?``/``:name`` placeholders, ON CONFLICT) translated to
+psycopg's, rows that read like sqlite3.Row, named locks across processes, tsvector search,
+and this backend's migrations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import unicodedata
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+import psycopg
+
+from monitor.store.db import Database
+from monitor.store.dialect import POSTGRES, Dialect
+
+INDEX_BATCH = 500  # articles per search-index UPDATE batch
+# ``?``, ``:name`` and ``%`` outside quoted strings and identifiers; ``::`` is a cast.
+_TOKENS = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|::|\?|(?<!:):([A-Za-z_]\w*)|%")
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=1024)
+def translate(sql: str) -> str:
+    """Portable SQL -> psycopg's: ``?`` -> ``%s``, ``:name`` -> ``%(name)s``, ``%`` -> ``%%``."""
+
+    def swap(found: re.Match[str]) -> str:
+        token = found.group(0)
+        if token == "?":
+            return "%s"
+        if token == "%":
+            return "%%"
+        if found.group(1):
+            return f"%({found.group(1)})s"
+        return token
+
+    return _TOKENS.sub(swap, sql)
+
+
+def search_text(*parts: str | None) -> str:
+    """What the tsvector is built from: the matcher's normal form (case folded, combining marks
+    dropped) cut into its words (letters and digits; everything else, ``_`` too, separates).
+    PostgreSQL's parser then only sees words between spaces, whatever the server's locale; the
+    query side (monitor/rules/tsquery.py) folds its words the same way."""
+    text = unicodedata.normalize("NFD", " ".join(p for p in parts if p).casefold())
+    text = "".join(c for c in text if not unicodedata.category(c).startswith("M"))
+    return _NON_WORD.sub(" ", text).strip()
+
+
+def lock_key(name: str) -> int:
+    """A named lock's pg_advisory_xact_lock key: 64 stable bits of its name."""
+    return int.from_bytes(
+        hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True
+    )
+
+
+class Row(tuple):
+    """A result row readable by position, by column name and as ``dict(row)``, like sqlite3.Row."""
+
+    _names: dict[str, int]
+
+    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._names[key])
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        return list(self._names)
+
+
+def _row_factory(cursor: Any) -> Any:
+    names = {c.name: i for i, c in enumerate(cursor.description or ())}
+
+    def make(values: Sequence[Any]) -> Row:
+        row = Row(values)
+        row._names = names
+        return row
+
+    return make
+
+
+class Connection:
+    """A psycopg connection that takes the store's portable SQL."""
+
+    def __init__(self, raw: psycopg.Connection) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        cursor = self.raw.cursor()
+        cursor.execute(translate(sql), params)
+        return cursor
+
+    def executemany(self, sql: str, rows: Any) -> Any:
+        cursor = self.raw.cursor()
+        rows = list(rows)
+        if rows:
+            cursor.executemany(translate(sql), rows)
+        return cursor
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+class PostgresDatabase(Database):
+    """One connection per thread (autocommit reads); `write()` is one transaction, and
+    ``write(lock=name)`` first takes a transaction-scoped advisory lock of that name, so the
+    same critical section never runs in two workers at once."""
+
+    dialect: Dialect = POSTGRES
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._local = threading.local()
+        self.migrate()
+
+    def connection(self) -> Connection:  # type: ignore[override]
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.raw.closed:
+            # Client-side binding: parameters are quoted into the statement as psycopg2 did, so
+            # an untyped NULL (``? IS NOT NULL``) means what it means in SQLite.
+            raw = psycopg.connect(
+                self.path,
+                autocommit=True,
+                cursor_factory=psycopg.ClientCursor,
+                row_factory=_row_factory,
+            )
+            conn = Connection(raw)
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def write(self, lock: str | None = None) -> Iterator[Connection]:  # type: ignore[override]
+        conn = self.connection()
+        with conn.raw.transaction():
+            if lock is not None:
+                conn.execute("SELECT pg_advisory_xact_lock(?)", (lock_key(lock),))
+            yield conn
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[Any]:
+        return self.connection().execute(sql, params).fetchall()
+
+    def utils(self) -> Any:
+        raise NotImplementedError("sqlite-utils works on SQLite only")
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def migrate(self) -> list[str]:
+        applied: list[str] = []
+        with self.write(lock="migrations") as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
+            )
+            done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
+            for name, statements in MIGRATIONS:
+                if name in done:
+                    continue
+                for statement in statements:
+                    conn.raw.execute(statement)  # DDL as written: no placeholders to translate
+                conn.execute(
+                    "INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
+                    (name, datetime.now(UTC).isoformat()),
+                )
+                applied.append(name)
+        return applied
+
+    # space: PostgreSQL's autovacuum gives it back; these report it ------------------------
+
+    def page_bytes(self) -> int:
+        return int(self.query("SELECT pg_database_size(current_database())")[0][0])
+
+    def disk_bytes(self) -> int:
+        return self.page_bytes()
+
+    def free_bytes(self) -> int:
+        return 0
+
+    def free_pages(self) -> int:
+        return 0
+
+    def incremental_vacuum(self, pages: int) -> None:
+        pass
+
+    def checkpoint_passive(self) -> None:
+        pass
+
+    def checkpoint(self) -> None:
+        pass
+
+    # search --------------------------------------------------------------------
+
+    def index_search(self) -> int:
+        """Build the tsvector of every article stored or changed since the last call."""
+        done = 0
+        while True:
+            with self.write() as conn:
+                rows = conn.execute(
+                    """SELECT id, title, summary, text FROM articles WHERE search IS NULL
+                       ORDER BY rowid LIMIT ? FOR UPDATE SKIP LOCKED""",
+                    (INDEX_BATCH,),
+                ).fetchall()
+                conn.executemany(
+                    "UPDATE articles SET search = to_tsvector('simple', monitor_unaccent(?)) WHERE id = ?",
+                    [(search_text(r[1], r[2], r[3]), r[0]) for r in rows],
+                )
+            done += len(rows)
+            if len(rows) < INDEX_BATCH:
+                return done
+
+    def search_ids(self, query: str, since: str | None, limit: int | None) -> list[str]:
+        sql = """SELECT id FROM articles
+                 WHERE search @@ to_tsquery('simple', monitor_unaccent(?)) AND first_seen >= ?
+                 ORDER BY first_seen DESC"""
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [r[0] for r in self.query(sql, (query, since or ""))]
+
+
+# Migrations: each a list of DDL statements, applied once in one transaction. The first
+# builds the schema SQLite reaches through its own migrations 0001-0006.
+_BASE = [
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    # unaccent() is STABLE (it reads a dictionary); an IMMUTABLE wrapper may be used in queries
+    # and index expressions alike, and both sides of a search fold through the same function.
+    """CREATE OR REPLACE FUNCTION monitor_unaccent(text) RETURNS text
+       LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+       AS $$ SELECT unaccent('unaccent'::regdictionary, $1) $$""",
+    """CREATE TABLE feeds (
+         url TEXT PRIMARY KEY, name TEXT, etag TEXT, last_modified TEXT, body_hash TEXT,
+         last_polled_at TEXT, last_status INTEGER, last_outcome TEXT, last_error TEXT,
+         last_warning TEXT, consecutive_failures INTEGER NOT NULL DEFAULT 0, next_check_at TEXT,
+         redirect_to TEXT, gone INTEGER NOT NULL DEFAULT 0,
+         backlog_done INTEGER NOT NULL DEFAULT 0, entries_seen INTEGER NOT NULL DEFAULT 0,
+         leased_by TEXT, leased_until TEXT)""",
+    # rowid: the order articles were stored in, as SQLite's rowid gives it (stories grow from
+    # their first article; the search index catches up in that order).
+    """CREATE TABLE articles (
+         rowid BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE, id TEXT PRIMARY KEY,
+         url TEXT, link TEXT, guid TEXT, feed TEXT, title TEXT, summary TEXT, text TEXT,
+         author TEXT, language TEXT, published TEXT, first_seen TEXT, fingerprint BYTEA,
+         cluster_id TEXT, full_text_status TEXT, search TSVECTOR)""",
+    "CREATE UNIQUE INDEX articles_url ON articles (url)",
+    "CREATE INDEX articles_first_seen ON articles (first_seen)",
+    "CREATE INDEX articles_cluster_id ON articles (cluster_id)",
+    "CREATE INDEX articles_search ON articles USING GIN (search)",
+    "CREATE INDEX articles_unindexed ON articles (rowid) WHERE search IS NULL",
+    # A changed title or text is indexed again by the next index_search().
+    """CREATE FUNCTION monitor_search_stale() RETURNS trigger LANGUAGE plpgsql
+       AS $$ BEGIN NEW.search := NULL; RETURN NEW; END $$""",
+    """CREATE TRIGGER articles_search_stale BEFORE UPDATE OF title, summary, text ON articles
+       FOR EACH ROW EXECUTE FUNCTION monitor_search_stale()""",
+    """CREATE TABLE article_sources (
+         article_id TEXT NOT NULL REFERENCES articles (id), feed TEXT NOT NULL, guid TEXT,
+         url TEXT, first_seen TEXT, PRIMARY KEY (article_id, feed))""",
+    "CREATE INDEX article_sources_feed_guid ON article_sources (feed, guid)",
+    """CREATE TABLE matches (
+         article_id TEXT NOT NULL REFERENCES articles (id), rule TEXT NOT NULL, cluster_id TEXT,
+         digest TEXT, terms TEXT, hits TEXT, hit_count INTEGER, matched_at TEXT, run_id TEXT,
+         PRIMARY KEY (article_id, rule))""",
+    "CREATE INDEX matches_digest_run_id ON matches (digest, run_id)",
+    "CREATE INDEX matches_cluster_id_rule ON matches (cluster_id, rule)",
+    """CREATE TABLE digest_runs (
+         id TEXT PRIMARY KEY, digest TEXT, created_at TEXT, entries INTEGER, payload TEXT,
+         scheduled_for TEXT)""",
+    "CREATE UNIQUE INDEX digest_runs_scheduled ON digest_runs (digest, scheduled_for)",
+    """CREATE TABLE deliveries (
+         id TEXT PRIMARY KEY, run_id TEXT, digest TEXT, channel TEXT, payload TEXT,
+         status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
+         created_at TEXT, next_attempt_at TEXT, last_error TEXT, sent_at TEXT,
+         claimed_by TEXT, claimed_until TEXT)""",
+    "CREATE INDEX deliveries_status_next ON deliveries (status, next_attempt_at)",
+    "CREATE TABLE channel_state (channel TEXT PRIMARY KEY, disabled_at TEXT, reason TEXT)",
+    """CREATE TABLE story_keys (
+         rowid BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE, key BIGINT NOT NULL,
+         article_id TEXT NOT NULL, first_seen TEXT NOT NULL, PRIMARY KEY (key, article_id))""",
+    "CREATE INDEX story_keys_first_seen ON story_keys (first_seen)",
+]
+
+# Retention (DESIGN §11) and the alert policy (§13), as SQLite's 0006, 0008 and 0009 made them.
+_RETENTION_AND_POLICY = [
+    """CREATE TABLE tombstones (
+         key TEXT PRIMARY KEY, pruned_at TEXT NOT NULL, listed_at TEXT NOT NULL, feed TEXT)""",
+    "CREATE INDEX tombstones_listed_at ON tombstones (listed_at)",
+    "CREATE INDEX deliveries_created_at ON deliveries (created_at)",
+    "CREATE INDEX digest_runs_created_at ON digest_runs (created_at)",
+    "CREATE TABLE feed_readings (feed TEXT PRIMARY KEY, read_at TEXT NOT NULL)",
+    "ALTER TABLE feeds ADD COLUMN failing_since TEXT",
+    "ALTER TABLE digest_runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'digest'",
+    "CREATE INDEX digest_runs_digest_created ON digest_runs (digest, created_at)",
+    "CREATE TABLE digest_holds (digest TEXT PRIMARY KEY, since TEXT NOT NULL)",
+    """CREATE TABLE source_health (
+         url TEXT PRIMARY KEY, notified TEXT NOT NULL, changed_at TEXT NOT NULL)""",
+    # "window" is a reserved word in PostgreSQL: the portable SQL quotes it.
+    """CREATE TABLE spikes (
+         id TEXT PRIMARY KEY, rule TEXT NOT NULL, digest TEXT NOT NULL,
+         window_start TEXT NOT NULL, detected_at TEXT NOT NULL, "window" TEXT NOT NULL,
+         count INTEGER NOT NULL, usual DOUBLE PRECISION NOT NULL, article_ids TEXT NOT NULL,
+         run_id TEXT)""",
+    "CREATE INDEX spikes_rule_detected ON spikes (rule, detected_at)",
+    "CREATE INDEX matches_rule_matched ON matches (rule, matched_at)",
+]
+
+MIGRATIONS: list[tuple[str, list[str]]] = [
+    ("0001_base_schema", _BASE),
+    ("0002_retention_and_policy", _RETENTION_AND_POLICY),
+]
