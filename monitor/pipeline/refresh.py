@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from monitor.config.load import Config, FeedConfig
 from monitor.errors import ExtractError, FetchError, ParseError
 from monitor.extract.page import extract_text
+from monitor.pipeline.links import decode_matched_links
 from monitor.pipeline.matching import match_articles
 from monitor.rules import Matcher
 from monitor.sources.feed.parse import Entry, ParsedFeed
@@ -142,6 +143,10 @@ def _refresh(feed: FeedConfig, state: FeedState, ctx: Context, now: datetime) ->
         ttl=parsed.ttl,
     )
     new, matched = ingest(feed, items, ctx, now, backlog=not state.backlog_done, poll=poll)
+    if matched and feed.type == "google_news":
+        decode_matched_links(
+            feed, store=ctx.store, session=ctx.session, limiters=ctx.source_limiters, now=now
+        )
     return _outcome_of(poll, new=new, matches=matched)
 
 
@@ -328,7 +333,13 @@ def unique_items(feed: FeedConfig, entries: tuple[Entry, ...]) -> list[tuple[Ent
     for entry in entries:
         if not (entry.link or entry.guid or entry.title):
             continue
-        identity = identify(feed_url=feed.url, guid=entry.guid, link=entry.link, title=entry.title)
+        identity = identify(
+            feed_url=feed.url,
+            guid=entry.guid,
+            link=entry.link,
+            title=entry.title,
+            publisher=entry.source_name,
+        )
         out.setdefault(identity.article_id, (entry, identity))
     return list(out.values())
 

@@ -17,6 +17,7 @@ from monitor.sources import gdelt
 from monitor.sources.entries import ParsedFeed
 from monitor.sources.feed.parse import parse_feed
 from monitor.sources.fetch import FEED_ACCEPT
+from monitor.sources.google_news import parse_google_news
 from monitor.sources.page import parse_page
 from monitor.sources.sitemap import parse_sitemap
 from monitor.sources.telegram import parse_telegram
@@ -52,6 +53,7 @@ SOURCE_TYPES: dict[str, SourceType] = {
     "sitemap": SourceType(parse=parse_sitemap, accept=XML_ACCEPT),
     "page": SourceType(parse=parse_page, accept=HTML_ACCEPT),
     "telegram": SourceType(parse=parse_telegram, accept=HTML_ACCEPT),
+    "google_news": SourceType(parse=parse_google_news),
     "gdelt": SourceType(
         parse=gdelt.parse_gdelt,
         accept="application/json",

@@ -405,6 +405,27 @@ class Store:
                 out.setdefault(r[0], []).append(r[1])
         return out
 
+    def wrapped_matches(self, feed: str, since: datetime, limit: int) -> list[tuple[str, str]]:
+        """(article id, link) of this feed's articles matched since ``since`` whose link is
+        still a Google News wrapper, newest match first."""
+        rows = self.db.query(
+            """SELECT a.id, a.link, MAX(m.matched_at) AS last FROM articles a
+               JOIN matches m ON m.article_id = a.id
+               JOIN article_sources s ON s.article_id = a.id AND s.feed = ?
+               WHERE m.matched_at >= ? AND a.link LIKE 'https://news.google.com/%'
+               GROUP BY a.id, a.link ORDER BY last DESC LIMIT ?""",
+            (feed, iso(since), limit),
+        )
+        return [(r["id"], r["link"]) for r in rows]
+
+    def relink(self, article_id: str, link: str) -> None:
+        """Point an article (and every source row of it) at ``link``: a wrapped link decoded."""
+        with self.db.write() as conn:
+            conn.execute("UPDATE articles SET link = ? WHERE id = ?", (link, article_id))
+            conn.execute(
+                "UPDATE article_sources SET url = ? WHERE article_id = ?", (link, article_id)
+            )
+
     # matches ---------------------------------------------------------------
 
     def save_matches(self, matches: Sequence[MatchRow]) -> list[MatchRow]:

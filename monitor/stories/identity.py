@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from monitor.stories.urls import canonical_url, site_of, unwrap_link
+from monitor.stories.urls import canonical_url, google_news_wrapped, site_of, unwrap_link
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -20,9 +20,20 @@ class Identity:
     article_id: str
 
 
-def identify(*, feed_url: str, guid: str | None, link: str | None, title: str) -> Identity:
+def identify(
+    *,
+    feed_url: str,
+    guid: str | None,
+    link: str | None,
+    title: str,
+    publisher: str | None = None,
+) -> Identity:
     target = unwrap_link(link) if link else None
-    if target:
+    if target and publisher and title and google_news_wrapped(target):
+        # A wrapped link names no article until it is decoded, and Google wraps one story
+        # differently per search: its title and publisher are what identifies it.
+        url = "urn:news-monitor:story:" + _digest(f"{publisher}\n{title}".casefold())
+    elif target:
         url = canonical_url(target)
     else:
         # No link: the article is only as identifiable as its guid (or its title) within this feed.

@@ -202,6 +202,17 @@ def unwrap_link(url: str) -> str:
     return current
 
 
+def google_news_wrapped(url: str) -> bool:
+    """Whether ``url`` is a Google News article link that does not carry its target (the
+    newer ``AU_yqL…`` ids): only a request to Google can tell where it leads."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    return host == "news.google.com" and bool(_GOOGLE_NEWS_ARTICLE.match(parts.path))
+
+
 def _unwrap_once(url: str) -> str | None:
     try:
         parts = urlsplit(url.strip())
