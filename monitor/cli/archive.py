@@ -18,6 +18,7 @@ from monitor.cli.common import (
     fail,
     handle_errors,
     load_config,
+    say,
 )
 
 
@@ -66,9 +67,9 @@ def rules_test(
         fail("give --text (and/or --title) to test against, or --since to backtest")
     result = explain_text(rule, title=title, text=text or "")
     if as_json:
-        click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+        say(json.dumps(result.as_json(), ensure_ascii=False))
     else:
-        click.echo(result.explanation)
+        say(result.explanation)
 
 
 @click.command()
@@ -99,11 +100,11 @@ def _progress_bar(rows: list[dict]) -> Iterator[dict]:
 def _print_articles(results: list[Any], as_json: bool) -> None:
     for item in results:
         if as_json:
-            click.echo(json.dumps(item.as_json(), ensure_ascii=False))
+            say(json.dumps(item.as_json(), ensure_ascii=False))
         else:
             terms = ", ".join(item.terms)
-            click.echo(
+            say(
                 f"{(item.published or item.first_seen)[:16]}  {item.title}\n    {item.url}  [{terms}]"
             )
     if not as_json:
-        click.echo(f"{len(results)} article(s)")
+        say(f"{len(results)} article(s)")
