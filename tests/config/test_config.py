@@ -92,7 +92,7 @@ def test_defaults_apply_and_feed_overrides_win() -> None:
         ),
         (
             ("  console: {type: console}", "  console: {type: carrier-pigeon}"),
-            "monitor.yaml:12:19: channels.console.type: unknown channel type 'carrier-pigeon' (known: email, webhook, console, file, atom)",
+            "monitor.yaml:12:19: channels.console.type: unknown channel type 'carrier-pigeon' (known: email, webhook, console, file, atom, apprise)",
         ),
         (
             ("    any: [Rogun]\n", ""),
