@@ -34,6 +34,7 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.scale
 
 eval: $(STAMP)
 	$(BIN)/python -m bench.extraction

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from monitor.secrets import mask_url
 from monitor.store.dialect import SQLITE, Dialect, is_postgres, sqlite_path
 
 log = logging.getLogger("monitor.store")
@@ -257,6 +258,33 @@ def _add_worker_leases(db: sqlite_utils.Database) -> None:
     db.execute("CREATE UNIQUE INDEX digest_runs_scheduled ON digest_runs (digest, scheduled_for)")
 
 
+# Tables that name a feed by its URL: (table, column, whether the column is part of its key).
+_FEED_URL_COLUMNS = (
+    ("feeds", "url", True),
+    ("article_sources", "feed", True),
+    ("feed_readings", "feed", True),
+    ("source_health", "url", True),
+    ("articles", "feed", False),
+    ("tombstones", "feed", False),
+)
+
+
+def _feed_keys_without_secrets(db: sqlite_utils.Database) -> None:
+    # A feed is known by its URL without userinfo and with secret parameters as *** (see
+    # monitor.secrets.mask_url), so that a new password or API key keeps its history. Rows
+    # written before under the URL as written move to that key; where both exist, the row
+    # already under the new key stays.
+    written = {row[0] for row in db.execute("SELECT url FROM feeds").fetchall()}
+    written |= {row[0] for row in db.execute("SELECT DISTINCT feed FROM article_sources")}
+    for old in sorted(u for u in written if u and mask_url(u) != u):
+        new = mask_url(old)
+        for table, column, keyed in _FEED_URL_COLUMNS:
+            verb = "UPDATE OR IGNORE" if keyed else "UPDATE"
+            db.execute(f"{verb} {table} SET {column} = ? WHERE {column} = ?", [new, old])
+            if keyed:
+                db.execute(f"DELETE FROM {table} WHERE {column} = ?", [old])
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_base_schema", _create_base),
     ("0002_story_keys", _create_story_keys),
@@ -267,6 +295,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0008_tombstone_feeds", _tombstone_feeds),
     ("0009_alert_policy", _add_alert_policy),
     ("0010_worker_leases", _add_worker_leases),
+    ("0011_feed_keys_without_secrets", _feed_keys_without_secrets),
 ]
 # Not a transaction like the others (VACUUM cannot run inside one): see _incremental_vacuum.
 VACUUM_MIGRATION = "0007_incremental_auto_vacuum"
@@ -374,11 +403,21 @@ class Database:
 
     def search_ids(self, query: str, since: str | None, limit: int | None) -> list[str]:
         """Ids of articles first seen since ``since`` that the FTS5 ``query`` finds, newest first."""
+        # Every article first seen since `since` has a rowid at least the smallest of theirs
+        # (read off the first_seen index): bounding the index's rowids by it keeps FTS5 and the
+        # join from visiting every archived article a common term is in. `+rowid`: a bare
+        # MIN(rowid) walks the table in rowid order until one row qualifies.
+        first = self.query(
+            "SELECT MIN(+rowid) FROM articles WHERE first_seen >= ?", (since or "",)
+        )[0][0]
+        if first is None:
+            return []
         sql = """SELECT a.id FROM articles_fts f JOIN articles a ON a.rowid = f.rowid
-                 WHERE articles_fts MATCH ? AND a.first_seen >= ? ORDER BY a.first_seen DESC"""
+                 WHERE articles_fts MATCH ? AND f.rowid >= ? AND a.first_seen >= ?
+                 ORDER BY a.first_seen DESC"""
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return [r[0] for r in self.query(sql, (query, since or ""))]
+        return [r[0] for r in self.query(sql, (query, first, since or ""))]
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
