@@ -121,6 +121,7 @@ def check(config_file: str | None) -> None:
     for feed in config.feeds:
         extras = f" tags={','.join(feed.tags)}" if feed.tags else ""
         extras += " full_text" if feed.full_text else ""
+        extras += f" type={feed.type}" if feed.type != "feed" else ""
         say(f"  {feed.name}  {feed.url}  every {format_duration(feed.interval)}{extras}")
     say(f"rules ({len(config.rules)}):")
     for rule in config.rules:
