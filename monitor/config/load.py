@@ -465,6 +465,7 @@ def config_secrets(model: ConfigModel) -> list[str]:
                 walk(item)
 
     walk(model)
+    found += secrets_in_url(model.database)  # a postgresql:// URL may carry a password
     for entry in model.feeds:
         found += secrets_in_url(getattr(entry, "url", None) or "")
         found += [unquote(s) for s in secrets_in_url(getattr(entry, "url", None) or "")]
