@@ -35,6 +35,7 @@ $(BENCH_STAMP): $(STAMP)
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.scale
+	$(BIN)/python -m bench.web
 
 eval: $(STAMP)
 	$(BIN)/python -m bench.extraction

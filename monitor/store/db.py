@@ -203,6 +203,13 @@ def _index_full_text_in_batches(db: sqlite_utils.Database) -> None:
     )
 
 
+def _matches_by_time(db: sqlite_utils.Database) -> None:
+    # The web page lists matches newest first, of every rule or of one: without these a page
+    # sorted every match of the period.
+    db.execute("CREATE INDEX IF NOT EXISTS matches_matched_at ON matches (matched_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS matches_rule_matched_at ON matches (rule, matched_at)")
+
+
 def _create_tombstones(db: sqlite_utils.Database) -> None:
     # What is left of a pruned article (DESIGN §11): its article id and a hash of each
     # (feed, guid) it came by, so that a feed still listing it never brings it back as new.
@@ -296,6 +303,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0009_alert_policy", _add_alert_policy),
     ("0010_worker_leases", _add_worker_leases),
     ("0011_feed_keys_without_secrets", _feed_keys_without_secrets),
+    ("web_0001_matches_by_time", _matches_by_time),
 ]
 # Not a transaction like the others (VACUUM cannot run inside one): see _incremental_vacuum.
 VACUUM_MIGRATION = "0007_incremental_auto_vacuum"
