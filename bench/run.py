@@ -67,6 +67,9 @@ def run_bench(options: Options, workdir: Path) -> dict[str, Any]:
         cold = poll | {"label": "cold", "profile": _profile(options, "cold")}
         runs["cold"] = _measured(server, workdir, "poll", cold)
         runs["warm"] = _measured(server, workdir, "poll", poll | {"label": "warm"})
+        runs["rss2email"] = _measured(
+            server, workdir, "rss2email", common | {"workdir": str(workdir)}
+        )
         _say("changing a fifth of every feed's items")
         server.change()
         changed_run = poll | {"label": "changed", "profile": _profile(options, "changed")}

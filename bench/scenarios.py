@@ -102,6 +102,31 @@ def rules(spec: dict[str, Any]) -> dict[str, Any]:
     return {"wall_s": time.perf_counter() - started, **result}
 
 
+def rss2email(spec: dict[str, Any]) -> dict[str, Any]:
+    """`r2e run --no-send` over the same feeds, cold: the popular tool a user compares with.
+
+    rss2email is a bench-only extra (`pip install -e '.[bench]'`); without it the run is skipped.
+    """
+    import shutil
+    import subprocess
+
+    from monitor.config.opml import write_opml
+
+    r2e = shutil.which("r2e", path=str(Path(sys.executable).parent)) or shutil.which("r2e")
+    if r2e is None:
+        return {"wall_s": 0.0, "skipped": "rss2email is not installed"}
+    place = Path(spec["workdir"])
+    base = [r2e, "-c", str(place / "r2e.cfg"), "-d", str(place / "r2e.json")]
+    opml = place / "feeds.opml"
+    opml.write_bytes(write_opml((url, f"feed{i}", ()) for i, url in enumerate(spec["urls"])))
+    for step in (["new", "bench@example.invalid"], ["opmlimport", str(opml)]):
+        subprocess.run(base + step, check=True, capture_output=True)
+    started = time.perf_counter()
+    done = subprocess.run([*base, "run", "--no-send"], capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    return {"wall_s": wall, "feeds": len(spec["urls"]), "exit": done.returncode}
+
+
 def syndication(spec: dict[str, Any]) -> dict[str, Any]:
     from bench.syndication import scenario
 
@@ -114,6 +139,7 @@ SCENARIOS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "poll": poll,
     "rules": rules,
     "syndication": syndication,
+    "rss2email": rss2email,
 }
 
 

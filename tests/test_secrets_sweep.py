@@ -258,3 +258,13 @@ def test_feeds_export_leaves_credentials_out_unless_asked(tmp_path: Path) -> Non
     assert 'xmlUrl="http://127.0.0.1:8/private.xml?lang=en"' in plain.stdout
     for key in ("URL_USER", "URL_PASS", "APIKEY", "QTOKEN", "WIRE_USER", "WIRE_PASSWORD"):
         assert SECRETS[key] in full.stdout, key
+
+
+def test_a_database_url_with_a_password_is_masked_in_check(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path, "database: postgresql://monitor:db-pa55-77ee@127.0.0.1:1/news\nfeeds: []\n"
+    )
+    result = cli("check", "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "postgresql://127.0.0.1:1/news" in result.stdout
+    assert "db-pa55-77ee" not in result.stdout + result.stderr

@@ -5,6 +5,7 @@
     CHANNELS["console"]  ConsoleChannel  the text digest on standard output
     CHANNELS["file"]     FileChannel     an .html and a .txt file per digest
     CHANNELS["atom"]     AtomChannel     one Atom feed file per rule
+    CHANNELS["apprise"]  AppriseChannel  any service Apprise knows, by URL (Telegram, Teams, ...)
 
 `ChannelSettings` is the discriminated union of their settings, for the config loader.
 """
@@ -20,10 +21,13 @@ from alerts.channels.base import Channel, ChannelSettingsBase
 from alerts.channels.console import ConsoleChannel, ConsoleSettings
 from alerts.channels.files import FileChannel, FileSettings
 from alerts.channels.mail import EmailChannel, EmailSettings, SmtpSettings
+from alerts.channels.push import AppriseChannel, AppriseSettings
 from alerts.channels.webhook import WebhookChannel, WebhookSettings
 
 __all__ = [
     "CHANNELS",
+    "AppriseChannel",
+    "AppriseSettings",
     "AtomChannel",
     "AtomSettings",
     "Channel",
@@ -47,10 +51,16 @@ CHANNELS: dict[str, type[Channel[Any]]] = {
     "console": ConsoleChannel,
     "file": FileChannel,
     "atom": AtomChannel,
+    "apprise": AppriseChannel,
 }
 
 ChannelSettings = Annotated[
-    EmailSettings | WebhookSettings | ConsoleSettings | FileSettings | AtomSettings,
+    EmailSettings
+    | WebhookSettings
+    | ConsoleSettings
+    | FileSettings
+    | AtomSettings
+    | AppriseSettings,
     Field(discriminator="type"),
 ]
 

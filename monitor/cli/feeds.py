@@ -68,6 +68,40 @@ def feeds_import(opml_file: str, config_file: str | None, write: bool) -> None:
         click.echo(feed_entries_yaml(outlines), nl=False)
 
 
+@feeds.command("add")
+@click.argument("url")
+@config_option
+@click.option(
+    "--write", is_flag=True, help="Add the source to the config file, keeping its comments."
+)
+@handle_errors
+def feeds_add(url: str, config_file: str | None, write: bool) -> None:
+    """Find a site's feed or news sitemap and print it as a feeds: entry (or add it with --write)."""
+    from monitor.config.opml_edit import add_source_to_config, source_entry_yaml
+    from monitor.config.schema import DEFAULT_USER_AGENT
+    from monitor.sources.discover import discover
+    from monitor.sources.fetch import make_session
+
+    if not url.startswith(("http://", "https://")):
+        url = "https://" + url
+    found = discover(make_session(DEFAULT_USER_AGENT), url)
+    if not found:
+        fail(f"{url}: no feed found (no <link rel=alternate>, common feed path or news sitemap)")
+    best = found[0]
+    entry = {"url": best.url} if best.type == "feed" else {"type": best.type, "url": best.url}
+    if best.title:
+        entry["name"] = best.title
+    for other in found[1:]:
+        click.echo(f"# also found ({other.found}): {other.url}", err=True)
+    if write:
+        path = config_path(config_file)
+        added = add_source_to_config(path, entry)
+        click.echo(f"{'added' if added else 'already listed'}: {best.url} to {path}")
+    else:
+        click.echo(f"# found through {best.found}")
+        click.echo(source_entry_yaml(entry), nl=False)
+
+
 @feeds.command("export")
 @config_option
 @click.option(

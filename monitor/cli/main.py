@@ -121,20 +121,41 @@ def check(config_file: str | None) -> None:
     for feed in config.feeds:
         extras = f" tags={','.join(feed.tags)}" if feed.tags else ""
         extras += " full_text" if feed.full_text else ""
+        extras += f" type={feed.type}" if feed.type != "feed" else ""
         say(f"  {feed.name}  {feed.url}  every {format_duration(feed.interval)}{extras}")
     say(f"rules ({len(config.rules)}):")
     for rule in config.rules:
-        say(f"  {rule.name} -> {rule.digest}: {rule.source}")
+        say(f"  {rule.name} -> {rule.digest}: {rule.source}{_rule_policy(rule)}")
     say(f"digests ({len(config.digests)}):")
     for digest in config.digests.values():
         say(
             f"  {digest.name}: {digest.schedule} ({digest.timezone}) -> {', '.join(digest.channels)}"
+            f"{_digest_policy(digest)}"
+        )
+    if config.health:
+        say(
+            f"health: notices to {config.health.digest}, failing for "
+            f"{format_duration(config.health.failing_for)}, silent after "
+            f"{config.health.silent_after:g}x a feed's usual gap"
         )
     say(f"channels ({len(config.channels)}):")
     for name, settings in config.channels.items():
         say(f"  {name}: {_masked(settings)}")
     for warning in config.warnings:
         say(f"warning: {warning}", err=True)
+
+
+def _rule_policy(rule: Any) -> str:
+    text = "  [urgent]" if rule.urgent else ""
+    if rule.spike:
+        spike = rule.spike
+        text += f"  [spike: {spike.factor:g}x usual in {format_duration(spike.window)}, min {spike.min}]"
+    return text
+
+
+def _digest_policy(digest: Any) -> str:
+    text = f"  quiet {digest.quiet_hours}" if digest.quiet_hours else ""
+    return text + (f"  at most {digest.max_per_hour}/hour" if digest.max_per_hour else "")
 
 
 def _masked(settings: BaseModel) -> str:

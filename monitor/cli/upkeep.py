@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import click
 
-from monitor.cli.common import config_option, handle_errors, load
+from monitor.cli.common import config_option, handle_errors, load, say
 
 # The order rows are listed in: what a reader asks about first.
 KINDS = (
@@ -33,14 +33,14 @@ def prune(config_file: str | None, dry_run: bool) -> None:
     app = build_app(load(config_file), channels={})
     report = prune_archive(app, dry_run=dry_run)
     verb = "would remove" if dry_run else "removed"
-    click.echo(f"{'KIND':20} {verb.upper()}")
+    say(f"{'KIND':20} {verb.upper()}")
     for kind in KINDS:
-        click.echo(f"{kind:20} {report.rows.get(kind, 0):>10,}")
+        say(f"{kind:20} {report.rows.get(kind, 0):>10,}")
     if dry_run:
-        click.echo(f"about {_size(report.text_bytes)} of article text would go")
+        say(f"about {_size(report.text_bytes)} of article text would go")
         return
-    click.echo(f"tombstones left for pruned items: {report.rows.get('tombstones', 0):,}")
-    click.echo(
+    say(f"tombstones left for pruned items: {report.rows.get('tombstones', 0):,}")
+    say(
         f"file {_size(report.bytes_before)} -> {_size(report.bytes_after)}: "
         f"{_size(report.bytes_given_back)} given back in {report.seconds:.1f}s "
         f"({report.batches} batches, longest {report.longest_batch_ms:.0f} ms)"
@@ -57,15 +57,15 @@ def stats(config_file: str | None) -> None:
 
     config = load(config_file)
     found = Store(open_database(config.database)).stats(datetime.now(UTC))
-    click.echo(f"database {found.path}: {_size(found.file_bytes)} on disk")
-    click.echo(f"  pages {_size(found.page_bytes)}, of which free {_size(found.free_bytes)}")
-    click.echo("rows:")
+    say(f"database {found.path}: {_size(found.file_bytes)} on disk")
+    say(f"  pages {_size(found.page_bytes)}, of which free {_size(found.free_bytes)}")
+    say("rows:")
     for table, count in found.rows.items():
-        click.echo(f"  {table:20} {count:>12,}")
-    click.echo(f"oldest article: {found.oldest_article or 'none'}")
-    click.echo("articles per day:")
+        say(f"  {table:20} {count:>12,}")
+    say(f"oldest article: {found.oldest_article or 'none'}")
+    say("articles per day:")
     for day, count in found.per_day:
-        click.echo(f"  {day} {count:>10,}")
+        say(f"  {day} {count:>10,}")
 
 
 def _size(count: int) -> str:

@@ -6,7 +6,7 @@ import contextlib
 
 import click
 
-from monitor.cli.common import config_option, fail, handle_errors, load
+from monitor.cli.common import config_option, fail, handle_errors, load, say
 
 
 @click.command()
@@ -38,6 +38,6 @@ def web(config_file: str | None, listen: str | None) -> None:
     token = config.web.token if config.web else None
     app = make_app(config, open_database(config.database))
     server = WebServer(app, host, port, token=token)
-    click.echo(f"serving {server.url} (Ctrl-C stops)", err=True)
+    say(f"serving {server.url} (Ctrl-C stops)", err=True)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it is stopped
         server.serve_forever()

@@ -60,7 +60,7 @@ class FeedConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Credentials:
-    """Basic auth and headers for one source, sent only to the host of its URL."""
+    """Basic auth and headers for one source, sent only to the origin of its URL."""
 
     username: str | None = None
     password: str | None = field(default=None, repr=False)
@@ -465,6 +465,7 @@ def config_secrets(model: ConfigModel) -> list[str]:
                 walk(item)
 
     walk(model)
+    found += secrets_in_url(model.database)  # a postgresql:// URL may carry a password
     for entry in model.feeds:
         found += secrets_in_url(getattr(entry, "url", None) or "")
         found += [unquote(s) for s in secrets_in_url(getattr(entry, "url", None) or "")]

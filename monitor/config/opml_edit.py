@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from ruamel.yaml import YAML
@@ -25,12 +25,46 @@ def feed_entries_yaml(outlines: Iterable[Outline]) -> str:
     return buffer.getvalue()
 
 
+def source_entry_yaml(entry: Mapping[str, str]) -> str:
+    """One `feeds:` list item, as YAML to paste."""
+    buffer = io.StringIO()
+    _yaml().dump(CommentedSeq([CommentedMap(entry)]), buffer)
+    return buffer.getvalue()
+
+
 def add_feeds_to_config(path: str | os.PathLike[str], outlines: Iterable[Outline]) -> int:
     """Append the outlines' feeds to the config's `feeds:` list, keeping its comments.
 
     Feeds whose URL the file already lists are skipped; returns how many were added. A flow
     mapping that spans lines comes back on one line (ruamel's round trip); block style is kept.
     """
+    feeds, save = _feeds_of(path)
+    known = {
+        str(entry.get("url")).strip()
+        for entry in feeds
+        if isinstance(entry, dict) and entry.get("url")
+    }
+    new = _entries(o for o in outlines if o.url not in known)
+    if not len(new):
+        return 0
+    feeds.extend(new)
+    save()
+    return len(new)
+
+
+def add_source_to_config(path: str | os.PathLike[str], entry: Mapping[str, str]) -> bool:
+    """Append one source (``{"url": ...}``, with ``type`` and ``name`` when given) to the
+    config's `feeds:` list, keeping its comments; False when a source of that URL is listed."""
+    feeds, save = _feeds_of(path)
+    if any(isinstance(e, dict) and str(e.get("url", "")).strip() == entry["url"] for e in feeds):
+        return False
+    feeds.append(CommentedMap(entry))
+    save()
+    return True
+
+
+def _feeds_of(path: str | os.PathLike[str]) -> tuple[CommentedSeq, Callable[[], None]]:
+    """The config's `feeds:` list, as an editable tree, and what writes the file back."""
     yaml = _yaml()
     path = Path(path)
     try:
@@ -46,19 +80,13 @@ def add_feeds_to_config(path: str | os.PathLike[str], outlines: Iterable[Outline
         feeds = tree["feeds"] = CommentedSeq()
     if not isinstance(feeds, CommentedSeq):
         raise ConfigError(f"{path}: 'feeds' is not a list; cannot add feeds to it")
-    known = {
-        str(entry.get("url")).strip()
-        for entry in feeds
-        if isinstance(entry, dict) and entry.get("url")
-    }
-    new = _entries(o for o in outlines if o.url not in known)
-    if not len(new):
-        return 0
-    feeds.extend(new)
-    buffer = io.StringIO()
-    yaml.dump(tree, buffer)
-    _replace_file(path, buffer.getvalue())
-    return len(new)
+
+    def save() -> None:
+        buffer = io.StringIO()
+        yaml.dump(tree, buffer)
+        _replace_file(path, buffer.getvalue())
+
+    return feeds, save
 
 
 def _entries(outlines: Iterable[Outline]) -> CommentedSeq:

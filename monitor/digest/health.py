@@ -12,11 +12,11 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit, urlunsplit
 
 from alerts.records import Digest, FeedNote
 from monitor.config.load import Config, FeedConfig, HealthConfig
 from monitor.digest.select import write_run
+from monitor.secrets import host_of, mask, mask_url
 from monitor.store.db import Database
 from monitor.store.store import from_iso, iso
 
@@ -107,21 +107,13 @@ def changes(
     return notes, states
 
 
-def display_url(url: str) -> str:
-    """A feed's URL as a notice shows it: no credentials, no query (tokens live there)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
 def _note(facts: FeedFacts, state: str, since: datetime | None, error: str | None) -> FeedNote:
     return FeedNote(
         name=facts.name,
-        url=display_url(facts.url),
+        url=mask_url(facts.url),
         state=state,  # type: ignore[arg-type]
         since=since,
-        error=error[:500] if error else None,
+        error=mask(error)[:500] if error else None,
     )
 
 
@@ -157,7 +149,7 @@ def feed_facts(db: Database, feeds: Sequence[FeedConfig], now: datetime) -> list
         facts.append(
             FeedFacts(
                 url=feed.url,
-                name=feed.name or urlsplit(feed.url).hostname or "feed",
+                name=feed.name or host_of(feed.url),
                 failures=row["consecutive_failures"] if row else 0,
                 failing_since=from_iso(row["failing_since"]) if row else None,
                 last_polled_at=from_iso(row["last_polled_at"]) if row else None,

@@ -35,9 +35,7 @@ def decode_matched_links(
     if not pending or not isinstance(settings, GoogleNewsSource):
         return 0
     interval = settings.decode_interval.total_seconds()
-    limiter = limiters.setdefault(
-        DECODER_LIMITER, HostLimiter(per_host=1, min_interval=interval)
-    )
+    limiter = limiters.setdefault(DECODER_LIMITER, HostLimiter(per_host=1, min_interval=interval))
     decoder = LinkDecoder(
         session=session,
         base=settings.decoder_url,

@@ -182,7 +182,7 @@ def send_scheduled_digest(
 
 
 def release_held(app: App) -> list[DeliveryReport]:
-    """What waited for quiet hours or a cap to end, source-health notices, then the outbox.
+    """What waited for quiet hours or a cap to end, then the outbox.
 
     Run every few seconds by the service (so held matches go within a minute of the end of
     quiet hours) and once by `run --once`.
@@ -192,12 +192,19 @@ def release_held(app: App) -> list[DeliveryReport]:
     for digest in app.config.digests.values():
         if digest.instant or digest.name in held:
             _open_allowed(app, digest, scheduled=False)
+    return deliver_pending(app.db, app.channels, app.clock(), clock=app.clock)
+
+
+def check_health(app: App) -> list[DeliveryReport]:
+    """One source-health notice for the feeds whose state changed, then the outbox."""
     try:
         notice = check_sources(app.db, app.config, app.clock())
-        if notice is not None:
-            log.info("source health notice digest=%s feeds=%d", notice.name, len(notice.feeds))
     except Exception:
         log.exception("source health check failed")
+        return []
+    if notice is None:
+        return []
+    log.info("source health notice digest=%s feeds=%d", notice.name, len(notice.feeds))
     return deliver_pending(app.db, app.channels, app.clock(), clock=app.clock)
 
 
@@ -256,4 +263,5 @@ def run_once(
     app.store.index_new_articles()
     send_instant_digests(app)
     release_held(app)
+    check_health(app)
     return outcomes

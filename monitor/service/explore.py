@@ -123,8 +123,12 @@ def _judge(
 
 
 # The web page's search reads candidates a chunk at a time, newest first, and stops as soon
-# as a page is full: a common word among 100,000 articles must not load them all.
-_SEARCH_CHUNK = 200
+# as a page is full: a common word among 100,000 articles must not load them all. The next
+# page starts where this one stopped (a cursor), so a deep page never judges the ones before.
+_FIRST_CHUNK = 64
+_MAX_CHUNK = 1024
+
+Cursor = tuple[str, str]  # (first_seen, id) of the last article a page showed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -132,12 +136,13 @@ class SearchHit:
     article_id: str
     found: FoundArticle
     text: str  # the `text` field the hits' offsets point into: summary plus full text
+    position: Cursor
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SearchPage:
     hits: tuple[SearchHit, ...]
-    more: bool  # another page follows
+    next: Cursor | None  # where the next page starts, when there is one
 
 
 def search_page(
@@ -147,41 +152,55 @@ def search_page(
     *,
     since: timedelta,
     now: datetime,
-    offset: int,
+    after: Cursor | None,
     limit: int,
 ) -> SearchPage:
-    """One page of what the rule finds among stored articles, newest first (FTS narrows, the
-    matcher decides, as in `backtest`)."""
+    """One page of what the rule finds among stored articles, newest first, older than
+    `after` (FTS narrows, the matcher decides, as in `backtest`)."""
     matcher = Matcher([rule])
     feeds = {f.url: f for f in config.feeds}
-    wanted = offset + limit + 1  # one past the page says whether another follows
     found: list[SearchHit] = []
-    for rows in _candidate_chunks(store, rule, now - since):
+    for rows in _candidate_chunks(store, rule, now - since, after):
         sources = store.sources_of([r["id"] for r in rows])
         for row in rows:
             hit = _judge(matcher, feeds, sources, row)
             if hit is not None:
                 text = "\n\n".join(p for p in (row["summary"], row["text"]) if p)
-                found.append(SearchHit(article_id=row["id"], found=hit, text=text))
-        if len(found) >= wanted:
+                position = (row["first_seen"], row["id"])
+                found.append(
+                    SearchHit(article_id=row["id"], found=hit, text=text, position=position)
+                )
+        if len(found) > limit:  # one past the page says that another follows
             break
-    page = found[offset : offset + limit]
-    return SearchPage(hits=tuple(page), more=len(found) > offset + limit)
+    page = found[:limit]
+    return SearchPage(hits=tuple(page), next=page[-1].position if len(found) > limit else None)
 
 
-def _candidate_chunks(store: Browse, rule: Rule, start: datetime) -> Iterator[list[dict]]:
+def _candidate_chunks(
+    store: Browse, rule: Rule, start: datetime, after: Cursor | None
+) -> Iterator[list[dict]]:
+    """Candidate articles newest first, older than `after`, in growing chunks."""
     prefilter = fts_query(rule)
+    chunk = _FIRST_CHUNK
     if prefilter:
+        # Every candidate's position, ordered once (ids and dates only); rows a chunk at a time.
         ids = store.fts_candidates(prefilter, start)
-        for at in range(0, len(ids), _SEARCH_CHUNK):
-            rows = store.articles_since(start, ids[at : at + _SEARCH_CHUNK])
+        seen = store.first_seen_of(ids)
+        order = sorted(((seen[i], i) for i in ids if i in seen), reverse=True)
+        if after is not None:
+            order = [p for p in order if p < after]
+        at = 0
+        while at < len(order):
+            rows = store.articles_since(start, [i for _, i in order[at : at + chunk]])
             rows.sort(key=lambda r: (r["first_seen"], r["id"]), reverse=True)
             yield rows
+            at += chunk
+            chunk = min(chunk * 2, _MAX_CHUNK)
         return
-    offset = 0
-    while rows := store.articles_page(start, limit=_SEARCH_CHUNK, offset=offset):
+    while rows := store.articles_before(start, after, limit=chunk):
         yield rows
-        offset += _SEARCH_CHUNK
+        after = (rows[-1]["first_seen"], rows[-1]["id"])
+        chunk = min(chunk * 2, _MAX_CHUNK)
 
 
 def search_archive(

@@ -23,6 +23,7 @@ from monitor.service.app import (
     App,
     _poll_one,
     build_app,
+    check_health,
     claim_due_feeds,
     forget_old_stories,
     prune_archive,
@@ -47,8 +48,10 @@ CLAIM_AHEAD = WORKERS * 2  # feeds claimed but not finished per worker: the pool
 CRON_GRACE_SECONDS = 3600  # a cron job that waited for a thread still runs this late
 TICK_SECONDS = _seconds_from_env("NEWS_MONITOR_TICK_SECONDS", 5)
 OUTBOX_SECONDS = _seconds_from_env("NEWS_MONITOR_OUTBOX_SECONDS", 30)
-# Held digests go within a minute of the end of quiet hours; health notices ride the same job.
+# Held digests go within a minute of the end of quiet hours.
 RELEASE_SECONDS = _seconds_from_env("NEWS_MONITOR_RELEASE_SECONDS", 20)
+# Source health reads every feed's recent history: once a minute is soon enough for a notice.
+HEALTH_SECONDS = _seconds_from_env("NEWS_MONITOR_HEALTH_SECONDS", 60)
 PRUNE_SECONDS = _seconds_from_env("NEWS_MONITOR_PRUNE_SECONDS", 24 * 3600)
 
 
@@ -179,6 +182,12 @@ class Service:
         except Exception:
             log.exception("releasing held digests failed")
 
+    def check_health(self) -> None:
+        try:
+            check_health(self.app)
+        except Exception:
+            log.exception("source health check failed")
+
     def retry_outbox(self) -> None:
         try:
             deliver_pending(self.app.db, self.app.channels, self.clock(), clock=self.clock)
@@ -192,6 +201,8 @@ class Service:
         self._every(self.tick, TICK_SECONDS, "tick")
         self._every(self.retry_outbox, OUTBOX_SECONDS, "outbox")
         self._every(self.release_held, RELEASE_SECONDS, "release")
+        if self.app.config.health:
+            self._every(self.check_health, HEALTH_SECONDS, "health")
         self._every(self.forget_old_stories, 6 * 3600, "forget")
         self._every(self.prune, PRUNE_SECONDS, "prune")
         for name, trigger in self.cron_triggers().items():

@@ -1,7 +1,8 @@
 """The reads behind the analysts' web page: recent matches, one story, the outbox, in pages.
 
 Only reads, in portable SQL (`?` placeholders, no SQLite-only functions), so a PostgreSQL
-backend can answer the same statements. Rows come back as dicts.
+backend can answer the same statements (full-text search stays `Store.fts_candidates`, which
+each backend answers with its own engine). Rows come back as dicts.
 """
 
 from __future__ import annotations
@@ -44,21 +45,62 @@ class Browse(Store):
                 "EXISTS (SELECT 1 FROM article_sources s WHERE s.article_id = m.article_id AND s.feed = ?)"
             )
             params.append(feed)
-        sql = f"""SELECT {_MATCH_COLUMNS} FROM matches m JOIN articles a ON a.id = m.article_id
-                  WHERE {" AND ".join(where)}
-                  ORDER BY m.matched_at DESC, m.article_id LIMIT ? OFFSET ?"""
-        return [dict(r) for r in self.db.query(sql, (*params, int(limit), int(offset)))]
+        # The page's keys first, from the matches alone: sorting whole joined rows (every
+        # article's text) to skip the earlier pages cost most of a deep page.
+        keys = [
+            (r[0], r[1])
+            for r in self.db.query(
+                f"""SELECT m.article_id, m.rule FROM matches m WHERE {" AND ".join(where)}
+                    ORDER BY m.matched_at DESC, m.article_id, m.rule LIMIT ? OFFSET ?""",
+                (*params, int(limit), int(offset)),
+            )
+        ]
+        if not keys:
+            return []
+        ids = list(dict.fromkeys(k[0] for k in keys))
+        marks = ",".join("?" * len(ids))
+        rows = {
+            (r["article_id"], r["rule"]): dict(r)
+            for r in self.db.query(
+                f"""SELECT {_MATCH_COLUMNS} FROM matches m JOIN articles a ON a.id = m.article_id
+                    WHERE m.article_id IN ({marks})""",
+                tuple(ids),
+            )
+        }
+        return [rows[k] for k in keys if k in rows]
 
-    def articles_page(self, since: datetime, *, limit: int, offset: int = 0) -> list[dict]:
-        """Articles first seen since a moment, newest first, one page of them."""
+    def articles_before(
+        self, since: datetime, before: tuple[str, str] | None, *, limit: int
+    ) -> list[dict]:
+        """Articles first seen since a moment and older than `before` (first_seen, id), newest
+        first."""
+        where = ["first_seen >= ?"]
+        params: list = [iso(since)]
+        if before is not None:
+            where.append("(first_seen < ? OR (first_seen = ? AND id < ?))")
+            params += [before[0], before[0], before[1]]
         return [
             dict(r)
             for r in self.db.query(
-                """SELECT * FROM articles WHERE first_seen >= ?
-                   ORDER BY first_seen DESC, id DESC LIMIT ? OFFSET ?""",
-                (iso(since), int(limit), int(offset)),
+                f"""SELECT * FROM articles WHERE {" AND ".join(where)}
+                    ORDER BY first_seen DESC, id DESC LIMIT ?""",
+                (*params, int(limit)),
             )
         ]
+
+    def first_seen_of(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """When each article was first seen (ISO text), to order search candidates cheaply."""
+        out: dict[str, str] = {}
+        for start in range(0, len(article_ids), CHUNK):
+            chunk = list(article_ids[start : start + CHUNK])
+            marks = ",".join("?" * len(chunk))
+            out.update(
+                (r[0], r[1])
+                for r in self.db.query(
+                    f"SELECT id, first_seen FROM articles WHERE id IN ({marks})", tuple(chunk)
+                )
+            )
+        return out
 
     def match_times(self, since: datetime, rules: Sequence[str]) -> list[tuple[str, str]]:
         """(rule, matched_at) of every match of these rules since a moment, for counts per day."""

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from monitor.secrets import mask_url
 from monitor.store.dialect import SQLITE, Dialect, is_postgres, sqlite_path
 
 log = logging.getLogger("monitor.store")
@@ -202,6 +203,13 @@ def _index_full_text_in_batches(db: sqlite_utils.Database) -> None:
     )
 
 
+def _matches_by_time(db: sqlite_utils.Database) -> None:
+    # The web page lists matches newest first, of every rule or of one: without these a page
+    # sorted every match of the period.
+    db.execute("CREATE INDEX IF NOT EXISTS matches_matched_at ON matches (matched_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS matches_rule_matched_at ON matches (rule, matched_at)")
+
+
 def _create_tombstones(db: sqlite_utils.Database) -> None:
     # What is left of a pruned article (DESIGN §11): its article id and a hash of each
     # (feed, guid) it came by, so that a feed still listing it never brings it back as new.
@@ -257,6 +265,39 @@ def _add_worker_leases(db: sqlite_utils.Database) -> None:
     db.execute("CREATE UNIQUE INDEX digest_runs_scheduled ON digest_runs (digest, scheduled_for)")
 
 
+# Tables that name a feed by its URL: (table, column, whether the column is part of its key).
+_FEED_URL_COLUMNS = (
+    ("feeds", "url", True),
+    ("article_sources", "feed", True),
+    ("feed_readings", "feed", True),
+    ("source_health", "url", True),
+    ("articles", "feed", False),
+    ("tombstones", "feed", False),
+)
+
+
+def _feed_keys_without_secrets(db: sqlite_utils.Database) -> None:
+    # A feed is known by its URL without userinfo and with secret parameters as *** (see
+    # monitor.secrets.mask_url), so that a new password or API key keeps its history. Rows
+    # written before under the URL as written move to that key; where both exist, the row
+    # already under the new key stays.
+    written = {row[0] for row in db.execute("SELECT url FROM feeds").fetchall()}
+    written |= {row[0] for row in db.execute("SELECT DISTINCT feed FROM article_sources")}
+    for old in sorted(u for u in written if u and mask_url(u) != u):
+        new = mask_url(old)
+        for table, column, keyed in _FEED_URL_COLUMNS:
+            verb = "UPDATE OR IGNORE" if keyed else "UPDATE"
+            db.execute(f"{verb} {table} SET {column} = ? WHERE {column} = ?", [new, old])
+            if keyed:
+                db.execute(f"DELETE FROM {table} WHERE {column} = ?", [old])
+
+
+def _add_source_names(db: sqlite_utils.Database) -> None:
+    # The publisher a search source names for an article (Google News' <source>, GDELT's
+    # domain, a news sitemap's publication): what a digest calls its source.
+    db.execute("ALTER TABLE article_sources ADD COLUMN source_name TEXT")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_base_schema", _create_base),
     ("0002_story_keys", _create_story_keys),
@@ -267,6 +308,9 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0008_tombstone_feeds", _tombstone_feeds),
     ("0009_alert_policy", _add_alert_policy),
     ("0010_worker_leases", _add_worker_leases),
+    ("0011_feed_keys_without_secrets", _feed_keys_without_secrets),
+    ("web_0001_matches_by_time", _matches_by_time),
+    ("0012_article_source_names", _add_source_names),
 ]
 # Not a transaction like the others (VACUUM cannot run inside one): see _incremental_vacuum.
 VACUUM_MIGRATION = "0007_incremental_auto_vacuum"
@@ -374,11 +418,21 @@ class Database:
 
     def search_ids(self, query: str, since: str | None, limit: int | None) -> list[str]:
         """Ids of articles first seen since ``since`` that the FTS5 ``query`` finds, newest first."""
+        # Every article first seen since `since` has a rowid at least the smallest of theirs
+        # (read off the first_seen index): bounding the index's rowids by it keeps FTS5 and the
+        # join from visiting every archived article a common term is in. `+rowid`: a bare
+        # MIN(rowid) walks the table in rowid order until one row qualifies.
+        first = self.query(
+            "SELECT MIN(+rowid) FROM articles WHERE first_seen >= ?", (since or "",)
+        )[0][0]
+        if first is None:
+            return []
         sql = """SELECT a.id FROM articles_fts f JOIN articles a ON a.rowid = f.rowid
-                 WHERE articles_fts MATCH ? AND a.first_seen >= ? ORDER BY a.first_seen DESC"""
+                 WHERE articles_fts MATCH ? AND f.rowid >= ? AND a.first_seen >= ?
+                 ORDER BY a.first_seen DESC"""
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return [r[0] for r in self.query(sql, (query, since or ""))]
+        return [r[0] for r in self.query(sql, (query, first, since or ""))]
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

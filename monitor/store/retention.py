@@ -27,6 +27,9 @@ FTS_AUTOMERGE = 4  # FTS5's default: merge once a level holds this many segments
 # A tombstone whose feed has not been read since it was last listed (a feed unchanged, gone
 # or no longer configured) goes after this, whatever its feed may still list.
 TOMBSTONE_CAP = timedelta(days=365)
+# Batches between two checkpoints of our own (outside the write lock), so that no batch's
+# COMMIT falls on SQLite's automatic one (each checkpoint syncs the file: not after every batch)
+CHECKPOINT_EVERY = 25
 FULL_MERGE_SHARE = 0.2  # a prune removing this share of the articles merges the index fully
 _MARKS_MAX = 500  # bound parameters per IN (...) list
 
@@ -229,7 +232,7 @@ def _candidates(db: Database, cut: Cutoffs, size: Callable[[], int]) -> Iterable
 
 
 def _prune_articles(db: Database, cut: Cutoffs, now: str, pace: _Pace) -> None:
-    for batch in _candidates(db, cut, lambda: pace.size):
+    for n, batch in enumerate(_candidates(db, cut, lambda: pace.size)):
         if batch:
             pace.run(
                 db, partial(_delete_articles, batch=batch, cut=cut, now=now, report=pace.report)
@@ -237,7 +240,8 @@ def _prune_articles(db: Database, cut: Cutoffs, now: str, pace: _Pace) -> None:
             # each batch adds a segment of deletions to the search index: merged as they come,
             # in a bounded step of its own, rather than all at once at a later COMMIT
             pace.run(db, partial(_merge_step, pages=FTS_MERGE_PAGES), adapt=False)
-            db.checkpoint_passive()
+            if n % CHECKPOINT_EVERY == CHECKPOINT_EVERY - 1:
+                db.checkpoint_passive()
 
 
 def _delete_articles(

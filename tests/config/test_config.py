@@ -45,6 +45,9 @@ def test_example_configs_load_with_their_environment() -> None:
         "SMTP_USER": "monitor",
         "SMTP_PASSWORD": "pw",
         "WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "WIRE_USER": "wire",
+        "WIRE_PASSWORD": "wire-pw",
+        "WIRE_TOKEN": "wire-token",
     }
     for path in (REPO / "config" / "examples").glob("*.yaml"):
         config = parse_config(path.read_text(), path=str(path), env=env)
@@ -92,7 +95,7 @@ def test_defaults_apply_and_feed_overrides_win() -> None:
         ),
         (
             ("  console: {type: console}", "  console: {type: carrier-pigeon}"),
-            "monitor.yaml:12:19: channels.console.type: unknown channel type 'carrier-pigeon' (known: email, webhook, console, file, atom)",
+            "monitor.yaml:12:19: channels.console.type: unknown channel type 'carrier-pigeon' (known: email, webhook, console, file, atom, apprise)",
         ),
         (
             ("    any: [Rogun]\n", ""),

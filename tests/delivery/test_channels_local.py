@@ -58,7 +58,7 @@ def channel(settings: dict[str, Any]) -> Any:
 
 
 def test_registry_covers_every_configurable_type() -> None:
-    assert set(CHANNELS) == {"email", "webhook", "console", "file", "atom"}
+    assert set(CHANNELS) == {"email", "webhook", "console", "file", "atom", "apprise"}
     assert isinstance(channel({"type": "console"}), ConsoleChannel)
     assert isinstance(channel({"type": "file", "path": "x"}), FileChannel)
     assert isinstance(channel({"type": "atom", "path": "x"}), AtomChannel)

@@ -3,6 +3,7 @@ escaping of hostile feed text, the security headers, paging and 404s."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -212,8 +213,18 @@ def test_long_lists_are_paged(tmp_path: Path) -> None:
         second = get(base + "/?rule=Rogun&page=2").text
         assert f"Rogun report {PAGE_SIZE:03}" in second and "Rogun report 000" not in second
         assert 'rel="next"' not in second
-        found = get(base + "/search?q=Rogun&page=2").text
-        assert f"Rogun report {PAGE_SIZE + 4:03}" in found and "Rogun report 000<" not in found
+        page_one = get(base + "/search?q=Rogun").text
+        assert "Rogun report 000<" in page_one and f"Rogun report {PAGE_SIZE:03}<" not in page_one
+        older = re.search(r'rel="next" href="([^"]+)"', page_one)
+        assert older is not None
+        page_two = get(base + "/search" + html.unescape(older[1])).text
+        assert f"Rogun report {PAGE_SIZE:03}<" in page_two
+        assert f"Rogun report {PAGE_SIZE + 4:03}<" in page_two
+        assert (
+            "Rogun report 000<" not in page_two
+            and f"Rogun report {PAGE_SIZE - 1:03}<" not in page_two
+        )
+        assert 'rel="next"' not in page_two
 
 
 def test_with_a_token_every_page_needs_it(guarded: str) -> None:

@@ -289,3 +289,19 @@ def test_tombstone_keys_of_a_guid_differ_per_feed() -> None:
     a = tombstone_keys("http://a.test/feed", ["g"])["g"]
     b = tombstone_keys("http://b.test/feed", ["g"])["g"]
     assert a != b and len(a) == 32
+
+
+def test_search_since_a_time_finds_every_article_since_then_and_none_before(
+    store: Store,
+) -> None:
+    # stored out of time order (a slow poll's articles after a fast one's): the rowid bound
+    # the search uses is the smallest rowid of those since, so none of them is missed
+    stored(store, [article(1, NOW - timedelta(days=40), text="summit")])
+    stored(store, [article(2, NOW - timedelta(hours=1), text="summit")])
+    stored(store, [article(3, NOW - timedelta(days=3), text="summit")])
+    stored(store, [article(4, NOW - timedelta(days=9), text="summit")])
+
+    since = set(store.fts_candidates("summit", NOW - timedelta(days=7)))
+
+    assert since == {"article-000002", "article-000003"}
+    assert store.fts_candidates("summit", NOW + timedelta(days=1)) == []

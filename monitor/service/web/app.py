@@ -201,7 +201,7 @@ def make_app(
                     rule,
                     since=since,
                     now=clock(),
-                    offset=(page - 1) * pages.PAGE_SIZE,
+                    after=pages.cursor(request.args.get("after")),
                     limit=pages.PAGE_SIZE,
                 )
                 context["results"] = [
@@ -216,7 +216,8 @@ def make_app(
                     }
                     for hit in found.hits
                 ]
-                context["paging"] = pages.Paging(page=page, more=found.more)
+                context["page"] = page
+                context["next"] = pages.cursor_text(found.next) if found.next else None
         return render_template("search.html", **context)
 
     @app.get("/rules")

@@ -136,3 +136,13 @@ def daily_counts(
 def caret_line(column: int) -> str:
     """A line pointing at a 1-based column under the query it follows."""
     return " " * max(0, column - 1) + "^"
+
+
+def cursor(text: str | None) -> tuple[str, str] | None:
+    """Where a search page starts: `first_seen~id` of the last article the page before showed."""
+    first_seen, sep, article_id = (text or "").rpartition("~")
+    return (first_seen, article_id) if sep and first_seen and article_id else None
+
+
+def cursor_text(position: tuple[str, str]) -> str:
+    return f"{position[0]}~{position[1]}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 from waitress.server import create_server
 
@@ -53,14 +54,21 @@ class WebServer:
         return self
 
     def stop(self) -> None:
-        """Close the listening socket and every open connection from the server's own loop
-        (waitress is not thread-safe: closing from here races the requests in flight)."""
-        server = self._server
+        """Finish the requests in flight, then close every connection and the listening socket
+        from the server's own loop (waitress is not thread-safe: closing from here would race
+        the loop, and a request thread waking the closed loop writes to a stale descriptor)."""
+        server: Any = self._server
+        server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
 
         def close_all() -> None:
-            for dispatcher in list(server._map.values()):  # type: ignore[union-attr]
-                dispatcher.close()
+            for dispatcher in list(server._map.values()):
+                if dispatcher is not server and dispatcher is not server.trigger:
+                    dispatcher.close()
+            server.close()  # the listening socket and the trigger
 
-        server.trigger.pull_trigger(close_all)  # type: ignore[union-attr]
+        try:
+            server.trigger.pull_trigger(close_all)
+        except OSError:  # the loop has already stopped
+            return
         if self._thread is not None:
             self._thread.join(10)
