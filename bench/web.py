@@ -29,7 +29,7 @@ from monitor.pipeline.matching import match_rows
 from monitor.rules import Matcher
 from monitor.service.web.app import make_app
 from monitor.service.web.server import WebServer
-from monitor.store.db import Database
+from monitor.store.backend import open_database
 from monitor.store.store import FeedPoll, SourceUpdate, Store, StoredArticle
 
 REPO = Path(__file__).resolve().parents[1]
@@ -85,7 +85,7 @@ def _sentence(rng: random.Random) -> str:
 def fill(config: Config, articles: int, now: datetime) -> dict[str, Any]:
     """Store `articles` articles through Store.save_articles, oldest first, matching each."""
     rng = random.Random(SEED)
-    store = Store(Database(config.database))
+    store = Store(open_database(config.database))
     matcher = Matcher([r.rule for r in config.rules])
     started = time.perf_counter()
     matched = 0
@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         archive = fill(config, args.articles, now)
         sys.stderr.write(f"bench.web: {archive}\n")
         server = WebServer(
-            make_app(config, Database(config.database), clock=lambda: now),
+            make_app(config, open_database(config.database), clock=lambda: now),
             "127.0.0.1",
             0,
             token=None,
