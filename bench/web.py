@@ -130,18 +130,7 @@ def fill(config: Config, articles: int, now: datetime) -> dict[str, Any]:
         stored_ids += [a.id for a in batch]
         if (start // BATCH) % max(1, run_every // BATCH) == 0:
             open_digest_run(store.db, config, config.digests["daily"], seen)
-    for feed in config.feeds:
-        store.record_poll(
-            FeedPoll(
-                url=feed.url,
-                name=feed.name,
-                polled_at=now,
-                status=200,
-                outcome="ok",
-                next_check_at=now + timedelta(minutes=15),
-                failures=0,
-            )  # fmt: skip
-        )
+    mark_polled(store, config, now)
     fill_s = time.perf_counter() - started
     index_started = time.perf_counter()
     store.index_new_articles()
@@ -154,6 +143,22 @@ def fill(config: Config, articles: int, now: datetime) -> dict[str, Any]:
             sum(p.stat().st_size for p in Path(config.database).parent.glob("monitor.db*")) / 1e6, 1
         ),
     }
+
+
+def mark_polled(store: Store, config: Config, now: datetime) -> None:
+    """Every configured feed polled fine just now, as /feeds and /healthz then show it."""
+    for feed in config.feeds:
+        store.record_poll(
+            FeedPoll(
+                url=feed.url,
+                name=feed.name,
+                polled_at=now,
+                status=200,
+                outcome="ok",
+                next_check_at=now + timedelta(minutes=15),
+                failures=0,
+            )  # fmt: skip
+        )
 
 
 def pages(config: Config, articles: int) -> list[str]:
