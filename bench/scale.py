@@ -26,7 +26,7 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from bench.run import _write_config
+from bench.run import write_config
 from bench.server import serving
 from bench.world import World, recent_epoch
 from monitor.cli.main import main as cli
@@ -136,7 +136,7 @@ def measure(archive: int, options: argparse.Namespace, workdir: Path) -> dict[st
     world = World(feeds=options.feeds, items=options.items, epoch=recent_epoch(now, options.items))
     out: dict[str, Any] = {"archive_articles": archive}
     with serving(world) as server:
-        config = _write_config(workdir, server.urls())
+        config = write_config(workdir, server.urls())
         app = build_app(load_config(config))
         _say(f"{archive:,}: filling the archive")
         out["fill_s"] = fill_archive(app.store, archive, server.urls(), now)
