@@ -20,8 +20,9 @@ from monitor.sources.fetch import FetchResult, FetchSession, HostLimiter, Source
 from monitor.sources.registry import parse_source, source_type
 from monitor.sources.schedule import next_check
 from monitor.store.store import FeedPoll, FeedState, SourceUpdate, Store, StoredArticle
+from monitor.stories.boilerplate import repeated_lines, without_lines
 from monitor.stories.identity import Identity, alertable, body_hash, identify
-from monitor.stories.neardup import Fingerprint, closest, fingerprints
+from monitor.stories.neardup import Fingerprint, closest, fingerprints, without
 
 log = logging.getLogger("monitor.pipeline")
 
@@ -242,7 +243,12 @@ def ingest(
         wanted = [i for _, i in fresh if i.link]
         wanted += [i for _, i in again if i.link and i.article_id in known.lacking_text]
         full_texts = {i.article_id: _full_text(i.link, feed, ctx) for i in wanted}
-    articles = _articles(fresh, feed, now, full_texts, ctx)
+    furniture = (
+        repeated_lines(f"{e.summary}\n{e.content}" for e, _ in items)
+        if fresh or full_texts
+        else frozenset()
+    )
+    articles = _articles(fresh, feed, now, full_texts, ctx, furniture)
     stored = ctx.store.save_articles(
         feed.url,
         articles,
@@ -265,6 +271,13 @@ def ingest(
     refreshed = [
         aid for aid, (_, status) in full_texts.items() if status == "ok" and aid not in inserted
     ]
+    if refreshed:  # their sketch was of the summary: the story they belong to may change
+        with_text = [(e, i) for e, i in items if i.article_id in refreshed]
+        ctx.store.refile(
+            _articles(with_text, feed, now, full_texts, ctx, furniture),
+            fold=repeated_story,
+            fold_since=now - feed.max_age,
+        )
     matched = match_articles(
         ctx.matcher, ctx.config.rules, ctx.store, feed, to_match, refreshed, now, backlog=backlog
     )
@@ -283,13 +296,18 @@ def skip_note(entries: tuple[Entry, ...], *, kept: int) -> str | None:
     return f"skipped {blank + repeated} of {len(entries)} entries: " + ", ".join(reasons)
 
 
-def repeated_story(article: StoredArticle, candidates: list[tuple[str, bytes]]) -> str | None:
-    """Which earlier article (if any) this one is a near duplicate of."""
+def repeated_story(
+    article: StoredArticle,
+    candidates: list[tuple[str, bytes]],
+    common: frozenset[int] = frozenset(),
+) -> str | None:
+    """Which earlier article (if any) this one is a near duplicate of; the ``common`` values
+    (boilerplate many stories share) do not count."""
     if article.fingerprint is None:
         return None
     return closest(
-        Fingerprint.from_bytes(article.fingerprint),
-        ((aid, Fingerprint.from_bytes(blob)) for aid, blob in candidates if blob),
+        without(Fingerprint.from_bytes(article.fingerprint), common),
+        ((aid, without(Fingerprint.from_bytes(blob), common)) for aid, blob in candidates if blob),
     )
 
 
@@ -353,12 +371,15 @@ def _articles(
     now: datetime,
     full_texts: dict[str, tuple[str, str]],
     ctx: Context,
+    furniture: frozenset[str] = frozenset(),
 ) -> list[StoredArticle]:
+    """The records of ``fresh`` items; their sketches leave out the feed's ``furniture``."""
     if not fresh:
         return []
     texts = [_texts(entry, full_texts.get(identity.article_id)) for entry, identity in fresh]
     pairs = [
-        (e.title, text or summary) for (e, _), (summary, text, _) in zip(fresh, texts, strict=True)
+        (e.title, without_lines(text or summary, furniture))
+        for (e, _), (summary, text, _) in zip(fresh, texts, strict=True)
     ]
     sketches = ctx.fingerprints(pairs)
     return [
@@ -402,6 +423,7 @@ def _article(
         story_keys=fp.index_keys(),
         probe_keys=fp.probe_keys(),
         full_text_status=status,
+        source_name=entry.source_name,
     )
 
 

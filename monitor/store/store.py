@@ -87,6 +87,7 @@ class StoredArticle:
     full_text_status: str | None = None
     story_keys: tuple[int, ...] = ()  # near-duplicate index keys it is filed under (not a column)
     probe_keys: tuple[int, ...] = ()  # keys its near duplicates are looked up by; story_keys if ()
+    source_name: str | None = None  # the publisher its source named (article_sources.source_name)
 
     @property
     def lookup_keys(self) -> tuple[int, ...]:
@@ -125,8 +126,9 @@ class SourceUpdate:
     extra: dict = field(default_factory=dict)
 
 
-# Chooses, among (article id, fingerprint bytes) candidates, the one a new article repeats.
-Fold = Callable[["StoredArticle", list[tuple[str, bytes]]], str | None]
+# Chooses, among (article id, fingerprint bytes) candidates, the one a new article repeats;
+# called with ``common=``, the index keys too common to count as shared text.
+Fold = Callable[..., str | None]
 
 
 class Store:
@@ -274,13 +276,15 @@ class Store:
             )
             # One row per article: PostgreSQL refuses to update a row twice in one statement
             # (SQLite let the last one win, as this does).
-            sources = {a.id: (a.id, feed, a.guid, a.link or a.url, stamp) for a in new}
+            sources = {
+                a.id: (a.id, feed, a.guid, a.link or a.url, stamp, a.source_name) for a in new
+            }
             sources |= {
-                s.article_id: (s.article_id, feed, s.guid, s.url, stamp) for s in seen_again
+                s.article_id: (s.article_id, feed, s.guid, s.url, stamp, None) for s in seen_again
             }
             _insert_rows(
                 conn,
-                "INSERT INTO article_sources (article_id, feed, guid, url, first_seen)",
+                "INSERT INTO article_sources (article_id, feed, guid, url, first_seen, source_name)",
                 list(sources.values()),
                 "ON CONFLICT (article_id, feed) DO UPDATE SET guid = excluded.guid, url = excluded.url",
             )
@@ -300,6 +304,47 @@ class Store:
                 _write_poll(conn, poll)
             mark_listed(conn, feed, list(tombstones), stamp or "")
         return plan.inserted
+
+    def refile(
+        self,
+        articles: Sequence[StoredArticle],
+        *,
+        fold: Fold,
+        fold_since: datetime | None,
+    ) -> None:
+        """Stored articles whose page text arrived later, each with the sketch of its title and
+        that text: the sketch replaces the old one, its new keys are filed, and an article that
+        was a story of its own joins the story its text repeats (an extended copy)."""
+        if not articles:
+            return
+        with self.db.write() as conn:
+            stories = _Stories(conn, articles, fold_since)
+            for a in articles:
+                row = conn.execute(
+                    "SELECT COALESCE(cluster_id, id), first_seen FROM articles WHERE id = ?",
+                    (a.id,),
+                ).fetchone()
+                if row is None:
+                    continue
+                cluster, first_seen = row
+                alone = not conn.execute(
+                    "SELECT 1 FROM articles WHERE cluster_id = ? AND id <> ? LIMIT 1",
+                    (cluster, a.id),
+                ).fetchone()
+                if alone:
+                    cluster, keys = stories.join(replace(a, cluster_id=None), fold)
+                else:
+                    keys = a.story_keys
+                conn.execute(
+                    "UPDATE articles SET fingerprint = ?, cluster_id = ? WHERE id = ?",
+                    (a.fingerprint, cluster, a.id),
+                )
+                _insert_rows(
+                    conn,
+                    "INSERT INTO story_keys (key, article_id, first_seen)",
+                    [(key, a.id, first_seen) for key in keys],
+                    "ON CONFLICT (key, article_id) DO NOTHING",
+                )
 
     def forget_story_keys(self, before: datetime) -> int:
         """Drop index keys of articles too old to be folded into; returns how many went."""
@@ -426,6 +471,7 @@ class StorySources:
     publisher: str  # feed url: the article's own site's feed, else the first that carried it
     link: str  # the article as the publisher links it, without tracking or fragment
     others: tuple[str, ...]  # every other feed of the story (its near duplicates too), first first
+    publisher_name: str | None = None  # the publisher a search source named (Google News)
 
 
 def story_sources(
@@ -433,17 +479,21 @@ def story_sources(
 ) -> StorySources:
     """The publisher, link and "also reported by" feeds of an article and its story."""
     rows = conn.execute(
-        """SELECT s.article_id, s.feed, s.url FROM article_sources s JOIN articles a ON a.id = s.article_id
+        """SELECT s.article_id, s.feed, s.url, s.source_name FROM article_sources s JOIN articles a ON a.id = s.article_id
            WHERE a.id = ? OR (? IS NOT NULL AND a.cluster_id = ?) ORDER BY s.first_seen, s.feed""",
         (article_id, cluster_id, cluster_id),
     ).fetchall()
-    own = [(feed, url or link) for aid, feed, url in rows if aid == article_id]
+    own = [(feed, url or link) for aid, feed, url, _ in rows if aid == article_id]
     if not own:
         return StorySources(publisher="", link=clean_link(link), others=())
     chosen, chosen_link = own[publisher(link, own)]
-    others = dict.fromkeys(feed for _, feed, _ in rows if feed != chosen)
+    others = dict.fromkeys(feed for _, feed, _, _ in rows if feed != chosen)
+    named = next((n for aid, feed, _, n in rows if aid == article_id and feed == chosen), None)
     return StorySources(
-        publisher=chosen, link=clean_link(chosen_link or link), others=tuple(others)
+        publisher=chosen,
+        link=clean_link(chosen_link or link),
+        others=tuple(others),
+        publisher_name=named,
     )
 
 
@@ -535,7 +585,8 @@ def _plan(
     for a in new:
         if a.id not in seen:
             seen.add(a.id)
-            inserted.append(replace(a, cluster_id=stories.join(a, fold)))
+            cluster, filed = stories.join(a, fold)
+            inserted.append(replace(a, cluster_id=cluster, story_keys=filed))
     return _Plan(
         existing=frozenset(stored),
         watermark=watermark,
@@ -546,51 +597,96 @@ def _plan(
     )
 
 
+# A key filed by more stories than this within the fold window is boilerplate (a footer, a
+# sign-up line, a phrase every outlet uses), not evidence: it makes no candidates and is not
+# counted as shared text, and it is filed no more, so its postings stop growing.
+HOT_KEY_STORIES = 12
+# Stories compared per new article at most, those sharing the most keys with it first: the
+# cost of joining a story is one comparison, whatever its number of copies.
+MAX_CANDIDATE_STORIES = 6
+
+
 class _Stories:
-    """The near-duplicate index as one batch of new articles sees it: every stored article
-    sharing an index key with any of them (looked up once, in chunks), then each article of
-    the batch as it joins a story."""
+    """The near-duplicate index as one batch of new articles sees it: every story filed under
+    a key any of them looks up by (read once, in chunks), then each article of the batch as it
+    joins a story. Each story is compared once, through its member sharing the most keys with
+    the article, and an article files only the keys its story is not filed under yet: copies
+    of one story repeat its keys, so its postings grow with what is new, not with copies."""
 
     def __init__(
         self, conn: Connection, batch: Sequence[StoredArticle], since: datetime | None
     ) -> None:
-        self._postings: dict[int, list[str]] = {}
-        self._stories: dict[str, tuple[str, bytes]] = {}  # id -> (cluster, fingerprint)
+        self._conn = conn
+        self._postings: dict[int, dict[str, list[str]]] = {}  # key -> story -> members
+        self._stories: dict[str, str] = {}  # member -> its story (cluster)
+        self._blobs: dict[str, bytes] = {}  # member -> fingerprint, loaded when compared
         self._age: dict[str, tuple] = {}  # oldest first: a story grows from its first article
         keys = sorted({key for a in batch for key in a.lookup_keys})
         for chunk in _chunks(keys, CHUNK):
-            for key, article_id in conn.execute(
-                f"""SELECT key, article_id FROM story_keys
-                    WHERE key IN ({_marks(chunk)}) AND first_seen >= ?""",
+            for key, article_id, cluster, rowid in conn.execute(
+                f"""SELECT k.key, k.article_id, COALESCE(a.cluster_id, a.id), a.rowid
+                    FROM story_keys k JOIN articles a ON a.id = k.article_id
+                    WHERE k.key IN ({_marks(chunk)}) AND k.first_seen >= ?""",
                 (*chunk, iso(since) or ""),
             ):
-                self._postings.setdefault(key, []).append(article_id)
-        found = sorted({aid for ids in self._postings.values() for aid in ids})
-        for chunk in _chunks(found, CHUNK):
-            for article_id, cluster, blob, first_seen, rowid in conn.execute(
-                f"""SELECT id, cluster_id, fingerprint, first_seen, rowid FROM articles
-                    WHERE id IN ({_marks(chunk)})""",
-                chunk,
-            ):
-                self._stories[article_id] = (cluster or article_id, blob)
-                self._age[article_id] = (0, first_seen, rowid)
+                self._postings.setdefault(key, {}).setdefault(cluster, []).append(article_id)
+                self._stories[article_id] = cluster
+                self._age[article_id] = (0, rowid)
+        self._load({member for a in batch for member in self._candidates(a.lookup_keys, a.id)[0]})
 
-    def join(self, article: StoredArticle, fold: Fold | None) -> str:
-        """The cluster ``article`` belongs to; from now on it is a candidate for the rest."""
+    def join(self, article: StoredArticle, fold: Fold | None) -> tuple[str, tuple[int, ...]]:
+        """The cluster ``article`` belongs to and the keys to file it under; from now on it is
+        a candidate for the rest of the batch."""
         if fold is None or not article.lookup_keys:
-            return article.cluster_id or article.id
-        found = {aid for key in article.lookup_keys for aid in self._postings.get(key, ())}
-        candidates = [
-            (aid, self._stories[aid][1])
-            for aid in sorted(found & self._stories.keys(), key=self._age.__getitem__)
-        ]
-        chosen = fold(article, candidates) if candidates else None
-        cluster = self._stories[chosen][0] if chosen else article.id
-        self._stories[article.id] = (cluster, article.fingerprint or b"")
+            return article.cluster_id or article.id, article.story_keys
+        members, hot = self._candidates(article.lookup_keys, article.id)
+        self._load(members)
+        candidates = [(m, self._blobs[m]) for m in members if self._blobs.get(m)]
+        chosen = fold(article, candidates, common=hot) if candidates else None
+        cluster = self._stories[chosen] if chosen else article.id
+        self._stories[article.id] = cluster
+        self._blobs[article.id] = article.fingerprint or b""
         self._age[article.id] = (1, len(self._age))
+        filed = []
         for key in article.story_keys:
-            self._postings.setdefault(key, []).append(article.id)
-        return cluster
+            stories = self._postings.setdefault(key, {})
+            if cluster not in stories and len(stories) <= HOT_KEY_STORIES:
+                filed.append(key)
+            stories.setdefault(cluster, []).append(article.id)
+        return cluster, tuple(filed)
+
+    def _candidates(self, keys: Sequence[int], own: str) -> tuple[list[str], frozenset[int]]:
+        """One member per candidate story (the one sharing most keys, the oldest on a tie),
+        oldest first, and the hot keys among ``keys``."""
+        shared: dict[str, dict[str, int]] = {}
+        hot = set()
+        for key in keys:
+            stories = self._postings.get(key)
+            if not stories:
+                continue
+            if len(stories) > HOT_KEY_STORIES:
+                hot.add(key)
+                continue
+            for story, members in stories.items():
+                counts = shared.setdefault(story, {})
+                for member in members:
+                    if member != own:
+                        counts[member] = counts.get(member, 0) + 1
+        best = [
+            min(counts, key=lambda m: (-counts[m], self._age[m]))
+            for counts in shared.values()
+            if counts
+        ]
+        best.sort(key=lambda m: (-shared[self._stories[m]][m], self._age[m]))
+        return sorted(best[:MAX_CANDIDATE_STORIES], key=self._age.__getitem__), frozenset(hot)
+
+    def _load(self, members: Iterable[str]) -> None:
+        missing = sorted(m for m in members if m not in self._blobs)
+        for chunk in _chunks(missing, CHUNK):
+            for article_id, blob in self._conn.execute(
+                f"SELECT id, fingerprint FROM articles WHERE id IN ({_marks(chunk)})", chunk
+            ):
+                self._blobs[article_id] = blob or b""
 
 
 def _existing_ids(conn: Connection, ids: list[str]) -> set[str]:

@@ -122,9 +122,21 @@ def fingerprint(title: str, text: str, size: int = SHINGLE_WORDS) -> Fingerprint
     tokens = title_words + text_words
     if len(tokens) < size:
         return sketch({" ".join(tokens)} if tokens else set())
-    runs = list(map(" ".join, zip(*(tokens[i:] for i in range(size)), strict=False)))
+    # _hash64 inlined: this runs once per shingle of every new article
+    crc32, adler32 = zlib.crc32, zlib.adler32
+    hashed = [
+        crc32(data) << 32 | adler32(data)
+        for data in map(
+            str.encode, map(" ".join, zip(*(tokens[i:] for i in range(size)), strict=False))
+        )
+    ]
     start = len(title_words)  # the first shingle wholly inside the text
-    return sketch(set(runs), lead=runs[start : start + LEAD_SHINGLES])
+    distinct = set(hashed)
+    return Fingerprint(
+        hashes=tuple(sorted(distinct)[:SKETCH_SIZE]),
+        shingles=len(distinct),
+        lead=tuple(sorted(set(hashed[start : start + LEAD_SHINGLES]))),
+    )
 
 
 def fingerprints(texts: Sequence[tuple[str, str]]) -> list[Fingerprint]:
@@ -138,15 +150,22 @@ def fingerprint_bytes(texts: Sequence[tuple[str, str]]) -> list[bytes]:
     return [fingerprint(title, text).to_bytes() for title, text in texts]
 
 
-def sketch(shingle_set: set[str], lead: Sequence[str] = ()) -> Fingerprint:
-    # _hash64 inlined: this loop runs once per shingle of every new article
-    crc32, adler32 = zlib.crc32, zlib.adler32
-    hashed = {crc32(data) << 32 | adler32(data) for data in map(str.encode, shingle_set)}
-    lead_hashed = {crc32(data) << 32 | adler32(data) for data in map(str.encode, lead)}
+def sketch(shingle_set: set[str]) -> Fingerprint:
+    """The bottom-k sketch of a set of shingles (without a lead)."""
+    hashed = {_hash64(data) for data in map(str.encode, shingle_set)}
+    return Fingerprint(hashes=tuple(sorted(hashed)[:SKETCH_SIZE]), shingles=len(hashed))
+
+
+def without(fp: Fingerprint, common: Iterable[int]) -> Fingerprint:
+    """``fp`` without the given values (index keys, signed or not): boilerplate shared by
+    many stories is not shared text."""
+    drop = {v & 0xFFFF_FFFF_FFFF_FFFF for v in common}
+    if not drop:
+        return fp
     return Fingerprint(
-        hashes=tuple(sorted(hashed)[:SKETCH_SIZE]),
-        shingles=len(hashed),
-        lead=tuple(sorted(lead_hashed)),
+        hashes=tuple(v for v in fp.hashes if v not in drop),
+        shingles=fp.shingles,
+        lead=tuple(v for v in fp.lead if v not in drop),
     )
 
 
