@@ -23,8 +23,11 @@ SECRET_PARAMS = frozenset(
 MIN_SECRET_LENGTH = 4
 # A URL in free text: a scheme, then anything up to whitespace, a quote or a bracket.
 _URL_IN_TEXT = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>()\[\]{}]+")
-# A query parameter in free text without its URL (urllib3 writes "url: /feed.xml?apikey=...").
-_PARAM_IN_TEXT = re.compile(r"(?<=[?&;])([A-Za-z_]+)=([^&\s\"'<>#]+)")
+# A secret parameter in free text, with or without its URL (urllib3 writes "url: /f?apikey=…";
+# HTML writes "&amp;token=…"): only secret names match, so ordinary text costs one scan.
+_PARAM_IN_TEXT = re.compile(
+    r"(?<=[?&;])(" + "|".join(sorted(SECRET_PARAMS)) + r")=[^&\s\"'<>#]+", re.IGNORECASE
+)
 
 _lock = threading.Lock()
 _known: tuple[str, ...] = ()
@@ -87,12 +90,10 @@ def mask(text: str) -> str:
     """`text` fit to show: every URL in it masked, every registered secret value as ***."""
     if not text:
         return text
-    if "://" in text:
-        text = _URL_IN_TEXT.sub(lambda m: mask_url(m[0]), text)
+    if "@" in text and "://" in text:  # userinfo; secret parameters are the next step's
+        text = _URL_IN_TEXT.sub(lambda m: mask_url(m[0]) if "@" in m[0] else m[0], text)
     if "=" in text:
-        text = _PARAM_IN_TEXT.sub(
-            lambda m: f"{m[1]}={MASK}" if is_secret_param(m[1]) else m[0], text
-        )
+        text = _PARAM_IN_TEXT.sub(lambda m: f"{m[1]}={MASK}", text)
     for secret in _known:
         if secret in text:
             text = text.replace(secret, MASK)

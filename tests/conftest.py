@@ -137,3 +137,18 @@ def database_url(request, tmp_path: Path) -> str:  # noqa: ANN001
     if request.param == "sqlite":
         return str(tmp_path / "monitor.db")
     return request.getfixturevalue("postgres_url")
+
+
+# A signed-webhook receiver (tests/servers.py), for the alert tests --------------------------
+
+WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+@pytest.fixture
+def hook():  # noqa: ANN201
+    """A webhook receiver on 127.0.0.1 that verifies each signature made with WEBHOOK_SECRET."""
+    from servers import WebhookReceiver
+
+    receiver = WebhookReceiver(WEBHOOK_SECRET)
+    yield receiver
+    receiver.close()

@@ -14,13 +14,11 @@ import re
 import threading
 from typing import Annotated, Any, Literal
 
-import apprise
 from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, field_serializer
 
 from alerts.channels.base import Channel, ChannelSettingsBase, Seconds
 from alerts.errors import DeliveryError
 from alerts.records import Digest
-from alerts.render import render_html, render_text, subject
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +37,11 @@ def shown(url: str) -> str:
     return f"{scheme(url) or '?'}://***"
 
 
+# Apprise (with its hundred plugins, ~0.3 s) and Jinja2 load only for a config that has an
+# apprise channel, not with every config, so that `check` and `--help` stay quick.
 def _service(value: SecretStr) -> SecretStr:
+    import apprise
+
     url = value.get_secret_value()
     if apprise.Apprise.instantiate(url, suppress_exceptions=True) is None:
         # The URL itself is a secret: name its scheme only.
@@ -66,6 +68,8 @@ class AppriseSettings(ChannelSettingsBase):
 
 def wants_html(plugin: Any) -> bool:
     """Whether a service takes a whole HTML document: its first format is HTML (mail)."""
+    import apprise
+
     formats = plugin.notify_format
     formats = tuple(formats) if isinstance(formats, tuple | list) else (formats,)
     return (
@@ -86,6 +90,8 @@ class AppriseChannel(Channel[AppriseSettings]):
         self._lock = threading.Lock()
 
     def send(self, digest: Digest, delivery_id: str) -> None:
+        from alerts.render import subject
+
         title = subject(digest)
         bodies: dict[bool, str] = {}
         failed = []
@@ -108,6 +114,10 @@ class AppriseChannel(Channel[AppriseSettings]):
     def _send_one(
         self, url: str, delivery_id: str, title: str, bodies: dict[bool, str], digest: Digest
     ) -> bool:
+        import apprise
+
+        from alerts.render import render_html, render_text
+
         plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
         if plugin is None:
             raise DeliveryError(f"{shown(url)} is not a URL Apprise can send to")

@@ -60,7 +60,7 @@ class FeedConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Credentials:
-    """Basic auth and headers for one source, sent only to the host of its URL."""
+    """Basic auth and headers for one source, sent only to the origin of its URL."""
 
     username: str | None = None
     password: str | None = field(default=None, repr=False)

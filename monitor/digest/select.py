@@ -313,7 +313,11 @@ def _matched_articles(conn, config: Config, rows: Sequence) -> list[MatchedArtic
     for r in rows:
         story = story_sources(conn, r["article_id"], r["acluster"], r["link"] or r["url"])
         # a source is named by its name, else its host: never a URL that may carry a key
-        source = names.get(story.publisher or r["feed"]) or host_of(story.publisher or r["feed"])
+        source = (
+            story.publisher_name
+            or names.get(story.publisher or r["feed"])
+            or host_of(story.publisher or r["feed"])
+        )
         sources = [names.get(f) or host_of(f) for f in story.others]
         items.append(
             MatchedArticle(

@@ -423,6 +423,7 @@ def _article(
         story_keys=fp.index_keys(),
         probe_keys=fp.probe_keys(),
         full_text_status=status,
+        source_name=entry.source_name,
     )
 
 

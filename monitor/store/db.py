@@ -292,6 +292,12 @@ def _feed_keys_without_secrets(db: sqlite_utils.Database) -> None:
                 db.execute(f"DELETE FROM {table} WHERE {column} = ?", [old])
 
 
+def _add_source_names(db: sqlite_utils.Database) -> None:
+    # The publisher a search source names for an article (Google News' <source>, GDELT's
+    # domain, a news sitemap's publication): what a digest calls its source.
+    db.execute("ALTER TABLE article_sources ADD COLUMN source_name TEXT")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_base_schema", _create_base),
     ("0002_story_keys", _create_story_keys),
@@ -304,6 +310,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0010_worker_leases", _add_worker_leases),
     ("0011_feed_keys_without_secrets", _feed_keys_without_secrets),
     ("web_0001_matches_by_time", _matches_by_time),
+    ("0012_article_source_names", _add_source_names),
 ]
 # Not a transaction like the others (VACUUM cannot run inside one): see _incremental_vacuum.
 VACUUM_MIGRATION = "0007_incremental_auto_vacuum"

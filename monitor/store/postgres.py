@@ -313,4 +313,5 @@ _RETENTION_AND_POLICY = [
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("0001_base_schema", _BASE),
     ("0002_retention_and_policy", _RETENTION_AND_POLICY),
+    ("0003_article_source_names", ["ALTER TABLE article_sources ADD COLUMN source_name TEXT"]),
 ]

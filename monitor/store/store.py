@@ -87,6 +87,7 @@ class StoredArticle:
     full_text_status: str | None = None
     story_keys: tuple[int, ...] = ()  # near-duplicate index keys it is filed under (not a column)
     probe_keys: tuple[int, ...] = ()  # keys its near duplicates are looked up by; story_keys if ()
+    source_name: str | None = None  # the publisher its source named (article_sources.source_name)
 
     @property
     def lookup_keys(self) -> tuple[int, ...]:
@@ -275,13 +276,15 @@ class Store:
             )
             # One row per article: PostgreSQL refuses to update a row twice in one statement
             # (SQLite let the last one win, as this does).
-            sources = {a.id: (a.id, feed, a.guid, a.link or a.url, stamp) for a in new}
+            sources = {
+                a.id: (a.id, feed, a.guid, a.link or a.url, stamp, a.source_name) for a in new
+            }
             sources |= {
-                s.article_id: (s.article_id, feed, s.guid, s.url, stamp) for s in seen_again
+                s.article_id: (s.article_id, feed, s.guid, s.url, stamp, None) for s in seen_again
             }
             _insert_rows(
                 conn,
-                "INSERT INTO article_sources (article_id, feed, guid, url, first_seen)",
+                "INSERT INTO article_sources (article_id, feed, guid, url, first_seen, source_name)",
                 list(sources.values()),
                 "ON CONFLICT (article_id, feed) DO UPDATE SET guid = excluded.guid, url = excluded.url",
             )
@@ -468,6 +471,7 @@ class StorySources:
     publisher: str  # feed url: the article's own site's feed, else the first that carried it
     link: str  # the article as the publisher links it, without tracking or fragment
     others: tuple[str, ...]  # every other feed of the story (its near duplicates too), first first
+    publisher_name: str | None = None  # the publisher a search source named (Google News)
 
 
 def story_sources(
@@ -475,17 +479,21 @@ def story_sources(
 ) -> StorySources:
     """The publisher, link and "also reported by" feeds of an article and its story."""
     rows = conn.execute(
-        """SELECT s.article_id, s.feed, s.url FROM article_sources s JOIN articles a ON a.id = s.article_id
+        """SELECT s.article_id, s.feed, s.url, s.source_name FROM article_sources s JOIN articles a ON a.id = s.article_id
            WHERE a.id = ? OR (? IS NOT NULL AND a.cluster_id = ?) ORDER BY s.first_seen, s.feed""",
         (article_id, cluster_id, cluster_id),
     ).fetchall()
-    own = [(feed, url or link) for aid, feed, url in rows if aid == article_id]
+    own = [(feed, url or link) for aid, feed, url, _ in rows if aid == article_id]
     if not own:
         return StorySources(publisher="", link=clean_link(link), others=())
     chosen, chosen_link = own[publisher(link, own)]
-    others = dict.fromkeys(feed for _, feed, _ in rows if feed != chosen)
+    others = dict.fromkeys(feed for _, feed, _, _ in rows if feed != chosen)
+    named = next((n for aid, feed, _, n in rows if aid == article_id and feed == chosen), None)
     return StorySources(
-        publisher=chosen, link=clean_link(chosen_link or link), others=tuple(others)
+        publisher=chosen,
+        link=clean_link(chosen_link or link),
+        others=tuple(others),
+        publisher_name=named,
     )
 
 

@@ -45,6 +45,9 @@ def test_example_configs_load_with_their_environment() -> None:
         "SMTP_USER": "monitor",
         "SMTP_PASSWORD": "pw",
         "WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "WIRE_USER": "wire",
+        "WIRE_PASSWORD": "wire-pw",
+        "WIRE_TOKEN": "wire-token",
     }
     for path in (REPO / "config" / "examples").glob("*.yaml"):
         config = parse_config(path.read_text(), path=str(path), env=env)

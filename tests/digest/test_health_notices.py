@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import Clock, rss, write_config
+from conftest import WEBHOOK_SECRET, Clock, rss, write_config
 from servers import WebhookReceiver, webhook_json
 from werkzeug.wrappers import Response
 
@@ -20,15 +20,7 @@ from monitor.digest.health import FeedFacts, Observed, changes, observe, source_
 from monitor.digest.release import open_due_run
 from monitor.service.app import App, build_app, run_once, send_scheduled_digest
 
-SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def hook():
-    receiver = WebhookReceiver(SECRET)
-    yield receiver
-    receiver.close()
 
 
 class Feed:
@@ -72,7 +64,7 @@ def health_app(tmp_path: Path, hook: WebhookReceiver, clock: Clock, feeds: str) 
           ops: {{schedule: instant, channels: [hook]}}
           morning: {{schedule: "0 8 * * *", channels: [hook]}}
         channels:
-          hook: {{type: webhook, url: "{hook.url}", secret: "{SECRET}"}}
+          hook: {{type: webhook, url: "{hook.url}", secret: "{WEBHOOK_SECRET}"}}
         health: {{digest: ops, failing_for: 1h, silent_after: 5}}
         """,
     )

@@ -6,24 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
-from conftest import Clock, FeedServer, rss, write_config
+from conftest import WEBHOOK_SECRET, Clock, FeedServer, rss, write_config
 from servers import WebhookReceiver, webhook_json
 
 from monitor.cli.main import main
 from monitor.config.load import load_config
 from monitor.digest.release import digest_hold
 from monitor.service.app import App, build_app, release_held, run_once, send_scheduled_digest
-
-SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-
-
-@pytest.fixture
-def hook():
-    receiver = WebhookReceiver(SECRET)
-    yield receiver
-    receiver.close()
 
 
 class Desk:
@@ -48,7 +38,7 @@ class Desk:
             digests:
 {digests}
             channels:
-              hook: {{type: webhook, url: "{hook.url}", secret: "{SECRET}"}}
+              hook: {{type: webhook, url: "{hook.url}", secret: "{WEBHOOK_SECRET}"}}
             """,
         )
         self.app = self.start()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import Clock, FeedServer, rss, write_config
+from conftest import WEBHOOK_SECRET, Clock, FeedServer, rss, write_config
 from servers import WebhookReceiver, webhook_json
 
 from alerts.records import digest_from_json
@@ -15,15 +15,7 @@ from monitor.config.load import load_config
 from monitor.digest.spikes import is_spike, usual_count
 from monitor.service.app import build_app, run_once
 
-SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 NOW = datetime(2026, 11, 9, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def hook():
-    receiver = WebhookReceiver(SECRET)
-    yield receiver
-    receiver.close()
 
 
 class Wire:
@@ -43,7 +35,7 @@ class Wire:
             digests:
               instant: {{schedule: instant, channels: [hook]}}
             channels:
-              hook: {{type: webhook, url: "{hook.url}", secret: "{SECRET}"}}
+              hook: {{type: webhook, url: "{hook.url}", secret: "{WEBHOOK_SECRET}"}}
             """,
         )
         self.app = build_app(load_config(path), clock=clock)

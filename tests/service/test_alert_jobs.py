@@ -8,21 +8,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-from conftest import Clock, FeedServer, rss, write_config
+from conftest import WEBHOOK_SECRET, Clock, FeedServer, rss, write_config
 from servers import WebhookReceiver, webhook_json
 
 from monitor.config.load import load_config
 from monitor.service.scheduler import Service
-
-SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-
-
-@pytest.fixture
-def hook():
-    receiver = WebhookReceiver(SECRET)
-    yield receiver
-    receiver.close()
 
 
 def settle(service: Service, timeout: float = 20.0) -> None:
@@ -54,7 +44,7 @@ def config(tmp_path: Path, url: str, hook: WebhookReceiver) -> Path:
           instant: {{schedule: instant, channels: [hook], quiet_hours: "22:00-07:00",
                      timezone: Europe/Berlin}}
         channels:
-          hook: {{type: webhook, url: "{hook.url}", secret: "{SECRET}"}}
+          hook: {{type: webhook, url: "{hook.url}", secret: "{WEBHOOK_SECRET}"}}
         health: {{digest: instant, failing_for: 10m}}
         """,
     )

@@ -192,6 +192,7 @@ def test_a_rogun_story_alerts_once_and_only_its_link_is_decoded(
     [text] = digest_texts(tmp_path)
     assert "Rogun's third turbine starts" in text and " - Reuters" not in text
     assert "https://publisher.example/story/2" in text
+    assert "Reuters" in text and "Google News: Rogun" not in text  # the publisher is the source
 
     clock.advance(minutes=20)
     again = (4, "Rogun's third turbine starts", "Reuters", clock.now)  # rewrapped: same story
