@@ -152,6 +152,9 @@ def measure(archive: int, options: argparse.Namespace, workdir: Path) -> dict[st
         figures["warm_cycle"], _ = timed(lambda: run_once(app))
         server.change()
         figures["changed_cycle"], _ = timed(lambda: run_once(app))
+        _say(
+            f"{archive:,}: warm {figures['warm_cycle']:.2f} s, changed {figures['changed_cycle']:.2f} s"
+        )
         for name, args in (
             ("search_rare", ("search", RARE)),
             ("search_common", ("search", COMMON)),
@@ -160,6 +163,7 @@ def measure(archive: int, options: argparse.Namespace, workdir: Path) -> dict[st
             ("digest_preview", ("digest", "preview", "instant")),
         ):
             figures[name] = min(timed(command(config, *args))[0] for _ in range(3))
+            _say(f"{archive:,}: {name} {figures[name]:.3f} s")
         _say(f"{archive:,}: pruning")
         seconds, report = timed(lambda: prune_archive(app))
         pruned = report.rows.get("articles", 0) + report.rows.get("matched", 0)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from bench.world import FeedDocument, World, changed, feed_path, render
 
@@ -22,7 +23,7 @@ class WorldServer:
 
     def __init__(self, world: World, *, hosts: int = 8) -> None:
         self.world = world
-        self._documents = _render_all(world)
+        self._documents = self._first_documents()
         self._lock = threading.Lock()
         self.statuses: Counter[int] = Counter()
         handler = _handler_for(self)
@@ -34,9 +35,15 @@ class WorldServer:
             httpd.daemon_threads = True
             self._threads.append(threading.Thread(target=httpd.serve_forever, daemon=True))
 
+    def _first_documents(self) -> dict[str, FeedDocument]:
+        return _render_all(self.world)
+
+    def _path(self, index: int) -> str:
+        return feed_path(index)
+
     def url(self, index: int) -> str:
         host, port = self._servers[index % len(self._servers)].server_address[:2]
-        return f"http://{host}:{port}{feed_path(index)}"
+        return f"http://{host}:{port}{self._path(index)}"
 
     def urls(self) -> list[str]:
         return [self.url(index) for index in range(self.world.feeds)]
@@ -77,8 +84,9 @@ class WorldServer:
 
 
 @contextmanager
-def serving(world: World, *, hosts: int = 8) -> Iterator[WorldServer]:
-    server = WorldServer(world, hosts=hosts)
+def serving(world: Any, *, hosts: int = 8, kind: type[WorldServer] | None = None) -> Iterator[Any]:
+    """A started server of ``kind`` (WorldServer unless told) for the world, stopped after."""
+    server = (kind or WorldServer)(world, hosts=hosts)
     server.start()
     try:
         yield server

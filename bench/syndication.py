@@ -19,21 +19,19 @@ import json
 import random
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from functools import cache
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from bench.server import _handler_for
+from bench.server import WorldServer
+from bench.server import serving as serve_world
 from bench.world import _ENGLISH, FeedDocument, _names, _sentence
 
 SEED = 20261202
@@ -255,32 +253,18 @@ def _domain(outlet: int) -> str:
 # Serving ----------------------------------------------------------------------------------------
 
 
-class RoundServer:
+class RoundServer(WorldServer):
     """Serves every outlet's feed on loopback as of the current round; ``GET /_round/N`` moves
     it to round N (rendered before the answer, so the poll that follows sees only served bytes).
     """
 
-    def __init__(self, world: Syndication, *, hosts: int = 8) -> None:
-        self.world = world
-        self._lock = threading.Lock()
-        self.statuses: Counter[int] = Counter()
-        self._documents = self._render(0)
-        handler = _handler_for(self)  # type: ignore[arg-type]  # document() and count() suffice
-        self._servers = [
-            ThreadingHTTPServer((f"127.0.0.{n + 1}", 0), handler) for n in range(max(1, hosts))
-        ]
-        for httpd in self._servers:
-            httpd.daemon_threads = True
-        self._threads = [
-            threading.Thread(target=s.serve_forever, daemon=True) for s in self._servers
-        ]
+    world: Syndication  # type: ignore[assignment]
 
-    def url(self, outlet: int) -> str:
-        host, port = self._servers[outlet % len(self._servers)].server_address[:2]
-        return f"http://{host}:{port}{feed_path(outlet)}"
+    def _first_documents(self) -> dict[str, FeedDocument]:
+        return self._render(0)
 
-    def urls(self) -> list[str]:
-        return [self.url(outlet) for outlet in range(self.world.feeds)]
+    def _path(self, index: int) -> str:
+        return feed_path(index)
 
     def round_url(self, rnd: int) -> str:
         host, port = self._servers[0].server_address[:2]
@@ -294,34 +278,14 @@ class RoundServer:
             return FeedDocument(
                 path=path, body=b"ok", content_type="text/plain", etag='"x"', last_modified=""
             )
-        return self._documents.get(path)
-
-    def count(self, status: int) -> None:
-        with self._lock:
-            self.statuses[status] += 1
+        return super().document(path)
 
     def _render(self, rnd: int) -> dict[str, FeedDocument]:
         return {feed_path(o): render(self.world, rnd, o) for o in range(self.world.feeds)}
 
-    def start(self) -> None:
-        for thread in self._threads:
-            thread.start()
 
-    def stop(self) -> None:
-        for httpd, thread in zip(self._servers, self._threads, strict=True):
-            httpd.shutdown()
-            httpd.server_close()
-            thread.join()
-
-
-@contextmanager
-def serving(world: Syndication, *, hosts: int = 8) -> Iterator[RoundServer]:
-    server = RoundServer(world, hosts=hosts)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+def serving(world: Syndication, *, hosts: int = 8) -> AbstractContextManager[RoundServer]:
+    return serve_world(world, hosts=hosts, kind=RoundServer)
 
 
 # The scenario (run in a process of its own by bench.scenarios) ----------------------------------

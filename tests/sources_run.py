@@ -38,3 +38,19 @@ def source_app(tmp_path: Path, source_yaml: str, clock: Clock, *, extra: str = "
 
 def digest_texts(tmp_path: Path) -> list[str]:
     return [p.read_text() for p in sorted((tmp_path / "digests").glob("*.txt"))]
+
+
+class FakeTime:
+    """A monotonic clock and a sleep for a HostLimiter: sleeping moves the clock, and every
+    wait is kept, so a test sees the rate limit without waiting for it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds

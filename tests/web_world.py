@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from conftest import write_config
+from conftest import REPO, write_config
 
 from monitor.config.load import Config, load_config
 from monitor.pipeline.matching import match_rows
 from monitor.rules import Matcher
 from monitor.store.db import Database
-from monitor.store.store import FeedPoll, SourceUpdate, Store, StoredArticle
+from monitor.store.store import SourceUpdate, Store, StoredArticle
+
+sys.path.insert(0, str(REPO))  # bench/ is part of the repository, not of the installed package
+from bench.web import mark_polled  # noqa: E402
 
 NOW = datetime.fromisoformat("2026-11-20T09:00:00+00:00")
 WIRE = "https://wire.example.org/feed.xml"
@@ -64,18 +68,7 @@ def store_items(config: Config, items: list[Item], *, now: datetime = NOW) -> St
     """Stores each item as an article of its feed and records the matches the rules find."""
     store = Store(Database(config.database))
     matcher = Matcher([r.rule for r in config.rules])
-    for feed in config.feeds:
-        store.record_poll(
-            FeedPoll(
-                url=feed.url,
-                name=feed.name,
-                polled_at=now,
-                status=200,
-                outcome="ok",
-                next_check_at=now + timedelta(minutes=15),
-                failures=0,
-            )  # fmt: skip
-        )
+    mark_polled(store, config, now)
     for item in items:
         seen = now - item.age
         article = StoredArticle(

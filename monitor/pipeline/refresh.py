@@ -7,6 +7,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from monitor.config.load import Config, FeedConfig
@@ -167,9 +168,18 @@ def _parse(feed: FeedConfig, ctx: Context, result: FetchResult) -> ParsedFeed:
         url=result.final_url,
         content_type=result.content_type,
         kind=feed.type,
-        settings=feed.source,
+        settings=parser_settings(feed),
         max_bytes=feed.max_bytes,
     )
+
+
+def parser_settings(feed: FeedConfig) -> SimpleNamespace | None:
+    """A type's settings as plain values for its parser: the parser runs in a worker process,
+    which should not have to import the config models (pydantic) to read them, and never
+    sees the source's credentials."""
+    if feed.source is None:
+        return None
+    return SimpleNamespace(**feed.source.model_dump(exclude={"username", "password", "headers"}))
 
 
 def _followed(feed: FeedConfig, ctx: Context, index: ParsedFeed) -> ParsedFeed:

@@ -22,7 +22,7 @@ from monitor.rules import (
 )
 from monitor.store.backend import open_database
 from monitor.store.browse import Browse
-from monitor.store.store import Store, iso, stored_article
+from monitor.store.store import CHUNK, Store, iso, stored_article
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -183,19 +183,24 @@ def _candidate_chunks(
     prefilter = fts_query(rule)
     chunk = _FIRST_CHUNK
     if prefilter:
-        # Every candidate's position, ordered once (ids and dates only); rows a chunk at a time.
+        # The index answers newest first; the rows older than the cursor are read a chunk of
+        # ids at a time (those before it are passed over in SQL, never judged). Articles first
+        # seen in the same second may straddle two chunks in any order: the chunk's oldest
+        # second waits for the next chunk, so each page is in (first_seen, id) order.
         ids = store.fts_candidates(prefilter, start)
-        seen = store.first_seen_of(ids)
-        order = sorted(((seen[i], i) for i in ids if i in seen), reverse=True)
-        if after is not None:
-            order = [p for p in order if p < after]
+        waiting: list[dict] = []
         at = 0
-        while at < len(order):
-            rows = store.articles_since(start, [i for _, i in order[at : at + chunk]])
-            rows.sort(key=lambda r: (r["first_seen"], r["id"]), reverse=True)
-            yield rows
-            at += chunk
+        while at < len(ids):
+            batch = ids[at : at + min(chunk, CHUNK)]
+            at += len(batch)
             chunk = min(chunk * 2, _MAX_CHUNK)
+            rows = waiting + store.articles_before(start, after, limit=len(batch), ids=batch)
+            rows.sort(key=lambda r: (r["first_seen"], r["id"]), reverse=True)
+            waiting = [
+                r for r in rows if at < len(ids) and r["first_seen"] == rows[-1]["first_seen"]
+            ]
+            if len(rows) > len(waiting):
+                yield rows[: len(rows) - len(waiting)]
         return
     while rows := store.articles_before(start, after, limit=chunk):
         yield rows

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from lxml import etree
-
 from monitor.errors import ParseError
 from monitor.extract.text import collapse_whitespace
 from monitor.sources.entries import Entry, ParsedFeed, absolute_link, date_value, optional_text
-from monitor.sources.feed.raw import decompress, strip_declarations
+from monitor.sources.xmldoc import xml_root
 
 MAX_ITEMS = 500
 
@@ -28,7 +26,7 @@ def parse_google_news(
     settings: Any = None,
     max_bytes: int | None = None,
 ) -> ParsedFeed:
-    channel = _channel(strip_declarations(decompress(body, max_bytes=max_bytes)))
+    channel = _channel(body, content_type, max_bytes)
     items = channel.findall("item")[:MAX_ITEMS]
     entries = tuple(e for e in (_entry(item, url) for item in items) if e is not None)
     return ParsedFeed(
@@ -53,23 +51,11 @@ def without_publisher(title: str, publisher: str | None) -> str:
     return title
 
 
-def _channel(data: bytes) -> Any:
-    if not data.strip():
-        raise ParseError("empty body where Google News RSS was expected")
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False
-    )
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError:
-        head = data.lstrip()[:300].lower()
-        if b"<html" in head or b"<!doctype html" in head:
-            raise ParseError("expected Google News RSS, got an HTML page") from None
-        raise ParseError("expected Google News RSS, got something unreadable") from None
+def _channel(body: bytes, content_type: str | None, max_bytes: int | None) -> Any:
+    root = xml_root(body, content_type, max_bytes=max_bytes, expected="Google News RSS")
     channel = root.find("channel") if root.tag == "rss" else None
     if channel is None:
-        what = "an HTML page" if str(root.tag).lower() == "html" else f"<{root.tag}>"
-        raise ParseError(f"expected Google News RSS, got {what}")
+        raise ParseError(f"expected Google News RSS, got <{root.tag}>")
     return channel
 
 

@@ -21,12 +21,10 @@ from monitor.sources.entries import (
     language_tag,
     optional_text,
 )
-from monitor.sources.feed.raw import decompress, strip_declarations
+from monitor.sources.xmldoc import xml_root
 
 DEFAULT_MAX_URLS = 2000
 DEFAULT_MAX_SITEMAPS = 10
-# News sitemaps compress well beyond the 16x that feed/raw allows by default (seen: 40x).
-DEFAULT_MAX_BYTES = 10_000_000
 
 
 def parse_sitemap(
@@ -40,12 +38,8 @@ def parse_sitemap(
     """Read a sitemap; raise ParseError when the document is not one (an HTML page, a feed)."""
     max_urls = getattr(settings, "max_urls", DEFAULT_MAX_URLS)
     max_sitemaps = getattr(settings, "max_sitemaps", DEFAULT_MAX_SITEMAPS)
-    root = _root(
-        strip_declarations(decompress(body, max_bytes=max_bytes or DEFAULT_MAX_BYTES)), content_type
-    )
+    root = xml_root(body, content_type, max_bytes=max_bytes, expected="a sitemap")
     kind = etree.QName(root).localname
-    if kind.lower() == "html":
-        raise ParseError("expected a sitemap, got an HTML page")
     if kind == "sitemapindex":
         return _parsed(url, (), follow=_index_targets(root, url, max_sitemaps), warning=None)
     if kind != "urlset":
@@ -54,24 +48,6 @@ def parse_sitemap(
     entries = [e for e in (_entry(n, url) for n in nodes[:max_urls]) if e is not None]
     warning = f"kept the first {max_urls} of {len(nodes)} URLs" if len(nodes) > max_urls else None
     return _parsed(url, tuple(entries), follow=(), warning=warning)
-
-
-def _root(data: bytes, content_type: str | None) -> Any:
-    if not data.strip():
-        raise ParseError("empty body where a sitemap was expected")
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False
-    )
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        head = data.lstrip()[:200].lower()
-        if b"<html" in head or b"<!doctype html" in head or "html" in (content_type or ""):
-            raise ParseError("expected a sitemap, got an HTML page") from None
-        raise ParseError(f"not a readable sitemap: {exc}") from None
-    if not isinstance(root.tag, str):
-        raise ParseError("expected a sitemap, got no XML element")
-    return root
 
 
 def _index_targets(root: Any, base: str, limit: int) -> tuple[str, ...]:

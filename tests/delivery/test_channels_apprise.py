@@ -157,3 +157,49 @@ def test_check_masks_the_urls_and_refuses_unknown_services(tmp_path) -> None:
         in refused.output
     )
     assert "AAHsecrettoken" not in refused.output
+
+
+def test_through_the_outbox_a_refused_digest_is_retried_with_its_same_id(
+    tmp_path, feeds, receiver
+) -> None:
+    from conftest import Clock, rss
+
+    from monitor.config.load import load_config
+    from monitor.digest.outbox import deliver_pending, outbox_rows
+    from monitor.service.app import build_app, run_once
+
+    clock = Clock()
+
+    def story(n: int, text: str) -> dict:
+        return {
+            "title": f"Story {n}",
+            "link": f"https://example.org/{n}",
+            "guid": f"g{n}",
+            "description": text,
+            "pubDate": clock.now,
+        }
+
+    url = feeds.set("/desk.xml", rss([story(0, "Old news.")]))
+    path = write_config(
+        tmp_path,
+        f"""
+        database: {tmp_path / "monitor.db"}
+        feeds: [{{url: "{url}", name: Desk}}]
+        rules: [{{name: Rogun, any: [Rogun], digest: now}}]
+        digests: {{now: {{schedule: instant, channels: [chat]}}}}
+        channels: {{chat: {{type: apprise, urls: ["{receiver.target}/chat"]}}}}
+        """,
+    )
+    app = build_app(load_config(path), clock=clock)
+    run_once(app)
+    feeds.set("/desk.xml", rss([story(0, "Old news."), story(1, "Rogun dam.")]))
+    receiver.statuses = [503]
+    run_once(app)
+    [pending] = outbox_rows(app.db)
+    assert pending["status"] == "pending" and pending["attempts"] == 1
+    clock.advance(minutes=2)  # past the first backoff
+    [report] = deliver_pending(app.db, app.channels, clock.now)
+    assert report.status == "sent"
+    [(headers, body, _)] = receiver.posts
+    assert headers[DELIVERY_HEADER] == pending["id"]
+    assert "Story 1" in body["message"]

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -264,3 +265,20 @@ def test_without_a_token_only_loopback_is_served(tmp_path: Path) -> None:
         WebServer(make_app(config, Database(config.database)), "0.0.0.0", 0, token=None)
     with pytest.raises(ConfigError, match="not loopback: set web.token"):
         world_config(tmp_path, web='web: {listen: "0.0.0.0:8080"}')
+
+
+def test_search_pages_hold_every_article_once_when_many_share_a_second(tmp_path: Path) -> None:
+    # A feed's poll stores its articles in the same second: the pages must still neither
+    # repeat nor drop any of them, whatever order the full-text index gives them in.
+    config = world_config(tmp_path)
+    same = [Item(id=f"t{n:03}", title=f"Tie {n:03}", summary="Rogun.") for n in range(130)]
+    store_items(config, same)
+    for base in serve(config):
+        for query in ("Rogun", "NOT Astana"):
+            path, seen = "/search?" + urlencode({"q": query}), []
+            while path:
+                page = get(base + path).text
+                seen += re.findall(r'href="/stories/(t\d+)"', page)
+                older = re.search(r'rel="next" href="([^"]+)"', page)
+                path = "/search" + html.unescape(older[1]) if older else ""
+            assert sorted(seen) == [f"t{n:03}" for n in range(130)], query

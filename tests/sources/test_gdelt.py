@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from conftest import Clock, FeedServer
-from sources_run import digest_texts, source_app
+from sources_run import FakeTime, digest_texts, source_app
 
 from monitor.errors import ParseError
 from monitor.service.app import run_once
@@ -76,19 +76,6 @@ def test_the_timespan_reaches_back_to_the_last_poll() -> None:
     last = now - timedelta(minutes=42)
     assert gdelt.request_url(url, last_polled=last, now=now).endswith("&timespan=47min")
     assert gdelt.request_url(url, last_polled=now, now=now).endswith("&timespan=15min")
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def test_a_rogun_article_alerts_once_one_request_per_5_s_and_an_error_page_is_recorded(

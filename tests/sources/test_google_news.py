@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 
 import pytest
 from conftest import Clock, FeedServer
-from sources_run import digest_texts, source_app
+from sources_run import FakeTime, digest_texts, source_app
 from werkzeug.wrappers import Request, Response
 
 from monitor.errors import ParseError
@@ -133,19 +133,6 @@ def test_the_answer_of_batchexecute_gives_the_url_and_garbage_gives_none() -> No
     assert batch_target(")]}'\n\n" + json.dumps(rows)) == "https://e.org/a"
     assert batch_target(')]}\'\n\n[["er", null]]') is None
     assert batch_target("<html>") is None
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def test_decodings_wait_their_turn_and_a_429_ends_the_round(feeds: FeedServer) -> None:

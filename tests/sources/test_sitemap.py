@@ -100,7 +100,7 @@ def test_urls_beyond_max_urls_are_cut_with_a_warning() -> None:
         (b"<!doctype html><html><body><p>Not found</body></html>", "got an HTML page"),
         (b'<?xml version="1.0"?><rss version="2.0"><channel/></rss>', "got <rss>"),
         (b"", "empty body"),
-        (b"<urlset><url><loc>x</", "not a readable sitemap"),
+        (b"<urlset><url><loc>x</", "not readable as a sitemap"),
     ],
 )
 def test_what_is_not_a_sitemap_is_a_parse_error_saying_what_came(body: bytes, message: str) -> None:

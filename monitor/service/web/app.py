@@ -226,8 +226,11 @@ def make_app(
         page = pages.page_number(request.args.get("page"))
         shown = config.rules[(page - 1) * RULES_PER_PAGE : page * RULES_PER_PAGE]
         names = [r.name for r in shown]
-        times = store.match_times(now - timedelta(days=DAYS), names)
-        counts = pages.daily_counts(times, names, now=now, tz=tz, days=DAYS)
+        span, starts = pages.day_bounds(now, tz, DAYS)
+        counts = {
+            rule: list(zip(span, per_day, strict=True))
+            for rule, per_day in store.match_counts(names, starts).items()
+        }
         listed = []
         for r in shown:
             rows = store.recent_matches(

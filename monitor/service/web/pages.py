@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from alerts.safetext import is_web_url, one_line
 from alerts.view import highlight_segments
 from monitor.digest.select import MatchedArticle, snippet_around_hits
-from monitor.store.store import from_iso
 
 PAGE_SIZE = 50
 Segments = tuple[tuple[str, bool], ...]  # (text, highlighted) pieces, as the digests use
@@ -111,26 +110,13 @@ def hit_dicts(raw: str | None) -> list[dict]:
     return [h for h in found if isinstance(h, dict) and {"start", "end"} <= h.keys()]
 
 
-def daily_counts(
-    times: Iterable[tuple[str, str]],
-    rules: Sequence[str],
-    *,
-    now: datetime,
-    tz: ZoneInfo,
-    days: int,
-) -> dict[str, list[tuple[date, int]]]:
-    """Matches per rule per day (in the reader's timezone) over the last `days` days, oldest first."""
+def day_bounds(now: datetime, tz: ZoneInfo, days: int) -> tuple[list[date], list[datetime]]:
+    """The last `days` days in the reader's timezone, oldest first, and the moments they start
+    (with the start of tomorrow last): the intervals /rules counts matches in."""
     today = now.astimezone(tz).date()
     span = [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
-    counts: dict[str, dict[date, int]] = {rule: dict.fromkeys(span, 0) for rule in rules}
-    for rule, stamp in times:
-        moment = from_iso(stamp)
-        if moment is None or rule not in counts:
-            continue
-        day = moment.astimezone(tz).date()
-        if day in counts[rule]:
-            counts[rule][day] += 1
-    return {rule: list(per_day.items()) for rule, per_day in counts.items()}
+    starts = [datetime.combine(d, time(), tzinfo=tz) for d in [*span, today + timedelta(days=1)]]
+    return span, starts
 
 
 def caret_line(column: int) -> str:
