@@ -86,7 +86,9 @@ def backtest(
     """
     store = Store(open_database(config.database))
     store.index_new_articles()  # a service indexes on its tick: what came since counts too
-    prefilter = fts_query(rule)
+    # The prefilter is written in FTS5's language; on another engine the matcher reads every
+    # article of the period (the same answers, more slowly) until a tsquery prefilter exists.
+    prefilter = fts_query(rule) if store.db.dialect.search == "fts5" else None
     start = now - since
     if prefilter:
         ids = store.fts_candidates(prefilter, start)
@@ -180,7 +182,7 @@ def _candidate_chunks(
     store: Browse, rule: Rule, start: datetime, after: Cursor | None
 ) -> Iterator[list[dict]]:
     """Candidate articles newest first, older than `after`, in growing chunks."""
-    prefilter = fts_query(rule)
+    prefilter = fts_query(rule) if store.db.dialect.search == "fts5" else None
     chunk = _FIRST_CHUNK
     if prefilter:
         # The index answers newest first; the rows older than the cursor are read a chunk of
