@@ -149,12 +149,6 @@ class PostgresDatabase(Database):
     def utils(self) -> Any:
         raise NotImplementedError("sqlite-utils works on SQLite only")
 
-    def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
-
     def migrate(self) -> list[str]:
         applied: list[str] = []
         with self.write(lock="migrations") as conn:
