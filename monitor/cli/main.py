@@ -22,6 +22,7 @@ from monitor.cli.common import (
     log,
     say,
 )
+from monitor.cli.db import db
 from monitor.cli.feeds import feeds
 from monitor.cli.outbox import deliveries
 from monitor.cli.outbox import digest as digest_group
@@ -171,7 +172,7 @@ def schema() -> None:
     click.echo(json.dumps(json_schema(), indent=2))
 
 
-for command in (feeds, rules, search, digest_group, deliveries, prune, stats, web):
+for command in (feeds, rules, search, digest_group, deliveries, prune, stats, web, db):
     main.add_command(command)
 
 
