@@ -15,7 +15,8 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY monitor ./monitor
 COPY alerts ./alerts
-RUN pip install ".[postgres]" && rm -rf /src
+# psycopg for a postgresql:// database (the postgres extra), never the dev extras
+RUN pip install . "psycopg[binary]>=3.1" && rm -rf /src
 
 RUN useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin/nologin monitor \
     && mkdir -p /data /config \
