@@ -58,7 +58,10 @@ _DATABASE_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
 
 
 def _check_database(value: object) -> str:
-    text = str(value)
+    if not isinstance(value, str):
+        # str() of a list or a tagged node would pass for a path: only plain text names a database
+        raise ValueError("expected a file path or a database URL")
+    text = value
     found = _DATABASE_SCHEME.match(text)
     name = found.group(1).lower() if found else ""
     if name in ("postgresql", "postgres") and not text[len(name) + 1 :].startswith("//"):
