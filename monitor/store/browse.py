@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from monitor.store.store import CHUNK, Store, iso
+from monitor.store.store import CHUNK, Store, _chunks, _marks, iso
 
 # The columns digest selection reads from a match joined with its article (digest/select.py).
 _MATCH_COLUMNS = """m.article_id, m.rule, m.digest, m.terms, m.hits, m.matched_at, m.run_id,
@@ -138,36 +138,28 @@ class Browse(Store):
 
     def sources(self, article_ids: Sequence[str]) -> list[dict]:
         """Every (feed, guid, url) that delivered these articles, with the feed's stored name."""
-        out: list[dict] = []
-        for start in range(0, len(article_ids), CHUNK):
-            chunk = list(article_ids[start : start + CHUNK])
-            marks = ",".join("?" * len(chunk))
-            out += [
-                dict(r)
-                for r in self.db.query(
-                    f"""SELECT s.article_id, s.feed, s.guid, s.url, s.first_seen, f.name AS feed_name
-                        FROM article_sources s LEFT JOIN feeds f ON f.url = s.feed
-                        WHERE s.article_id IN ({marks}) ORDER BY s.first_seen, s.feed""",
-                    tuple(chunk),
-                )
-            ]
-        return out
+        return self._rows_for(
+            article_ids,
+            """SELECT s.article_id, s.feed, s.guid, s.url, s.first_seen, f.name AS feed_name
+               FROM article_sources s LEFT JOIN feeds f ON f.url = s.feed
+               WHERE s.article_id IN ({marks}) ORDER BY s.first_seen, s.feed""",
+        )
 
     def matches_of(self, article_ids: Sequence[str]) -> list[dict]:
         """The rules these articles matched, with their terms and hits."""
-        out: list[dict] = []
-        for start in range(0, len(article_ids), CHUNK):
-            chunk = list(article_ids[start : start + CHUNK])
-            marks = ",".join("?" * len(chunk))
-            out += [
-                dict(r)
-                for r in self.db.query(
-                    f"""SELECT article_id, rule, digest, terms, hits, matched_at, run_id FROM matches
-                        WHERE article_id IN ({marks}) ORDER BY matched_at""",
-                    tuple(chunk),
-                )
-            ]
-        return out
+        return self._rows_for(
+            article_ids,
+            """SELECT article_id, rule, digest, terms, hits, matched_at, run_id FROM matches
+               WHERE article_id IN ({marks}) ORDER BY matched_at""",
+        )
+
+    def _rows_for(self, article_ids: Sequence[str], sql: str) -> list[dict]:
+        """``sql`` run over the ids in chunks of CHUNK (``{marks}`` is the IN list)."""
+        return [
+            dict(r)
+            for chunk in _chunks(list(article_ids), CHUNK)
+            for r in self.db.query(sql.format(marks=_marks(chunk)), tuple(chunk))
+        ]
 
     def deliveries(self, *, limit: int, offset: int = 0) -> list[dict]:
         """Outbox rows newest first (their payload left out: it is the whole digest)."""
