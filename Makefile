@@ -7,10 +7,15 @@ CONFIG ?= config/monitor.yaml
 
 .PHONY: run test bench eval soak lint clean chromium
 
+# The editable install puts the project directory on sys.path (compat mode) instead of
+# setuptools' import finder, which costs every command ~15 ms at start; the project's modules
+# are compiled up front, so the first commands (or a shell that turns bytecode writing off)
+# do not compile them at each start either.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
+	$(BIN)/python -m compileall -q monitor alerts >/dev/null
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -29,7 +34,7 @@ chromium:
 # The benchmark also times rss2email over the same feeds (a bench-only extra).
 BENCH_STAMP := $(VENV)/.bench-installed
 $(BENCH_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/pip install --quiet -e '.[dev,bench]' --config-settings editable_mode=compat
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)
