@@ -41,6 +41,7 @@ from monitor.rules.syntax import (
     Word,
     render,
 )
+from monitor.rules.tsquery import tsquery
 
 __all__ = [
     "And",
@@ -63,4 +64,5 @@ __all__ = [
     "parse_query",
     "render",
     "rule_warnings",
+    "tsquery",
 ]
