@@ -37,7 +37,7 @@ POSITIONS_LOST = "~positions lost"
 UNSEARCHABLE = "~unsearchable"
 
 
-def tsquery(rule: Rule) -> str | None:
+def rule_tsquery(rule: Rule) -> str | None:
     """A tsquery selecting a superset of the rule's matches; None if none is safe.
 
     Scopes, `mentions` and the tags/feeds restrictions are left to the matcher.

@@ -19,7 +19,7 @@ from monitor.rules import (
     build_rule,
     explain,
     fts_query,
-    tsquery,
+    rule_tsquery,
 )
 from monitor.store.backend import open_database
 from monitor.store.browse import Browse
@@ -27,7 +27,7 @@ from monitor.store.dialect import Dialect
 from monitor.store.store import CHUNK, Store, iso, stored_article
 
 # The query language of each backend's search index (Dialect.search) -> the rule written in it.
-_PREFILTERS: dict[str, Callable[[Rule], str | None]] = {"fts5": fts_query, "tsquery": tsquery}
+_PREFILTERS: dict[str, Callable[[Rule], str | None]] = {"fts5": fts_query, "tsquery": rule_tsquery}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

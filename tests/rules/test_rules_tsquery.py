@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from test_rules_fts import ARTICLES as FTS_ARTICLES
 from test_rules_fts import QUERIES as FTS_QUERIES
 
-from monitor.rules import Document, Matcher, RuleSyntaxError, build_rule, tsquery
+from monitor.rules import Document, Matcher, RuleSyntaxError, build_rule, rule_tsquery
 from monitor.rules.tsquery import MAX_POSITION, MAX_POSITIONS, tsvector
 
 LONG = " ".join(["filler"] * (MAX_POSITION + 10)) + " Rogun dam"  # a phrase past the last position
@@ -78,7 +78,7 @@ def matched_ids(query: str) -> set[int]:
 
 @pytest.mark.parametrize("query", QUERIES)
 def test_the_prefilter_finds_every_article_the_rule_matches(archive: Any, query: str) -> None:
-    expression = tsquery(build_rule(name="r", query=query))
+    expression = rule_tsquery(build_rule(name="r", query=query))
     if expression is None:
         return  # no prefilter: the caller reads everything
     assert matched_ids(query) <= found_ids(archive, expression)
@@ -99,7 +99,7 @@ def test_the_prefilter_finds_every_article_the_rule_matches(archive: Any, query:
     ],
 )
 def test_the_prefilter_narrows(archive: Any, query: str, expected: set[int]) -> None:
-    expression = tsquery(build_rule(name="r", query=query))
+    expression = rule_tsquery(build_rule(name="r", query=query))
     assert expression is not None
     assert found_ids(archive, expression) == expected == matched_ids(query)
 
@@ -109,7 +109,7 @@ def test_a_phrase_is_found_where_positions_were_lost_and_only_there(archive: Any
     # than it keeps positions of: both stay candidates of a phrase of their words (the matcher
     # decides), and no other article is.
     for query, matched in (('"Rogun dam"', {12}), ('"dam Rogun"', set())):
-        expression = tsquery(build_rule(name="r", query=query))
+        expression = rule_tsquery(build_rule(name="r", query=query))
         assert expression is not None
         assert matched_ids(query) == matched
         assert found_ids(archive, expression) == {12, 13}
@@ -117,11 +117,11 @@ def test_a_phrase_is_found_where_positions_were_lost_and_only_there(archive: Any
 
 def test_no_prefilter_where_none_is_safe() -> None:
     for query in ("-NATO", "tag:asia", "news OR tag:asia", "*stan", "NATO OR -summit"):
-        assert tsquery(build_rule(name="r", query=query)) is None, query
+        assert rule_tsquery(build_rule(name="r", query=query)) is None, query
 
 
 def test_negations_and_meta_are_left_to_the_matcher(archive: Any) -> None:
-    expression = tsquery(build_rule(name="r", query="title:fiasco -sco lang:en"))
+    expression = rule_tsquery(build_rule(name="r", query="title:fiasco -sco lang:en"))
     assert expression is not None
     assert found_ids(archive, expression) == {9}
     assert matched_ids("title:fiasco -sco lang:en") == set()
@@ -141,7 +141,7 @@ def test_no_rule_text_makes_an_unreadable_query(archive: Any, text: str) -> None
             rule = build_rule(name="r", query=query)
         except RuleSyntaxError:
             continue  # a config error with its column, before any search
-        expression = tsquery(rule)
+        expression = rule_tsquery(rule)
         if expression is not None:
             assert matched_ids(query) <= found_ids(archive, expression)
 
@@ -159,7 +159,7 @@ def test_an_article_too_large_to_index_is_a_candidate_for_every_query(archive: A
     )
     try:
         for query in ("NATO", '"North Atlantic Treaty"', "Tajik*"):
-            expression = tsquery(build_rule(name="r", query=query))
+            expression = rule_tsquery(build_rule(name="r", query=query))
             assert expression is not None
             assert 99 in found_ids(archive, expression)
     finally:
@@ -207,7 +207,7 @@ def test_the_prefilter_is_a_superset_for_any_rule_and_text(
         rule = build_rule(name="r", query=query)
     except RuleSyntaxError:
         assume(False)  # NEAR of an AND: refused at load, never searched
-    expression = tsquery(rule)
+    expression = rule_tsquery(rule)
     if expression is None or not Matcher([rule]).match(Document(title=title, text=text)):
         return
     found = archive.execute(
