@@ -138,6 +138,12 @@ class PostgresDatabase(Database):
                 conn.execute("SELECT pg_advisory_xact_lock(?)", (lock_key(lock),))
             yield conn
 
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        # psycopg nests transaction() blocks as savepoints of the outer one by itself
+        with self.connection().raw.transaction():
+            yield
+
     def query(self, sql: str, params: tuple | dict = ()) -> list[Any]:
         return self.connection().execute(sql, params).fetchall()
 
@@ -305,6 +311,26 @@ _RETENTION_AND_POLICY = [
     "CREATE INDEX matches_rule_matched ON matches (rule, matched_at)",
 ]
 
+# `news-monitor feeds`' article count per feed, kept by a trigger (as SQLite's 0013 does).
+_FEED_COUNTS = [
+    "CREATE TABLE feed_counts (feed TEXT PRIMARY KEY, articles BIGINT NOT NULL)",
+    """INSERT INTO feed_counts (feed, articles)
+       SELECT feed, COUNT(*) FROM article_sources GROUP BY feed""",
+    """CREATE FUNCTION monitor_count_sources() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         IF TG_OP IN ('DELETE', 'UPDATE') THEN
+           UPDATE feed_counts SET articles = articles - 1 WHERE feed = OLD.feed;
+         END IF;
+         IF TG_OP IN ('INSERT', 'UPDATE') THEN
+           INSERT INTO feed_counts (feed, articles) VALUES (NEW.feed, 1)
+           ON CONFLICT (feed) DO UPDATE SET articles = feed_counts.articles + 1;
+         END IF;
+         RETURN NULL;
+       END $$""",
+    """CREATE TRIGGER article_sources_counted AFTER INSERT OR DELETE OR UPDATE OF feed
+       ON article_sources FOR EACH ROW EXECUTE FUNCTION monitor_count_sources()""",
+]
+
 # The index held PostgreSQL's own parse of unaccented text, which splits and folds words unlike
 # the matcher; every article is indexed again from the matcher's words, author included, and
 # unaccent is no longer needed.
@@ -320,6 +346,7 @@ MIGRATIONS: list[tuple[str, Sequence[Step]]] = [
     ("0001_base_schema", _BASE),
     ("0002_retention_and_policy", _RETENTION_AND_POLICY),
     ("0003_article_source_names", ["ALTER TABLE article_sources ADD COLUMN source_name TEXT"]),
-    ("0004_feed_keys_without_secrets", [feed_keys_without_secrets]),
-    ("0005_search_the_matchers_words", _SEARCH_THE_MATCHERS_WORDS),
+    ("0004_feed_article_counts", _FEED_COUNTS),
+    ("0005_feed_keys_without_secrets", [feed_keys_without_secrets]),
+    ("0006_search_the_matchers_words", _SEARCH_THE_MATCHERS_WORDS),
 ]

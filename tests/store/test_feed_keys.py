@@ -1,6 +1,6 @@
 """A feed is known by its URL without its credentials: a new API key or password keeps its
 history, and rows written under the URL as written move to that key (migration 0011 on SQLite,
-0004 on PostgreSQL)."""
+0005 on PostgreSQL)."""
 
 from __future__ import annotations
 
