@@ -7,22 +7,36 @@
     CHANNELS["atom"]     AtomChannel     one Atom feed file per rule
     CHANNELS["apprise"]  AppriseChannel  any service Apprise knows, by URL (Telegram, Teams, ...)
 
-`ChannelSettings` is the discriminated union of their settings, for the config loader.
+`ChannelSettings` is the discriminated union of their settings, for the config loader. The
+settings load with this package; a channel's code (SMTP, HTTP, Apprise, XML) only when a
+channel is made or named, so a config loads without it.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from pydantic import Field
+from alerts.channels.settings import (
+    AppriseSettings,
+    AtomSettings,
+    ChannelSettings,
+    ChannelSettingsBase,
+    ConsoleSettings,
+    EmailSettings,
+    FileSettings,
+    SmtpSettings,
+    WebhookSettings,
+)
 
-from alerts.channels.atom import AtomChannel, AtomSettings
-from alerts.channels.base import Channel, ChannelSettingsBase
-from alerts.channels.console import ConsoleChannel, ConsoleSettings
-from alerts.channels.files import FileChannel, FileSettings
-from alerts.channels.mail import EmailChannel, EmailSettings, SmtpSettings
-from alerts.channels.push import AppriseChannel, AppriseSettings
-from alerts.channels.webhook import WebhookChannel, WebhookSettings
+if TYPE_CHECKING:
+    from alerts.channels.atom import AtomChannel
+    from alerts.channels.base import Channel
+    from alerts.channels.console import ConsoleChannel
+    from alerts.channels.files import FileChannel
+    from alerts.channels.mail import EmailChannel
+    from alerts.channels.push import AppriseChannel
+    from alerts.channels.webhook import WebhookChannel
 
 __all__ = [
     "CHANNELS",
@@ -45,27 +59,35 @@ __all__ = [
     "make_channel",
 ]
 
-CHANNELS: dict[str, type[Channel[Any]]] = {
-    "email": EmailChannel,
-    "webhook": WebhookChannel,
-    "console": ConsoleChannel,
-    "file": FileChannel,
-    "atom": AtomChannel,
-    "apprise": AppriseChannel,
+# type in the config -> (module, class) of the channel that delivers it
+_KINDS = {
+    "email": ("mail", "EmailChannel"),
+    "webhook": ("webhook", "WebhookChannel"),
+    "console": ("console", "ConsoleChannel"),
+    "file": ("files", "FileChannel"),
+    "atom": ("atom", "AtomChannel"),
+    "apprise": ("push", "AppriseChannel"),
 }
+_CLASSES = {cls: module for module, cls in _KINDS.values()} | {"Channel": "base"}
 
-ChannelSettings = Annotated[
-    EmailSettings
-    | WebhookSettings
-    | ConsoleSettings
-    | FileSettings
-    | AtomSettings
-    | AppriseSettings,
-    Field(discriminator="type"),
-]
+
+def _channel_class(module: str, name: str) -> Any:
+    return getattr(import_module(f"{__name__}.{module}"), name)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "CHANNELS":
+        value: Any = {kind: _channel_class(*home) for kind, home in _KINDS.items()}
+    elif name in _CLASSES:
+        value = _channel_class(_CLASSES[name], name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 def make_channel(name: str, settings: ChannelSettingsBase) -> Channel[Any]:
     """The channel that delivers to `settings` (one member of `ChannelSettings`)."""
     kind: str = getattr(settings, "type")  # noqa: B009 - every member declares its Literal type
-    return CHANNELS[kind](name, settings)
+    channel: type[Channel[Any]] = _channel_class(*_KINDS[kind])
+    return channel(name, settings)

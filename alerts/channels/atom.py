@@ -8,12 +8,10 @@ import uuid
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
-
-from pydantic import Field
 
 from alerts.channels.atomic import write_atomically
-from alerts.channels.base import Channel, ChannelSettingsBase
+from alerts.channels.base import Channel
+from alerts.channels.settings import AtomSettings
 from alerts.errors import DeliveryError
 from alerts.payloads import iso_time
 from alerts.records import Digest, DigestEntry, RuleSection
@@ -29,12 +27,6 @@ _FEED_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:news-monitor:rule-feed"
 # Two digests (say instant and daily) may feed one rule's file at once; merges must not interleave.
 _FILE_LOCKS: dict[Path, threading.Lock] = {}
 _FILE_LOCKS_GUARD = threading.Lock()
-
-
-class AtomSettings(ChannelSettingsBase):
-    type: Literal["atom"]
-    path: Path
-    max_entries: int = Field(default=100, ge=1, le=10_000)
 
 
 def _tag(name: str) -> str:

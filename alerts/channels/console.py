@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import Literal, TextIO
+from typing import TextIO
 
-from alerts.channels.base import Channel, ChannelSettingsBase
+from alerts.channels.base import Channel
+from alerts.channels.settings import ConsoleSettings
 from alerts.errors import DeliveryError
 from alerts.records import Digest
-
-
-class ConsoleSettings(ChannelSettingsBase):
-    type: Literal["console"]
 
 
 class ConsoleChannel(Channel[ConsoleSettings]):

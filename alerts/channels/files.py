@@ -5,50 +5,16 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Literal
-
-from pydantic import BeforeValidator, Field
 
 from alerts.channels.atomic import write_atomically
-from alerts.channels.base import Channel, ChannelSettingsBase
+from alerts.channels.base import Channel
+from alerts.channels.settings import FileSettings
 from alerts.errors import DeliveryError
 from alerts.records import Digest, utc
 from alerts.safetext import slug
 
-_KEEP = re.compile(r"^\s*(\d+)\s*(h|d|w)\s*$")
-_KEEP_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
 # The files this channel writes (digest_stem + .txt/.html): only these are ever removed.
 _DIGEST_FILE = re.compile(r"^.+-(\d{8}T\d{6}Z)-[^.]+\.(txt|html)$")
-
-
-def _keep(value: object) -> object:
-    """`90d`, `12w`, `48h` -> a timedelta; `forever` -> None; anything else is refused."""
-    if value is None or isinstance(value, timedelta):
-        return value
-    if str(value).strip() == "forever":
-        return None
-    found = _KEEP.match(str(value))
-    if not found or int(found.group(1)) == 0:
-        raise ValueError(f"expected a duration like 90d, 12w or 48h, or 'forever', got {value!r}")
-    return int(found.group(1)) * _KEEP_UNITS[found.group(2)]
-
-
-# How long the directory keeps a digest's files (a duration or `forever`).
-Keep = Annotated[
-    timedelta | None,
-    BeforeValidator(_keep),
-    Field(
-        json_schema_extra={
-            "anyOf": [{"type": "string", "pattern": r"^\d+(h|d|w)$"}, {"const": "forever"}]
-        }
-    ),
-]
-
-
-class FileSettings(ChannelSettingsBase):
-    type: Literal["file"]
-    path: Path
-    keep: Keep = Field(default="90d", validate_default=True)
 
 
 def expired_files(names: list[str], now: datetime, keep: timedelta) -> list[str]:

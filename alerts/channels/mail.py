@@ -4,83 +4,29 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import smtplib
 import ssl
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
-from pathlib import Path
-from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
-
-from alerts.channels.base import Channel, ChannelSettingsBase, Seconds, Secret
+from alerts.channels.base import Channel
+from alerts.channels.settings import (
+    DOMAIN_NAME,
+    LINE_BREAK,
+    EmailSettings,
+)
 from alerts.errors import DeliveryError
 from alerts.records import Digest
 
 log = logging.getLogger(__name__)
 
-_LINE_BREAK = re.compile(r"[\r\n\x0b\x0c\x85\u2028\u2029]")
-_DOMAIN = re.compile(r"^[A-Za-z0-9.-]+$")
-
-
-def _check_address(value: str) -> str:
-    if _LINE_BREAK.search(value):
-        raise ValueError("an address may not contain a line break")
-    _, address = parseaddr(value)
-    if "@" not in address or address.startswith("@") or address.endswith("@"):
-        raise ValueError(f"not an email address: {value!r}")
-    return value
-
-
-# `analysts@example.org` or `Analysts <analysts@example.org>`, never with a line break.
-EmailAddress = Annotated[str, AfterValidator(_check_address)]
-
-
-class SmtpSettings(ChannelSettingsBase):
-    """How to reach the mail relay; `tls` is implicit TLS (port 465), `starttls` upgrades."""
-
-    host: str = Field(min_length=1)
-    port: int | None = Field(default=None, ge=1, le=65535)
-    starttls: bool = False
-    tls: bool = False
-    username: str | None = None
-    password: Secret | None = None
-    timeout: Seconds = 30.0
-    ca_file: Path | None = None  # extra trust anchors, for a relay with a private CA
-
-    @field_validator("username", "password", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value: object) -> object:
-        # "${SMTP_USER:-}" in a config means "no auth" when the variable is unset
-        return None if value == "" else value
-
-    @model_validator(mode="after")
-    def _one_tls_mode(self) -> SmtpSettings:
-        if self.starttls and self.tls:
-            raise ValueError("choose starttls (upgrade) or tls (implicit), not both")
-        if self.password is not None and not self.username:
-            raise ValueError("a password needs a username")
-        return self
-
-    @property
-    def effective_port(self) -> int:
-        return self.port or (465 if self.tls else 587 if self.starttls else 25)
-
-
-class EmailSettings(ChannelSettingsBase):
-    type: Literal["email"]
-    to: tuple[EmailAddress, ...] = Field(min_length=1)
-    sender: EmailAddress = Field(alias="from")
-    smtp: SmtpSettings
-
 
 def message_id(delivery_id: str, sender: str) -> str:
     """A Message-ID that depends only on the delivery, so a resend carries the same one."""
     domain = parseaddr(sender)[1].rpartition("@")[2]
-    if not _DOMAIN.match(domain):
+    if not DOMAIN_NAME.match(domain):
         domain = "news-monitor.invalid"
     token = hashlib.sha256(delivery_id.encode("utf-8")).hexdigest()[:40]
     return f"<digest.{token}@{domain}>"
@@ -103,7 +49,7 @@ def build_message(
         "Auto-Submitted": "auto-generated",
     }
     for name, value in headers.items():
-        if _LINE_BREAK.search(value):
+        if LINE_BREAK.search(value):
             raise DeliveryError(f"refusing a {name} header with a line break")
         message[name] = value
     message.set_content(render_text(digest), cte="quoted-printable")

@@ -12,11 +12,10 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, field_serializer
-
-from alerts.channels.base import Channel, ChannelSettingsBase, Seconds
+from alerts.channels.base import Channel
+from alerts.channels.settings import AppriseSettings, scheme, shown
 from alerts.errors import DeliveryError
 from alerts.records import Digest
 
@@ -26,44 +25,6 @@ DELIVERY_HEADER = "X-News-Monitor-Delivery"  # for services that post to a URL o
 _ERROR_CHARS = 300
 _URL_IN_TEXT = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*)://\S+")
 _REMEMBERED = 1000  # deliveries whose accepted URLs are kept for a retry
-
-
-def scheme(url: str) -> str:
-    return url.partition("://")[0].lower() if "://" in url else ""
-
-
-def shown(url: str) -> str:
-    """An Apprise URL as `check` and errors show it: the service, never its tokens."""
-    return f"{scheme(url) or '?'}://***"
-
-
-# Apprise (with its hundred plugins, ~0.3 s) and Jinja2 load only for a config that has an
-# apprise channel, not with every config, so that `check` and `--help` stay quick.
-def _service(value: SecretStr) -> SecretStr:
-    import apprise
-
-    url = value.get_secret_value()
-    if apprise.Apprise.instantiate(url, suppress_exceptions=True) is None:
-        # The URL itself is a secret: name its scheme only.
-        raise ValueError(f"not a URL Apprise can send to (service {shown(url)})")
-    return value
-
-
-def _as_text(value: object) -> object:
-    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
-
-
-AppriseUrl = Annotated[SecretStr, BeforeValidator(_as_text), AfterValidator(_service)]
-
-
-class AppriseSettings(ChannelSettingsBase):
-    type: Literal["apprise"]
-    urls: tuple[AppriseUrl, ...] = Field(min_length=1)
-    timeout: Seconds = 20.0
-
-    @field_serializer("urls", when_used="json")
-    def _masked(self, urls: tuple[SecretStr, ...]) -> list[str]:
-        return [shown(url.get_secret_value()) for url in urls]
 
 
 def wants_html(plugin: Any) -> bool:

@@ -7,12 +7,11 @@ import logging
 import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from pydantic import SecretStr, field_validator
-
-from alerts.channels.base import Channel, ChannelSettingsBase, Seconds, Secret
+from alerts.channels.base import Channel
+from alerts.channels.settings import WebhookSettings
 from alerts.errors import DeliveryError
 from alerts.payloads import digest_payload, discord_payload, slack_payload
 from alerts.records import Digest
@@ -31,30 +30,6 @@ PAYLOADS: dict[str, Callable[[Digest], dict[str, Any]]] = {
 _MAX_REDIRECTS = 3
 _ERROR_EXCERPT = 200
 _USER_AGENT = "news-monitor webhook"
-
-
-class WebhookSettings(ChannelSettingsBase):
-    type: Literal["webhook"]
-    # Slack and Discord webhook URLs carry their token in the path, so the URL is a secret too.
-    url: Secret
-    secret: Secret | None = None
-    format: Literal["json", "slack", "discord"] = "json"
-    timeout: Seconds = 10.0
-
-    @field_validator("url")
-    @classmethod
-    def _web_url(cls, url: SecretStr) -> SecretStr:
-        parts = urlsplit(url.get_secret_value())
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            raise ValueError("must be an http:// or https:// URL")
-        return url
-
-    @field_validator("secret")
-    @classmethod
-    def _usable_secret(cls, secret: SecretStr | None) -> SecretStr | None:
-        if secret is not None:
-            signing_key(secret.get_secret_value())  # refuses a malformed whsec_ secret
-        return secret
 
 
 def origin(url: str) -> str:

@@ -19,7 +19,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
 from alerts.channels import ChannelSettings
 from monitor.secrets import mask_url
@@ -84,7 +83,7 @@ DatabaseUrl = Annotated[
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 # Alert policy (quiet hours, caps, urgency, spikes, source health) -----------------------
@@ -232,7 +231,10 @@ class FeedEntry(SourceBase):
 
 
 def _check_selector(value: object) -> str:
-    # Checked at load so that a typo is a config error, not a failure at the first poll.
+    # Checked at load so that a typo is a config error, not a failure at the first poll. The
+    # HTML parser is imported only for a config that has selectors.
+    from selectolax.lexbor import LexborHTMLParser, SelectolaxError
+
     selector = str(value).strip()
     try:
         LexborHTMLParser("<p></p>").css(selector)

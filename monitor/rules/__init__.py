@@ -23,24 +23,59 @@ for a list item or ``mentions``, ``item`` (``any[2]``); str() reads ``any[2]: 1:
 May import: monitor.errors only; the language is pure and knows nothing of feeds or storage.
 """
 
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+# `explain` shares its module's name, and importing a submodule binds that name on the package:
+# it is imported here so the function, not the module, is what the package holds.
 from monitor.rules.explain import explain
-from monitor.rules.fts import fts_query
-from monitor.rules.matcher import Matcher
-from monitor.rules.parser import parse_query
-from monitor.rules.records import Document, Hit, RuleMatch
-from monitor.rules.rule import Rule, build_rule, rule_warnings
-from monitor.rules.syntax import (
-    And,
-    Meta,
-    Near,
-    Node,
-    Not,
-    Or,
-    RuleSyntaxError,
-    Term,
-    Word,
-    render,
-)
+
+# Every other name is imported from its module on first use: loading a config needs the parser,
+# not the matcher or the index translations, and `check` should not pay for them.
+_HOMES = {
+    "fts_query": "fts",
+    "Matcher": "matcher",
+    "parse_query": "parser",
+    "rule_tsquery": "tsquery",
+    **dict.fromkeys(("Document", "Hit", "RuleMatch"), "records"),
+    **dict.fromkeys(("Rule", "build_rule", "rule_warnings"), "rule"),
+    **dict.fromkeys(
+        ("And", "Meta", "Near", "Node", "Not", "Or", "RuleSyntaxError", "Term", "Word", "render"),
+        "syntax",
+    ),
+}
+
+if TYPE_CHECKING:
+    from monitor.rules.fts import fts_query
+    from monitor.rules.matcher import Matcher
+    from monitor.rules.parser import parse_query
+    from monitor.rules.records import Document, Hit, RuleMatch
+    from monitor.rules.rule import Rule, build_rule, rule_warnings
+    from monitor.rules.syntax import (
+        And,
+        Meta,
+        Near,
+        Node,
+        Not,
+        Or,
+        RuleSyntaxError,
+        Term,
+        Word,
+        render,
+    )
+    from monitor.rules.tsquery import rule_tsquery
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "And",
@@ -62,5 +97,6 @@ __all__ = [
     "fts_query",
     "parse_query",
     "render",
+    "rule_tsquery",
     "rule_warnings",
 ]

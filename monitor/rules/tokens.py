@@ -100,21 +100,31 @@ _ASTRAL_WORD = _char_class(_TABLES.astral_word)
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 # Curly quotes, dashes and no-break spaces make most English text non-ASCII without a single
 # non-ASCII letter; this finds the texts whose words really need more than lower().
-_NON_ASCII_LETTER = re.compile(f"[{_char_class(_TABLES.non_ascii_word)}\U00010000-\U0010ffff]")
-_BMP_PATTERN = re.compile(f"([{_CJK}]|[{_BMP_WORD}]+)")
+_NON_ASCII_WORD = _char_class(_TABLES.non_ascii_word)
 # In queries `*` and `?` are wildcard letters inside a word.
 QUERY_WORD = re.compile(f"[{_CJK}]|[{_BMP_WORD}{_ASTRAL_WORD}*?]+")
 CJK_CHAR = re.compile(f"[{_CJK}]")
 
 
+# The patterns below are compiled on first use, each costing ~5 ms: loading a config (`check`)
+# parses queries but never cuts an article into words, and few texts leave the BMP.
+@cache
+def _bmp_pattern() -> re.Pattern[str]:
+    return re.compile(f"([{_CJK}]|[{_BMP_WORD}]+)")
+
+
 @cache
 def _full_pattern() -> re.Pattern[str]:
-    # Compiled on first use: few texts leave the BMP, and each of these patterns costs ~5 ms.
     return re.compile(f"([{_CJK}]|[{_BMP_WORD}{_ASTRAL_WORD}]+)")
 
 
+@cache
+def _non_ascii_letter() -> re.Pattern[str]:
+    return re.compile(f"[{_NON_ASCII_WORD}\U00010000-\U0010ffff]")
+
+
 def _pattern(text: str) -> re.Pattern[str]:
-    return _full_pattern() if _ASTRAL.search(text) else _BMP_PATTERN
+    return _full_pattern() if _ASTRAL.search(text) else _bmp_pattern()
 
 
 def words(text: str) -> list[str]:
@@ -136,7 +146,7 @@ def word_offsets(parts: list[str]) -> list[int]:
 
 
 def has_non_ascii_letters(text: str) -> bool:
-    return not text.isascii() and _NON_ASCII_LETTER.search(text) is not None
+    return not text.isascii() and _non_ascii_letter().search(text) is not None
 
 
 def query_words(text: str) -> Iterator[re.Match[str]]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import sqlite_utils
 
 from monitor.secrets import mask_url
-from monitor.store.dialect import SQLITE, Dialect, is_postgres, sqlite_path
+from monitor.store.dialect import SQLITE, Connection, Dialect, is_postgres, sqlite_path
 
 log = logging.getLogger("monitor.store")
 
@@ -265,37 +265,79 @@ def _add_worker_leases(db: sqlite_utils.Database) -> None:
     db.execute("CREATE UNIQUE INDEX digest_runs_scheduled ON digest_runs (digest, scheduled_for)")
 
 
-# Tables that name a feed by its URL: (table, column, whether the column is part of its key).
-_FEED_URL_COLUMNS = (
-    ("feeds", "url", True),
-    ("article_sources", "feed", True),
-    ("feed_readings", "feed", True),
-    ("source_health", "url", True),
-    ("articles", "feed", False),
-    ("tombstones", "feed", False),
+# Tables that name a feed by its URL: (table, column, the rest of its key, or None when the
+# column is no part of the table's key).
+_FEED_URL_COLUMNS: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
+    ("feeds", "url", ()),
+    ("article_sources", "feed", ("article_id",)),
+    ("feed_readings", "feed", ()),
+    ("source_health", "url", ()),
+    ("articles", "feed", None),
+    ("tombstones", "feed", None),
 )
 
 
-def _feed_keys_without_secrets(db: sqlite_utils.Database) -> None:
-    # A feed is known by its URL without userinfo and with secret parameters as *** (see
-    # monitor.secrets.mask_url), so that a new password or API key keeps its history. Rows
-    # written before under the URL as written move to that key; where both exist, the row
-    # already under the new key stays.
-    written = {row[0] for row in db.execute("SELECT url FROM feeds").fetchall()}
-    written |= {row[0] for row in db.execute("SELECT DISTINCT feed FROM article_sources")}
+def feed_keys_without_secrets(conn: Connection) -> None:
+    """A feed is known by its URL without userinfo and with secret parameters as *** (see
+    monitor.secrets.mask_url), so that a new password or API key keeps its history. Rows
+    written before under the URL as written move to that key; where both exist, the row
+    already under the new key stays. Portable SQL: both backends migrate with it."""
+    written = {row[0] for row in conn.execute("SELECT url FROM feeds").fetchall()}
+    written |= {row[0] for row in conn.execute("SELECT DISTINCT feed FROM article_sources")}
     for old in sorted(u for u in written if u and mask_url(u) != u):
         new = mask_url(old)
-        for table, column, keyed in _FEED_URL_COLUMNS:
-            verb = "UPDATE OR IGNORE" if keyed else "UPDATE"
-            db.execute(f"{verb} {table} SET {column} = ? WHERE {column} = ?", [new, old])
-            if keyed:
-                db.execute(f"DELETE FROM {table} WHERE {column} = ?", [old])
+        for table, column, rest in _FEED_URL_COLUMNS:
+            if rest is not None:
+                same = "".join(f" AND kept.{c} = {table}.{c}" for c in rest)
+                conn.execute(
+                    f"""DELETE FROM {table} WHERE {column} = ? AND EXISTS (
+                          SELECT 1 FROM {table} AS kept WHERE kept.{column} = ?{same})""",
+                    (old, new),
+                )
+            conn.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (new, old))
+
+
+def _feed_keys_without_secrets(db: sqlite_utils.Database) -> None:
+    feed_keys_without_secrets(db.conn)
 
 
 def _add_source_names(db: sqlite_utils.Database) -> None:
     # The publisher a search source names for an article (Google News' <source>, GDELT's
     # domain, a news sitemap's publication): what a digest calls its source.
     db.execute("ALTER TABLE article_sources ADD COLUMN source_name TEXT")
+
+
+def _count_articles_per_feed(db: sqlite_utils.Database) -> None:
+    # `news-monitor feeds` shows how many stored articles each feed delivered: counting its
+    # article_sources rows took a pass over the whole archive at every call. The count is kept
+    # beside the rows by triggers, so every write path (polls, prune, db copy) keeps it right.
+    db.execute("CREATE TABLE feed_counts (feed TEXT PRIMARY KEY, articles INTEGER NOT NULL)")
+    db.execute(
+        """INSERT INTO feed_counts (feed, articles)
+           SELECT feed, COUNT(*) FROM article_sources GROUP BY feed"""
+    )
+    db.execute(
+        f"""CREATE TRIGGER article_sources_counted AFTER INSERT ON article_sources BEGIN
+              {_COUNT_NEW};
+            END"""
+    )
+    db.execute(
+        f"""CREATE TRIGGER article_sources_uncounted AFTER DELETE ON article_sources BEGIN
+              {_UNCOUNT_OLD};
+            END"""
+    )
+    db.execute(
+        f"""CREATE TRIGGER article_sources_recounted AFTER UPDATE OF feed ON article_sources
+            WHEN new.feed <> old.feed BEGIN
+              {_UNCOUNT_OLD};
+              {_COUNT_NEW};
+            END"""
+    )
+
+
+_COUNT_NEW = """INSERT INTO feed_counts (feed, articles) VALUES (new.feed, 1)
+              ON CONFLICT (feed) DO UPDATE SET articles = articles + 1"""
+_UNCOUNT_OLD = "UPDATE feed_counts SET articles = articles - 1 WHERE feed = old.feed"
 
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
@@ -311,9 +353,24 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0011_feed_keys_without_secrets", _feed_keys_without_secrets),
     ("web_0001_matches_by_time", _matches_by_time),
     ("0012_article_source_names", _add_source_names),
+    ("0013_feed_article_counts", _count_articles_per_feed),
 ]
 # Not a transaction like the others (VACUUM cannot run inside one): see _incremental_vacuum.
 VACUUM_MIGRATION = "0007_incremental_auto_vacuum"
+
+
+@contextmanager
+def _savepoint(conn: sqlite3.Connection) -> Iterator[None]:
+    """A write inside bulk(): undone alone if it fails, committed with the bulk."""
+    conn.execute("SAVEPOINT bulk_write")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK TO bulk_write")
+        conn.execute("RELEASE bulk_write")
+        raise
+    else:
+        conn.execute("RELEASE bulk_write")
 
 
 class Database:
@@ -387,6 +444,10 @@ class Database:
         # processes still queue through the busy timeout.
         with self._write_lock:
             conn = self._writer()
+            if getattr(self._local, "bulk", False):
+                with _savepoint(conn):
+                    yield conn
+                return
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -395,6 +456,19 @@ class Database:
                 raise
             else:
                 conn.execute("COMMIT")
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """One transaction around every write() this thread makes inside it, each of them a
+        savepoint: filling a database in bulk (the scale bench) commits once per call rather
+        than once per feed's batch, while the rows still go through the store's own methods.
+        Every other writer waits for the whole of it: never around the service's work."""
+        with self.write():
+            self._local.bulk = True
+            try:
+                yield
+            finally:
+                self._local.bulk = False
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
         return self.connection().execute(sql, params).fetchall()

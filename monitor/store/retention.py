@@ -148,6 +148,10 @@ def prune(
         try:
             _prune_articles(db, cut, _iso(now), pace)
             _drop_full_text(db, cut, pace)
+            if report.rows.get("full_text") and db.dialect.search != "fts5":
+                # PostgreSQL's index of a changed row is rebuilt by the next indexing: until
+                # then the article would not be found at all, by its title either
+                db.index_search()
         finally:
             _set_automerge(db, FTS_AUTOMERGE)
         _prune_small(db, cut, pace)
@@ -239,7 +243,9 @@ def _prune_articles(db: Database, cut: Cutoffs, now: str, pace: _Pace) -> None:
             )
             # each batch adds a segment of deletions to the search index: merged as they come,
             # in a bounded step of its own, rather than all at once at a later COMMIT
-            pace.run(db, partial(_merge_step, pages=FTS_MERGE_PAGES), adapt=False)
+            if db.dialect.search == "fts5":
+                pace.run(db, partial(_merge_step, pages=FTS_MERGE_PAGES), adapt=False)
+            _give_back(db, pace, keep=VACUUM_PAGES)
             if n % CHECKPOINT_EVERY == CHECKPOINT_EVERY - 1:
                 db.checkpoint_passive()
 
@@ -447,11 +453,21 @@ def _compact(db: Database, pace: _Pace, *, full: bool) -> None:
     for _ in range(100_000):
         if pace.run(db, partial(_merge_step, pages=pages), adapt=False) < 2:
             break  # SQLite's documented sign that a merge had nothing left to do
-    while db.free_pages():
+    _give_back(db, pace, keep=0)
+    db.checkpoint()
+
+
+def _give_back(db: Database, pace: _Pace, *, keep: int) -> None:
+    """Hand free pages to the file system in short steps until at most ``keep`` are left.
+    Each page given back is looked up in the free list, so a step costs in proportion to the
+    list's length: while deleting, the pages each batch frees are given back as they come
+    (measured: 500-page steps took 139 ms on average after deleting 890,000 of a million
+    articles, 527,000 pages listed; at 200,000 articles, 25-90 ms with 100,000 listed and
+    3-4 ms once the list was short)."""
+    while db.free_pages() > keep:
         started = pace.clock()
         db.incremental_vacuum(VACUUM_PAGES)
         pace.timed(started)
-    db.checkpoint()
 
 
 def _set_automerge(db: Database, segments: int) -> None:

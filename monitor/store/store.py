@@ -244,8 +244,8 @@ class Store:
         return [
             dict(r)
             for r in self.db.query(
-                """SELECT f.*, (SELECT COUNT(*) FROM article_sources s WHERE s.feed = f.url) AS articles
-                   FROM feeds f ORDER BY f.url"""
+                """SELECT f.*, COALESCE(c.articles, 0) AS articles
+                   FROM feeds f LEFT JOIN feed_counts c ON c.feed = f.url ORDER BY f.url"""
             )
         ]
 

@@ -1,5 +1,6 @@
-"""Retention against a real SQLite file: what a prune removes and keeps, its tombstones, the
-outbox, and the file giving its space back."""
+"""Retention against a real SQLite file and a real PostgreSQL database: what a prune removes
+and keeps, its tombstones, the outbox, each feed's article count (what `news-monitor feeds`
+shows, kept beside the rows), and (SQLite) the file giving its space back."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from monitor.store.backend import open_database
 from monitor.store.db import VACUUM_MIGRATION, Database
+from monitor.store.dialect import is_postgres
 from monitor.store.retention import Cutoffs, cutoffs, tombstone_keys
-from monitor.store.store import MatchRow, Store, StoredArticle
+from monitor.store.store import FeedPoll, MatchRow, SourceUpdate, Store, StoredArticle
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 FEED = "http://a.test/feed"
@@ -31,9 +34,15 @@ WORDS = [
 ]
 
 
+SQLITE_ONLY = (
+    "SQLite only: PostgreSQL's autovacuum gives space back, and its search index has no "
+    "segments to merge"
+)
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(Database(str(tmp_path / "monitor.db")))
+def store(database_url: str) -> Store:
+    return Store(open_database(database_url))
 
 
 def article(n: int, seen: datetime, *, text: str = "", title: str = "") -> StoredArticle:
@@ -96,6 +105,12 @@ def search(store: Store, term: str) -> set[str]:
 
 
 def integrity(store: Store) -> None:
+    """No row of a pruned article left behind; on SQLite, the file and its FTS index sound."""
+    for table in ("article_sources", "matches", "story_keys"):
+        orphans = f"SELECT COUNT(*) FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = t.article_id)"
+        assert count(store, orphans) == 0, table
+    if store.db.dialect.name != "sqlite":
+        return  # PostgreSQL enforces the foreign keys itself
     conn = store.db.connection()
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
@@ -238,9 +253,11 @@ def test_a_large_prune_runs_in_many_short_transactions(store: Store) -> None:
 
 
 def test_pruning_most_of_an_archive_gives_the_space_back_to_the_file_system(
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
-    path = tmp_path / "archive.db"
+    if is_postgres(database_url):
+        pytest.skip(SQLITE_ONLY)
+    path = Path(database_url)
     store = Store(Database(str(path)))
     rng = random.Random(7)
     for day in range(100):
@@ -305,3 +322,59 @@ def test_search_since_a_time_finds_every_article_since_then_and_none_before(
 
     assert since == {"article-000002", "article-000003"}
     assert store.fts_candidates("summit", NOW + timedelta(days=1)) == []
+
+
+OTHER_FEED = "http://b.test/feed"
+
+
+def poll(feed: str, now: datetime = NOW) -> FeedPoll:
+    return FeedPoll(
+        url=feed, name=feed, polled_at=now, status=200, outcome="ok", next_check_at=now, failures=0
+    )
+
+
+def shown(store: Store) -> dict[str, int]:
+    """Articles per feed as `news-monitor feeds` shows them."""
+    return {row["url"]: row["articles"] for row in store.feed_health()}
+
+
+def counted(store: Store) -> dict[str, int]:
+    rows = store.db.query("SELECT feed, COUNT(*) FROM article_sources GROUP BY feed")
+    return {feed: n for feed, n in rows}
+
+
+def test_each_feed_shows_the_articles_it_delivered_through_polls_and_a_prune(
+    store: Store,
+) -> None:
+    old = NOW - timedelta(days=100)
+    store.save_articles(
+        FEED, [article(n, old) for n in range(3)], [], {}, old, poll=poll(FEED, old)
+    )
+    store.save_articles(FEED, [article(3, NOW)], [], {}, NOW, poll=poll(FEED))
+    # the other feed carries story 0 and one of its own, then sees story 0 again (one row)
+    again = SourceUpdate(article_id="article-000000", guid="b-0", url="http://b.test/0")
+    for new in ([article(4, NOW)], []):
+        store.save_articles(OTHER_FEED, new, [again], {}, NOW, poll=poll(OTHER_FEED))
+    assert shown(store) == counted(store) == {FEED: 4, OTHER_FEED: 2}
+
+    report = store.prune(policy(), NOW)
+
+    assert report.rows["articles"] == 3
+    assert shown(store) == counted(store) == {FEED: 1, OTHER_FEED: 1}
+
+
+def test_a_database_made_before_article_counts_were_kept_shows_them_from_its_rows(
+    tmp_path: Path,
+) -> None:
+    path = str(tmp_path / "old.db")
+    store = Store(Database(path))
+    store.save_articles(FEED, [article(n, NOW) for n in range(5)], [], {}, NOW, poll=poll(FEED))
+    store.db.close()
+    raw = sqlite3.connect(path, isolation_level=None)  # as it was before the migration
+    for trigger in ("counted", "uncounted", "recounted"):
+        raw.execute(f"DROP TRIGGER article_sources_{trigger}")
+    raw.execute("DROP TABLE feed_counts")
+    raw.execute("DELETE FROM migrations WHERE name = '0013_feed_article_counts'")
+    raw.close()
+
+    assert shown(Store(Database(path))) == {FEED: 5}
