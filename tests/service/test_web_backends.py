@@ -11,33 +11,18 @@ from pathlib import Path
 
 import pytest
 import requests
-from web_world import DESK, NOW, Item, store_items, world_config
-
-from monitor.config.load import Config
-from monitor.service.web.app import make_app
-from monitor.service.web.server import WebServer
-from monitor.store.backend import open_database
+from test_web import ITEMS as WEB_ITEMS
+from test_web import serve
+from web_world import Item, store_items, world_config
 
 ITEMS = [
-    Item(
-        id="rogun-1",
-        title="Tajikistan fills the Rogun reservoir",
-        summary="Engineers said the Rogun dam reached its second stage on Tuesday.",
-        also=(DESK,),
-    ),
-    Item(
-        id="sco-1",
-        title="Summit in Astana",
-        summary="Leaders of the Shanghai Cooperation Organization met in Astana; the SCO's pact.",
-        feed=DESK,
-    ),
+    *WEB_ITEMS,  # hostile feed text included
     Item(
         id="ru-1",
         title="Рогун и Королёв",
-        summary="Рогунская ГЭС, Straße и 中国人民.",
+        summary="Рогунская ГЭС, Straße и 中国人民; the SCO's pact.",
         age=timedelta(minutes=30),
     ),
-    Item(id="plain", title="Weather", summary="Rain in Dushanbe.", age=timedelta(minutes=30)),
 ]
 PAGES = [
     "/",
@@ -55,13 +40,6 @@ PAGES = [
     "/search?q=(broken",
     "/rules/try?q=Rogun&text=the+Rogun+dam",
 ]
-
-
-def serve(config: Config) -> Iterator[str]:
-    app = make_app(config, open_database(config.database), clock=lambda: NOW)
-    server = WebServer(app, "127.0.0.1", 0, token=None).start()
-    yield server.url.rstrip("/")
-    server.stop()
 
 
 @pytest.fixture
@@ -101,4 +79,5 @@ def test_the_pages_show_the_archive(sites: tuple[str, str]) -> None:
     assert "Central Asia desk" in page(on_postgres, "/stories/rogun-1")  # also reported by
     found = page(on_postgres, "/search?q=Рогун*+OR+королев")
     assert "Рогун и Королёв" in found and "Weather" not in found
-    assert "Summit in Astana" in page(on_postgres, "/search?q=%7BSCO%7D")
+    assert "Рогун и Королёв" in page(on_postgres, "/search?q=%7BSCO%7D")
+    assert "Summit in Astana" in page(on_postgres, "/search?q=%22Shanghai+Cooperation%22")
