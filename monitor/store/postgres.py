@@ -349,4 +349,9 @@ MIGRATIONS: list[tuple[str, Sequence[Step]]] = [
     ("0004_feed_article_counts", _FEED_COUNTS),
     ("0005_feed_keys_without_secrets", [feed_keys_without_secrets]),
     ("0006_search_the_matchers_words", _SEARCH_THE_MATCHERS_WORDS),
+    # As SQLite's web_0001: the web page lists the matches of every rule newest first.
+    (
+        "0007_matches_by_time",
+        ["CREATE INDEX IF NOT EXISTS matches_matched_at ON matches (matched_at)"],
+    ),
 ]
