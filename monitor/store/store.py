@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from monitor.store.db import Database
 from monitor.store.dialect import Connection
@@ -197,13 +199,13 @@ class Store:
                 _insert_rows(
                     conn, "INSERT INTO feeds (url)", missing, "ON CONFLICT (url) DO NOTHING"
                 )
-        candidates = sorted(
+        candidates = [
             ((rows[url][1] or "") if url in rows else "", url)
             for url in configured
             if url not in rows or _claimable(rows[url], stamp, dead)
-        )
+        ]
         claimed: list[str] = []
-        queue = [url for _, url in candidates]
+        queue = claim_order(candidates)
         while queue and len(claimed) < limit:
             window, queue = queue[: limit - len(claimed)], queue[limit - len(claimed) :]
             with self.db.write() as conn:
@@ -566,6 +568,19 @@ def story_sources(
 _DUE_COLUMNS = "next_check_at, last_polled_at, gone, leased_until, leased_by"
 _CLAIMABLE = """gone = 0 AND (next_check_at <= ? OR (next_check_at IS NULL AND last_polled_at IS NULL))
                 AND (leased_until IS NULL OR leased_until <= ?"""  # ... OR a dead holder)
+
+
+def claim_order(candidates: Iterable[tuple[str, str]]) -> list[str]:
+    """Due feeds ``(next_check_at, url)`` in the order to claim them: the most overdue minute
+    first, and within a minute one host at a time. Sorted by URL alone, a batch would be one
+    publisher's feeds, and the per-host limit would leave all but two poll threads waiting."""
+    ranked: Counter[tuple[str, str]] = Counter()
+    keyed = []
+    for due, url in sorted(candidates):
+        minute, host = due[:16], urlsplit(url).netloc
+        keyed.append(((minute, ranked[minute, host], due, url), url))
+        ranked[minute, host] += 1
+    return [url for _, url in sorted(keyed)]
 
 
 def _claimable(row: Sequence, stamp: str | None, dead: Sequence[str]) -> bool:
