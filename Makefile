@@ -46,6 +46,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.scale
 	$(BIN)/python -m bench.web
+	$(BIN)/python -m bench.workers
 
 eval: $(STAMP)
 	$(BIN)/python -m bench.extraction

@@ -145,6 +145,22 @@ def _syndication(options: Options, workdir: Path) -> dict[str, Any]:
         return _measured(None, place, "syndication", spec)
 
 
+# The watch rules of every bench config, each to the instant digest.
+WATCH_RULES = (
+    "rules:\n"
+    "  - name: SCO\n"
+    "    query: '{SCO} OR \"Shanghai Cooperation Organi*ation\" OR ШОС'\n"
+    "    digest: instant\n"
+    "  - name: Rogun\n"
+    "    any: [Rogun, Рогун*]\n"
+    "    digest: instant\n"
+    "  - name: NATO\n"
+    "    query: '(NATO OR \"North Atlantic Treaty\" OR НАТО) NOT title:football'\n"
+    "    mentions: 2\n"
+    "    digest: instant\n"
+)
+
+
 def write_config(workdir: Path, urls: list[str]) -> Path:
     """The monitor's config for the world: every feed, the default rules, a file channel."""
     feeds = "".join(f"  - url: {url}\n    name: Bench feed {i}\n" for i, url in enumerate(urls))
@@ -154,17 +170,7 @@ def write_config(workdir: Path, urls: list[str]) -> Path:
         'user_agent: "news-monitor-bench/1.0"\n'
         "defaults: {interval: 15m, timeout: 60s, max_age: 7d}\n"
         f"feeds:\n{feeds}"
-        "rules:\n"
-        "  - name: SCO\n"
-        "    query: '{SCO} OR \"Shanghai Cooperation Organi*ation\" OR ШОС'\n"
-        "    digest: instant\n"
-        "  - name: Rogun\n"
-        "    any: [Rogun, Рогун*]\n"
-        "    digest: instant\n"
-        "  - name: NATO\n"
-        "    query: '(NATO OR \"North Atlantic Treaty\" OR НАТО) NOT title:football'\n"
-        "    mentions: 2\n"
-        "    digest: instant\n"
+        f"{WATCH_RULES}"
         "digests:\n"
         "  instant: {schedule: instant, channels: [archive]}\n"
         "channels:\n"

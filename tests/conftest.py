@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -13,6 +14,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
+# bench/ is part of the repository, not of the installed package; the tests share its throwaway
+# PostgreSQL cluster and webhook receiver with the workers benchmark.
+sys.path.insert(0, str(REPO))
 
 
 def rss(items: Iterable[dict], *, title: str = "Test feed", ttl: int | None = None) -> bytes:
@@ -111,7 +115,7 @@ def feeds(httpserver) -> FeedServer:  # noqa: ANN001
 
 @pytest.fixture(scope="session")
 def postgres_cluster():  # noqa: ANN201
-    from postgres import SKIP_REASON, Cluster, find_bin_dir
+    from bench.postgres import SKIP_REASON, Cluster, find_bin_dir
 
     bin_dir = find_bin_dir()
     if bin_dir is None:

@@ -22,7 +22,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "extract": set(),
     "sources": {"extract"},
     "stories": {"sources", "extract"},
-    "store": {"stories"},
+    "store": {"stories", "rules"},
     "pipeline": {"sources", "extract", "stories", "store", "rules", "config"},
     "digest": {"store", "rules", "config"},
     "service": {"pipeline", "digest", "sources", "extract", "stories", "store", "rules", "config"},

@@ -12,7 +12,7 @@ from conftest import REPO, write_config
 from monitor.config.load import Config, load_config
 from monitor.pipeline.matching import match_rows
 from monitor.rules import Matcher
-from monitor.store.db import Database
+from monitor.store.backend import open_database
 from monitor.store.store import SourceUpdate, Store, StoredArticle
 
 sys.path.insert(0, str(REPO))  # bench/ is part of the repository, not of the installed package
@@ -24,11 +24,12 @@ DESK = "https://desk.example.org/rss"
 HOSTILE_TITLE = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">Rogun dam'
 
 
-def world_config(tmp: Path, *, web: str = "") -> Config:
+def world_config(tmp: Path, *, web: str = "", database: str | None = None) -> Config:
+    """The web tests' config: an SQLite file in ``tmp`` unless another ``database`` is named."""
     path = write_config(
         tmp,
         f"""
-        database: {tmp / "monitor.db"}
+        database: {database or tmp / "monitor.db"}
         timezone: Asia/Dushanbe
         feeds:
           - url: {WIRE}
@@ -66,7 +67,7 @@ class Item:
 
 def store_items(config: Config, items: list[Item], *, now: datetime = NOW) -> Store:
     """Stores each item as an article of its feed and records the matches the rules find."""
-    store = Store(Database(config.database))
+    store = Store(open_database(config.database))
     matcher = Matcher([r.rule for r in config.rules])
     mark_polled(store, config, now)
     for item in items:

@@ -10,6 +10,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import click
 
 from monitor.cli.common import config_option, config_path, fail, handle_errors, load_config, say
+from monitor.errors import MonitorError
 from monitor.secrets import is_secret_param
 
 if TYPE_CHECKING:
@@ -78,13 +79,12 @@ def feeds_import(opml_file: str, config_file: str | None, write: bool) -> None:
 def feeds_add(url: str, config_file: str | None, write: bool) -> None:
     """Find a site's feed or news sitemap and print it as a feeds: entry (or add it with --write)."""
     from monitor.config.opml_edit import add_source_to_config, source_entry_yaml
-    from monitor.config.schema import DEFAULT_USER_AGENT
     from monitor.sources.discover import discover
     from monitor.sources.fetch import make_session
 
     if not url.startswith(("http://", "https://")):
         url = "https://" + url
-    found = discover(make_session(DEFAULT_USER_AGENT), url)
+    found = discover(make_session(_user_agent(config_file)), url)
     if not found:
         fail(f"{url}: no feed found (no <link rel=alternate>, common feed path or news sitemap)")
     best = found[0]
@@ -100,6 +100,17 @@ def feeds_add(url: str, config_file: str | None, write: bool) -> None:
     else:
         click.echo(f"# found through {best.found}")
         click.echo(source_entry_yaml(entry), nl=False)
+
+
+def _user_agent(config_file: str | None) -> str:
+    """The config's user_agent, so that a site sees the same client when it is added as when
+    it is polled; the default where no config can be read yet (the entry is only printed)."""
+    from monitor.config.schema import DEFAULT_USER_AGENT
+
+    try:
+        return load_config(config_path(config_file)).user_agent
+    except MonitorError:
+        return DEFAULT_USER_AGENT
 
 
 @feeds.command("export")

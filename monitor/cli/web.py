@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import logging
+import signal
+from typing import Any
 
 import click
 
-from monitor.cli.common import config_option, fail, handle_errors, load, say
+from monitor.cli.common import config_option, fail, handle_errors, load, load_config, say
+from monitor.errors import ConfigError
+
+log = logging.getLogger("monitor.web")
 
 
 @click.command()
@@ -38,6 +44,23 @@ def web(config_file: str | None, listen: str | None) -> None:
     token = config.web.token if config.web else None
     app = make_app(config, open_database(config.database))
     server = WebServer(app, host, port, token=token)
-    say(f"serving {server.url} (Ctrl-C stops)", err=True)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, lambda *_: _reload(app, config.path))
+    say(f"serving {server.url} (Ctrl-C stops, SIGHUP reads the config again)", err=True)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it is stopped
         server.serve_forever()
+
+
+def _reload(app: Any, path: str) -> None:
+    """SIGHUP: the page reads the config again (rules, feed names, the token); a bad config
+    is reported and the running one kept, as the service does."""
+    from monitor.service.web.app import reconfigure
+
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            log.error("reload refused, keeping the running config: %s", problem)
+        return
+    reconfigure(app, config)
+    log.info("config reloaded rules=%d feeds=%d", len(config.rules), len(config.feeds))

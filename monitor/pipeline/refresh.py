@@ -73,16 +73,24 @@ def refresh_feed(feed: FeedConfig, ctx: Context) -> FeedOutcome:
         return _record_failure(feed, state, ctx, now, status=None, error=error)
 
 
+# The stored body hash of a source's document says what it was, for a type whose documents may
+# be indexes: validators are only sent, and an unchanged body only trusted, for one that listed
+# no others. (A row without a marker was written before the distinction: read whole once.)
+_LEAF = "doc:"
+_INDEX = "index:"
+
+
 def _refresh(feed: FeedConfig, state: FeedState, ctx: Context, now: datetime) -> FeedOutcome:
     kind = source_type(feed.type)
+    conditional = not kind.may_be_index or (state.body_hash or "").startswith(_LEAF)
     try:
         result = fetch(
             ctx.session,
             kind.request_url(
                 state.redirect_to or feed.request_url, last_polled=state.last_polled_at, now=now
             ),
-            etag=state.etag,
-            last_modified=state.last_modified,
+            etag=state.etag if conditional else None,
+            last_modified=state.last_modified if conditional else None,
             timeout=feed.timeout.total_seconds(),
             max_bytes=feed.max_bytes,
             limiter=_limiter(feed, ctx),
@@ -114,13 +122,19 @@ def _refresh(feed: FeedConfig, state: FeedState, ctx: Context, now: datetime) ->
             retry_after=result.retry_after,
             result=result,
         )
-    digest = body_hash(result.body)
+    digest = (_LEAF if kind.may_be_index else "") + body_hash(result.body)
     if digest == state.body_hash:
         return _record(feed, state, ctx, now, result, "unchanged", body=digest)
     try:
         parsed = _parse(feed, ctx, result)
         if parsed.follow:
-            parsed = _followed(feed, ctx, parsed)
+            # An index (a sitemap index) often stays the same while the documents it lists
+            # change: what counts as unchanged is the index with every document it lists.
+            parsed, listed = _followed(feed, ctx, parsed)
+            result = replace(result, etag=None, last_modified=None)
+            digest = _INDEX + body_hash(" ".join((digest, *listed)).encode())
+            if digest == state.body_hash:
+                return _record(feed, state, ctx, now, result, "unchanged", body=digest)
     except ParseError as exc:
         return _record_failure(
             feed, state, ctx, now, status=result.status, error=f"parse: {exc}", result=result
@@ -182,10 +196,12 @@ def parser_settings(feed: FeedConfig) -> SimpleNamespace | None:
     return SimpleNamespace(**feed.source.model_dump(exclude={"username", "password", "headers"}))
 
 
-def _followed(feed: FeedConfig, ctx: Context, index: ParsedFeed) -> ParsedFeed:
+def _followed(feed: FeedConfig, ctx: Context, index: ParsedFeed) -> tuple[ParsedFeed, list[str]]:
     """The entries of the documents an index lists (one level deep, as many as it kept), each
-    fetched and read like the index; one that fails is a warning, the others still count."""
+    fetched and read like the index, and the body hash of each one read; one that fails is a
+    warning, the others still count."""
     entries: list[Entry] = list(index.entries)
+    hashes: list[str] = []
     problems: list[str] = []
     own_host = urlsplit(feed.url).hostname
     for url in index.follow:
@@ -204,6 +220,7 @@ def _followed(feed: FeedConfig, ctx: Context, index: ParsedFeed) -> ParsedFeed:
             if result.status >= 400 or result.body is None:
                 problems.append(f"{url}: HTTP {result.status}")
                 continue
+            hashes.append(body_hash(result.body))
             entries.extend(_parse(feed, ctx, result).entries)
         except FetchError as exc:
             problems.append(str(exc))
@@ -214,7 +231,7 @@ def _followed(feed: FeedConfig, ctx: Context, index: ParsedFeed) -> ParsedFeed:
             f"none of the {len(problems)} listed documents could be read: {problems[0]}"
         )
     warning = "; ".join(w for w in (index.warning, *problems[:3]) if w) or None
-    return replace(index, entries=tuple(entries), follow=(), warning=warning)
+    return replace(index, entries=tuple(entries), follow=(), warning=warning), hashes
 
 
 def _dated(parsed: ParsedFeed, now: datetime) -> ParsedFeed:

@@ -33,11 +33,12 @@ from typing import TYPE_CHECKING, Any
 from monitor.rules.explain import explain
 
 # Every other name is imported from its module on first use: loading a config needs the parser,
-# not the matcher or the FTS translation, and `check` should not pay for them.
+# not the matcher or the index translations, and `check` should not pay for them.
 _HOMES = {
     "fts_query": "fts",
     "Matcher": "matcher",
     "parse_query": "parser",
+    "rule_tsquery": "tsquery",
     **dict.fromkeys(("Document", "Hit", "RuleMatch"), "records"),
     **dict.fromkeys(("Rule", "build_rule", "rule_warnings"), "rule"),
     **dict.fromkeys(
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
         Word,
         render,
     )
+    from monitor.rules.tsquery import rule_tsquery
 
 
 def __getattr__(name: str) -> Any:
@@ -95,5 +97,6 @@ __all__ = [
     "fts_query",
     "parse_query",
     "render",
+    "rule_tsquery",
     "rule_warnings",
 ]

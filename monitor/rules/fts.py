@@ -16,8 +16,9 @@ import itertools
 import re
 import unicodedata
 
+from monitor.rules.prefilter import Language, all_of, superset
 from monitor.rules.rule import Rule
-from monitor.rules.syntax import And, Near, Node, Or, Term
+from monitor.rules.syntax import Term
 from monitor.rules.tokens import CJK_CHAR, strip_marks
 
 _MAX_SPELLINGS = 64
@@ -49,38 +50,27 @@ def fts_query(rule: Rule) -> str | None:
     Scopes, NEAR, `mentions` and the tags/feeds restrictions are left to the matcher, which
     decides on each candidate.
     """
-    return _expression(rule.tree)
-
-
-def _expression(node: Node) -> str | None:
-    match node:
-        case Term():
-            return _term(node)
-        case And():
-            return _all_of([_expression(c) for c in node.children])
-        case Near():
-            return _all_of([_expression(node.left), _expression(node.right)])
-        case Or():
-            parts = [_expression(c) for c in node.children]
-            if any(p is None for p in parts):
-                return None
-            return " OR ".join(_paren(p) for p in parts if p is not None)
-    return None  # NOT and feed/tag/site/lang cannot narrow an FTS search safely
-
-
-def _all_of(parts: list[str | None]) -> str | None:
-    kept = [p for p in parts if p is not None]
-    if not kept:
-        return None
-    return kept[0] if len(kept) == 1 else " AND ".join(_paren(p) for p in kept)
+    return superset(rule.tree, FTS5)
 
 
 def _paren(expression: str) -> str:
     return f"({expression})" if " OR " in expression or " AND " in expression else expression
 
 
+def _any_of(parts: list[str]) -> str:
+    return " OR ".join(_paren(p) for p in parts)
+
+
+def _all_of(parts: list[str]) -> str:
+    return " AND ".join(_paren(p) for p in parts)
+
+
 def _term(term: Term) -> str | None:
-    """Adjacent plain words stay a phrase; other words are AND-ed in, wildcards as prefixes."""
+    """Adjacent plain words stay a phrase; other words are AND-ed in, wildcards as prefixes.
+
+    The index has no author column: a term that may hit only there is left to the matcher."""
+    if "author" in term.fields:
+        return None
     pieces: list[str] = []
     run: list[str] = []
 
@@ -100,7 +90,7 @@ def _term(term: Term) -> str | None:
             star = "" if complete and not word.wildcard else "*"
             pieces.append(" OR ".join(f"{_quoted(s)}{star}" for s in spellings))
     close_run()
-    return _all_of(list(pieces))
+    return all_of(list(pieces), FTS5)
 
 
 def _spellings(text: str) -> tuple[list[str], bool]:
@@ -125,3 +115,6 @@ def _spellings(text: str) -> tuple[list[str], bool]:
 
 def _quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
+
+
+FTS5 = Language(term=_term, all_of=_all_of, any_of=_any_of)

@@ -19,10 +19,15 @@ from monitor.rules import (
     build_rule,
     explain,
     fts_query,
+    rule_tsquery,
 )
 from monitor.store.backend import open_database
 from monitor.store.browse import Browse
+from monitor.store.dialect import Dialect
 from monitor.store.store import CHUNK, Store, iso, stored_article
+
+# The query language of each backend's search index (Dialect.search) -> the rule written in it.
+_PREFILTERS: dict[str, Callable[[Rule], str | None]] = {"fts5": fts_query, "tsquery": rule_tsquery}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,16 +91,14 @@ def backtest(
     """
     store = Store(open_database(config.database))
     store.index_new_articles()  # a service indexes on its tick: what came since counts too
-    # The prefilter is written in FTS5's language; on another engine the matcher reads every
-    # article of the period (the same answers, more slowly) until a tsquery prefilter exists.
-    prefilter = fts_query(rule) if store.db.dialect.search == "fts5" else None
+    prefilter = index_query(rule, store.db.dialect)
     start = now - since
     if prefilter:
         ids = store.fts_candidates(prefilter, start)
         rows = store.articles_since(start, ids)
     else:
         rows = store.articles_since(start)
-    rows.sort(key=lambda r: r["first_seen"], reverse=True)
+    rows.sort(key=lambda r: (r["first_seen"], r["id"]), reverse=True)  # as the search page
     matcher = Matcher([rule])
     feeds = {f.url: f for f in config.feeds}
     sources = store.sources_of([r["id"] for r in rows])
@@ -107,6 +110,12 @@ def backtest(
         if limit and len(found) >= limit:
             break
     return found
+
+
+def index_query(rule: Rule, dialect: Dialect) -> str | None:
+    """The rule in the language of the backend's search index, finding at least its matches;
+    None when no index query is safe and the matcher reads every article of the period."""
+    return _PREFILTERS[dialect.search](rule)
 
 
 def _judge(
@@ -182,7 +191,7 @@ def _candidate_chunks(
     store: Browse, rule: Rule, start: datetime, after: Cursor | None
 ) -> Iterator[list[dict]]:
     """Candidate articles newest first, older than `after`, in growing chunks."""
-    prefilter = fts_query(rule) if store.db.dialect.search == "fts5" else None
+    prefilter = index_query(rule, store.db.dialect)
     chunk = _FIRST_CHUNK
     if prefilter:
         # The index answers newest first; the rows older than the cursor are read a chunk of

@@ -40,6 +40,9 @@ class SourceType:
     # the URL of this poll: a query source adds what depends on the time (GDELT's timespan)
     request_url: Callable[..., str] = _same_url
     min_interval: float = 0.0  # seconds between two requests to its host (API etiquette)
+    # whether a document may be an index of others (a sitemap index), which is read whole at
+    # every poll since what changes is what it lists
+    may_be_index: bool = False
 
 
 def _feed(
@@ -50,7 +53,7 @@ def _feed(
 
 SOURCE_TYPES: dict[str, SourceType] = {
     "feed": SourceType(parse=_feed),
-    "sitemap": SourceType(parse=parse_sitemap, accept=XML_ACCEPT),
+    "sitemap": SourceType(parse=parse_sitemap, accept=XML_ACCEPT, may_be_index=True),
     "page": SourceType(parse=parse_page, accept=HTML_ACCEPT),
     "telegram": SourceType(parse=parse_telegram, accept=HTML_ACCEPT),
     "google_news": SourceType(parse=parse_google_news),

@@ -17,7 +17,7 @@ from pathlib import Path
 import sqlite_utils
 
 from monitor.secrets import mask_url
-from monitor.store.dialect import SQLITE, Dialect, is_postgres, sqlite_path
+from monitor.store.dialect import SQLITE, Connection, Dialect, is_postgres, sqlite_path
 
 log = logging.getLogger("monitor.store")
 
@@ -265,31 +265,40 @@ def _add_worker_leases(db: sqlite_utils.Database) -> None:
     db.execute("CREATE UNIQUE INDEX digest_runs_scheduled ON digest_runs (digest, scheduled_for)")
 
 
-# Tables that name a feed by its URL: (table, column, whether the column is part of its key).
-_FEED_URL_COLUMNS = (
-    ("feeds", "url", True),
-    ("article_sources", "feed", True),
-    ("feed_readings", "feed", True),
-    ("source_health", "url", True),
-    ("articles", "feed", False),
-    ("tombstones", "feed", False),
+# Tables that name a feed by its URL: (table, column, the rest of its key, or None when the
+# column is no part of the table's key).
+_FEED_URL_COLUMNS: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
+    ("feeds", "url", ()),
+    ("article_sources", "feed", ("article_id",)),
+    ("feed_readings", "feed", ()),
+    ("source_health", "url", ()),
+    ("articles", "feed", None),
+    ("tombstones", "feed", None),
 )
 
 
-def _feed_keys_without_secrets(db: sqlite_utils.Database) -> None:
-    # A feed is known by its URL without userinfo and with secret parameters as *** (see
-    # monitor.secrets.mask_url), so that a new password or API key keeps its history. Rows
-    # written before under the URL as written move to that key; where both exist, the row
-    # already under the new key stays.
-    written = {row[0] for row in db.execute("SELECT url FROM feeds").fetchall()}
-    written |= {row[0] for row in db.execute("SELECT DISTINCT feed FROM article_sources")}
+def feed_keys_without_secrets(conn: Connection) -> None:
+    """A feed is known by its URL without userinfo and with secret parameters as *** (see
+    monitor.secrets.mask_url), so that a new password or API key keeps its history. Rows
+    written before under the URL as written move to that key; where both exist, the row
+    already under the new key stays. Portable SQL: both backends migrate with it."""
+    written = {row[0] for row in conn.execute("SELECT url FROM feeds").fetchall()}
+    written |= {row[0] for row in conn.execute("SELECT DISTINCT feed FROM article_sources")}
     for old in sorted(u for u in written if u and mask_url(u) != u):
         new = mask_url(old)
-        for table, column, keyed in _FEED_URL_COLUMNS:
-            verb = "UPDATE OR IGNORE" if keyed else "UPDATE"
-            db.execute(f"{verb} {table} SET {column} = ? WHERE {column} = ?", [new, old])
-            if keyed:
-                db.execute(f"DELETE FROM {table} WHERE {column} = ?", [old])
+        for table, column, rest in _FEED_URL_COLUMNS:
+            if rest is not None:
+                same = "".join(f" AND kept.{c} = {table}.{c}" for c in rest)
+                conn.execute(
+                    f"""DELETE FROM {table} WHERE {column} = ? AND EXISTS (
+                          SELECT 1 FROM {table} AS kept WHERE kept.{column} = ?{same})""",
+                    (old, new),
+                )
+            conn.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (new, old))
+
+
+def _feed_keys_without_secrets(db: sqlite_utils.Database) -> None:
+    feed_keys_without_secrets(db.conn)
 
 
 def _add_source_names(db: sqlite_utils.Database) -> None:

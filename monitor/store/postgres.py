@@ -9,8 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -18,18 +17,19 @@ from typing import Any
 
 import psycopg
 
-from monitor.store.db import Database
+from monitor.rules.tsquery import tsvector
+from monitor.store.db import Database, feed_keys_without_secrets
 from monitor.store.dialect import POSTGRES, Dialect
 
 INDEX_BATCH = 500  # articles per search-index UPDATE batch
 # ``?``, ``:name`` and ``%`` outside quoted strings and identifiers; ``::`` is a cast.
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|::|\?|(?<!:):([A-Za-z_]\w*)|%")
-_NON_WORD = re.compile(r"[\W_]+")
 
 
 @lru_cache(maxsize=1024)
 def translate(sql: str) -> str:
-    """Portable SQL -> psycopg's: ``?`` -> ``%s``, ``:name`` -> ``%(name)s``, ``%`` -> ``%%``."""
+    """Portable SQL -> psycopg's: ``?`` -> ``%s``, ``:name`` -> ``%(name)s``, ``%`` -> ``%%``
+    (in string literals too)."""
 
     def swap(found: re.Match[str]) -> str:
         token = found.group(0)
@@ -39,19 +39,11 @@ def translate(sql: str) -> str:
             return "%%"
         if found.group(1):
             return f"%({found.group(1)})s"
+        if token.startswith("'"):
+            return token.replace("%", "%%")  # psycopg reads % inside string literals too
         return token
 
     return _TOKENS.sub(swap, sql)
-
-
-def search_text(*parts: str | None) -> str:
-    """What the tsvector is built from: the matcher's normal form (case folded, combining marks
-    dropped) cut into its words (letters and digits; everything else, ``_`` too, separates).
-    PostgreSQL's parser then only sees words between spaces, whatever the server's locale; the
-    query side (monitor/rules/tsquery.py) folds its words the same way."""
-    text = unicodedata.normalize("NFD", " ".join(p for p in parts if p).casefold())
-    text = "".join(c for c in text if not unicodedata.category(c).startswith("M"))
-    return _NON_WORD.sub(" ", text).strip()
 
 
 def lock_key(name: str) -> int:
@@ -108,6 +100,9 @@ class Connection:
         self.raw.close()
 
 
+Step = str | Callable[[Connection], None]  # a migration step: DDL, or a function doing more
+
+
 class PostgresDatabase(Database):
     """One connection per thread (autocommit reads); `write()` is one transaction, and
     ``write(lock=name)`` first takes a transaction-scoped advisory lock of that name, so the
@@ -162,11 +157,14 @@ class PostgresDatabase(Database):
                 "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
             )
             done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
-            for name, statements in MIGRATIONS:
+            for name, steps in MIGRATIONS:
                 if name in done:
                     continue
-                for statement in statements:
-                    conn.raw.execute(statement)  # DDL as written: no placeholders to translate
+                for step in steps:
+                    if callable(step):
+                        step(conn)
+                    else:
+                        conn.raw.execute(step)  # DDL as written: no placeholders to translate
                 conn.execute(
                     "INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
                     (name, datetime.now(UTC).isoformat()),
@@ -200,18 +198,19 @@ class PostgresDatabase(Database):
     # search --------------------------------------------------------------------
 
     def index_search(self) -> int:
-        """Build the tsvector of every article stored or changed since the last call."""
+        """Build the tsvector of every article stored or changed since the last call: the
+        matcher's words of the fields rules read (monitor/rules/tsquery.py)."""
         done = 0
         while True:
             with self.write() as conn:
                 rows = conn.execute(
-                    """SELECT id, title, summary, text FROM articles WHERE search IS NULL
-                       ORDER BY rowid LIMIT ? FOR UPDATE SKIP LOCKED""",
+                    """SELECT id, title, summary, text, author FROM articles
+                       WHERE search IS NULL ORDER BY rowid LIMIT ? FOR UPDATE SKIP LOCKED""",
                     (INDEX_BATCH,),
                 ).fetchall()
                 conn.executemany(
-                    "UPDATE articles SET search = to_tsvector('simple', monitor_unaccent(?)) WHERE id = ?",
-                    [(search_text(r[1], r[2], r[3]), r[0]) for r in rows],
+                    "UPDATE articles SET search = ?::tsvector WHERE id = ?",
+                    [(_indexed(r), r[0]) for r in rows],
                 )
             done += len(rows)
             if len(rows) < INDEX_BATCH:
@@ -219,22 +218,24 @@ class PostgresDatabase(Database):
 
     def search_ids(self, query: str, since: str | None, limit: int | None) -> list[str]:
         sql = """SELECT id FROM articles
-                 WHERE search @@ to_tsquery('simple', monitor_unaccent(?)) AND first_seen >= ?
+                 WHERE search @@ ?::tsquery AND first_seen >= ?
                  ORDER BY first_seen DESC"""
         if limit:
             sql += f" LIMIT {int(limit)}"
         return [r[0] for r in self.query(sql, (query, since or ""))]
 
 
-# Migrations: each a list of DDL statements, applied once in one transaction. The first
-# builds the schema SQLite reaches through its own migrations 0001-0006.
+def _indexed(row: Row) -> str:
+    """The tsvector literal of an article row (id, title, summary, text, author): its fields
+    as rules read them, `text` being the summary plus the full text."""
+    text = "\n\n".join(part for part in (row[2], row[3]) if part)
+    return tsvector(row[1], text, row[4])
+
+
+# Migrations: each a list of steps applied once in one transaction, a step being DDL as
+# written or a function of the connection. The first builds the schema SQLite reaches through
+# its own migrations 0001-0006.
 _BASE = [
-    "CREATE EXTENSION IF NOT EXISTS unaccent",
-    # unaccent() is STABLE (it reads a dictionary); an IMMUTABLE wrapper may be used in queries
-    # and index expressions alike, and both sides of a search fold through the same function.
-    """CREATE OR REPLACE FUNCTION monitor_unaccent(text) RETURNS text
-       LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
-       AS $$ SELECT unaccent('unaccent'::regdictionary, $1) $$""",
     """CREATE TABLE feeds (
          url TEXT PRIMARY KEY, name TEXT, etag TEXT, last_modified TEXT, body_hash TEXT,
          last_polled_at TEXT, last_status INTEGER, last_outcome TEXT, last_error TEXT,
@@ -330,9 +331,27 @@ _FEED_COUNTS = [
        ON article_sources FOR EACH ROW EXECUTE FUNCTION monitor_count_sources()""",
 ]
 
-MIGRATIONS: list[tuple[str, list[str]]] = [
+# The index held PostgreSQL's own parse of unaccented text, which splits and folds words unlike
+# the matcher; every article is indexed again from the matcher's words, author included, and
+# unaccent is no longer needed.
+_SEARCH_THE_MATCHERS_WORDS = [
+    "UPDATE articles SET search = NULL WHERE search IS NOT NULL",
+    "DROP TRIGGER articles_search_stale ON articles",
+    """CREATE TRIGGER articles_search_stale BEFORE UPDATE OF title, summary, text, author
+       ON articles FOR EACH ROW EXECUTE FUNCTION monitor_search_stale()""",
+    "DROP FUNCTION IF EXISTS monitor_unaccent(text)",
+]
+
+MIGRATIONS: list[tuple[str, Sequence[Step]]] = [
     ("0001_base_schema", _BASE),
     ("0002_retention_and_policy", _RETENTION_AND_POLICY),
     ("0003_article_source_names", ["ALTER TABLE article_sources ADD COLUMN source_name TEXT"]),
     ("0004_feed_article_counts", _FEED_COUNTS),
+    ("0005_feed_keys_without_secrets", [feed_keys_without_secrets]),
+    ("0006_search_the_matchers_words", _SEARCH_THE_MATCHERS_WORDS),
+    # As SQLite's web_0001: the web page lists the matches of every rule newest first.
+    (
+        "0007_matches_by_time",
+        ["CREATE INDEX IF NOT EXISTS matches_matched_at ON matches (matched_at)"],
+    ),
 ]

@@ -104,3 +104,59 @@ def test_run_serves_the_page_beside_the_service_behind_its_token(tmp_path: Path)
     assert process.returncode == 0
     assert "web page listening on http://127.0.0.1" in stderr
     assert TOKEN not in stderr
+
+
+def until(condition, what: str) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"never: {what}")
+
+
+def _as(base: str, token: str) -> int:
+    headers = {"Authorization": f"Bearer {token}"}
+    return requests.get(base + "/", headers=headers, timeout=10).status_code
+
+
+NEW_TOKEN = "the-replacement-token-after-a-leak"
+TOKENS = {"NEWS_MONITOR_WEB_TOKEN": TOKEN, "NEWS_MONITOR_NEW_TOKEN": NEW_TOKEN}
+
+
+def _swap_token(config_path: str) -> None:
+    path = Path(config_path)
+    path.write_text(path.read_text().replace("NEWS_MONITOR_WEB_TOKEN", "NEWS_MONITOR_NEW_TOKEN"))
+
+
+def test_sighup_to_web_alone_takes_a_new_token_and_refuses_the_old(tmp_path: Path) -> None:
+    port = free_port()
+    config = world_config(
+        tmp_path,
+        web=f'web: {{listen: "127.0.0.1:{port}", token: "${{NEWS_MONITOR_WEB_TOKEN:-}}"}}',
+    )
+    store_items(config, [Item(id="r1", title="Rogun news", summary="Rogun dam.")], now=now_utc())
+    base = f"http://127.0.0.1:{port}"
+    with started("web", "--config", config.path, env=TOKENS) as process:
+        wait_up(base + "/healthz", process)
+        assert _as(base, TOKEN) == 200
+        _swap_token(config.path)
+        process.send_signal(signal.SIGHUP)
+        until(lambda: _as(base, TOKEN) == 401, "the old token refused")
+        assert _as(base, NEW_TOKEN) == 200
+
+
+def test_sighup_to_run_changes_the_page_beside_the_service_too(tmp_path: Path) -> None:
+    port = free_port()
+    config = world_config(
+        tmp_path,
+        web=f'web: {{listen: "127.0.0.1:{port}", token: "${{NEWS_MONITOR_WEB_TOKEN:-}}"}}',
+    )
+    base = f"http://127.0.0.1:{port}"
+    with started("run", "--config", config.path, env=TOKENS) as process:
+        wait_up(base + "/healthz", process)
+        assert _as(base, TOKEN) == 200
+        _swap_token(config.path)
+        process.send_signal(signal.SIGHUP)
+        until(lambda: _as(base, TOKEN) == 401, "the old token refused")
+        assert _as(base, NEW_TOKEN) == 200

@@ -20,6 +20,7 @@ from monitor.service.web.app import make_app
 from monitor.service.web.auth import COOKIE
 from monitor.service.web.pages import PAGE_SIZE
 from monitor.service.web.server import WebServer
+from monitor.store.backend import open_database
 from monitor.store.db import Database
 
 TOKEN = "correct horse battery staple"
@@ -51,7 +52,7 @@ ITEMS = [
 
 def serve(config: Config) -> Iterator[str]:
     server = WebServer(
-        make_app(config, Database(config.database), clock=lambda: NOW),
+        make_app(config, open_database(config.database), clock=lambda: NOW),
         "127.0.0.1",
         0,
         token=config.web.token if config.web else None,

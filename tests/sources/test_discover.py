@@ -112,3 +112,12 @@ def test_a_site_with_nothing_to_offer_is_one_line_and_exit_1(tmp_path, feeds: Fe
     home = feeds.set("/", b"<html><body>Nothing</body></html>", "text/html")
     result = CliRunner().invoke(main, ["feeds", "add", home, "--config", str(tmp_path / "x.yaml")])
     assert result.exit_code == 1 and "no feed found" in result.output
+
+
+def test_feeds_add_asks_the_site_as_the_config_s_user_agent(tmp_path, feeds: FeedServer) -> None:
+    home = feeds.set("/", (HOMES / "orf.html").read_bytes(), "text/html")
+    path = write_config(tmp_path, 'user_agent: "Desk monitor/2.0 (desk@example.org)"\nfeeds: []\n')
+    result = CliRunner().invoke(main, ["feeds", "add", home, "--config", str(path)])
+    assert result.exit_code == 0, result.output
+    agents = {request.headers.get("User-Agent") for request, _ in feeds.http.log}
+    assert agents == {"Desk monitor/2.0 (desk@example.org)"}

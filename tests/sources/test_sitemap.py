@@ -153,6 +153,39 @@ def test_an_index_of_gzipped_corpus_sitemaps_on_loopback_stores_the_backlog_then
     assert "/sitemap_archive.xml" not in feeds.requests
 
 
+def test_a_news_sitemap_that_changes_under_an_unchanged_index_is_read_at_the_next_poll(
+    tmp_path, feeds: FeedServer, clock: Clock
+) -> None:
+    # The usual shape of a news site: the index is the same for months (and answers 304 to
+    # its ETag), while the news sitemap it lists changes every few minutes.
+    child = feeds.set("/sitemap_1_news.xml.gz", news_sitemap([]), "application/x-gzip")
+    url = feeds.set("/sitemap.xml", index([child]), "application/xml")
+    app = source_app(tmp_path, f"{{type: sitemap, url: {url}, name: Ozodi}}", clock)
+    assert run_once(app)[0].outcome == "ok"
+
+    clock.advance(minutes=20)
+    assert run_once(app)[0].outcome == "unchanged"  # nothing new anywhere: nothing stored
+
+    clock.advance(minutes=20)
+    stamp = (clock.now - timedelta(minutes=5)).isoformat()
+    story = ("https://rus.ozodi.org/a/rogun/2.html", "Рогунская ГЭС: пуск третьего агрегата", stamp)
+    feeds.set("/sitemap_1_news.xml.gz", news_sitemap([story]), "application/x-gzip")
+    third = run_once(app)[0]
+    assert (third.outcome, third.new_articles, third.matches) == ("ok", 1, 1)
+    assert len(digest_texts(tmp_path)) == 1
+    assert feeds.requests["/sitemap_1_news.xml.gz"] == 3  # the listed sitemap, at every poll
+
+
+def test_a_plain_news_sitemap_is_still_polled_with_its_validators(
+    tmp_path, feeds: FeedServer, clock: Clock
+) -> None:
+    url = feeds.set("/news.xml.gz", news_sitemap([]), "application/x-gzip")
+    app = source_app(tmp_path, f"{{type: sitemap, url: {url}}}", clock)
+    assert run_once(app)[0].outcome == "ok"
+    clock.advance(minutes=20)
+    assert run_once(app)[0].outcome == "not_modified"
+
+
 def test_html_where_a_sitemap_was_expected_is_a_recorded_error(
     tmp_path, feeds: FeedServer, clock: Clock
 ) -> None:

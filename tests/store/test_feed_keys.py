@@ -1,5 +1,6 @@
 """A feed is known by its URL without its credentials: a new API key or password keeps its
-history, and rows written under the URL as written move to that key (migration 0011)."""
+history, and rows written under the URL as written move to that key (migration 0011 on SQLite,
+0005 on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from conftest import Clock, FeedServer, rss, write_config
 
 from monitor.config.load import load_config
 from monitor.service.app import build_app, run_once
+from monitor.store.backend import open_database
 from monitor.store.db import Database
 
 
@@ -91,3 +93,41 @@ def test_rows_stored_under_the_url_as_written_move_to_the_key_without_secrets(
     assert stored == {t: {f"{base}?apikey=***"} for t in stored}
     clock.advance(minutes=20)
     assert poll(tmp_path, written, clock).new_articles == 0
+
+
+def test_both_backends_move_rows_under_a_secret_url_to_its_key(database_url: str) -> None:
+    written = "https://u:pw@wire.example.org/rss?apikey=K3Y"
+    key = "https://wire.example.org/rss?apikey=***"
+    db = open_database(database_url)
+    with db.write() as conn:
+        for url in (written, key):  # the same feed under both, as a half-moved archive has it
+            conn.execute("INSERT INTO feeds (url, name) VALUES (?, ?)", (url, url[:12]))
+        for n in range(2):
+            conn.execute(
+                "INSERT INTO articles (id, url, feed, title) VALUES (?, ?, ?, 'Rogun')",
+                (f"a{n}", f"https://news.example.org/{n}", written),
+            )
+            conn.execute(
+                "INSERT INTO article_sources (article_id, feed, guid) VALUES (?, ?, ?)",
+                (f"a{n}", written, f"g{n}"),
+            )
+        conn.execute(
+            "INSERT INTO article_sources (article_id, feed, guid) VALUES ('a0', ?, 'k')", (key,)
+        )
+        conn.execute(
+            "INSERT INTO feed_readings (feed, read_at) VALUES (?, '2026-11-01')", (written,)
+        )
+        conn.execute(
+            "INSERT INTO tombstones (key, pruned_at, listed_at, feed) VALUES ('t', 'x', 'y', ?)",
+            (written,),
+        )
+        conn.execute("DELETE FROM migrations WHERE name LIKE '%feed_keys_without_secrets'")
+    after = open_database(database_url)  # opening it applies the migration again
+    feeds = [tuple(r) for r in after.query("SELECT url, name FROM feeds")]
+    assert feeds == [(key, key[:12])]  # the row already under the key stays
+    sources = sorted(
+        tuple(r) for r in after.query("SELECT article_id, feed, guid FROM article_sources")
+    )
+    assert sources == [("a0", key, "k"), ("a1", key, "g1")]
+    for table, column in (("articles", "feed"), ("feed_readings", "feed"), ("tombstones", "feed")):
+        assert {r[0] for r in after.query(f"SELECT {column} FROM {table}")} == {key}, table

@@ -12,7 +12,7 @@ import pytest
 from monitor.pipeline.refresh import repeated_story
 from monitor.store import store as store_module
 from monitor.store.backend import open_database
-from monitor.store.store import CHUNK, SourceUpdate, Store, StoredArticle
+from monitor.store.store import CHUNK, MatchRow, SourceUpdate, Store, StoredArticle
 from monitor.stories.neardup import fingerprint
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -179,3 +179,33 @@ def test_an_article_another_writer_stores_while_a_batch_is_planned_is_not_stored
     assert store.sources_of(["id-wire"]) == {
         "id-wire": ["http://a.test/feed", "http://b.test/feed"]
     }
+
+
+def test_matched_articles_with_a_wrapped_link_are_found_for_decoding(store: Store) -> None:
+    # The statement holds a LIKE pattern with % in a string literal: PostgreSQL must read it as is.
+    wrapped = article("wrapped", WIRE)
+    plain = article("plain", OTHER)
+    wrapped = StoredArticle(
+        **{**vars_of(wrapped), "link": "https://news.google.com/rss/articles/X"}
+    )
+    save(store, "http://a.test/feed", [wrapped, plain])
+    store.save_matches(
+        [
+            MatchRow(
+                article_id=a.id,
+                rule="SCO",
+                digest="daily",
+                cluster_id=a.id,
+                terms=("SCO",),
+                hits=(),
+                matched_at=NOW,
+            )
+            for a in (wrapped, plain)
+        ]  # fmt: skip
+    )
+    found = store.wrapped_matches("http://a.test/feed", NOW - timedelta(hours=1), limit=10)
+    assert found == [(wrapped.id, "https://news.google.com/rss/articles/X")]
+
+
+def vars_of(record: StoredArticle) -> dict:
+    return {name: getattr(record, name) for name in record.__dataclass_fields__}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,44 @@ class _Parts:
     store: Browse
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Configured:
+    """What the page reads of a config, worked out once per config."""
+
+    config: Config
+    tz: ZoneInfo
+    token: str | None
+    rule_names: list[str]
+    feed_names: dict[str, str]
+
+
+class _Latest:
+    """The `_Configured` of the config last asked for (a reload makes a new Config object)."""
+
+    def __init__(self) -> None:
+        self._last: _Configured | None = None
+
+    def of(self, config: Config) -> _Configured:
+        last = self._last
+        if last is None or last.config is not config:
+            last = _Configured(
+                config=config,
+                tz=ZoneInfo(config.timezone),
+                token=config.web.token if config.web else None,
+                rule_names=[r.name for r in config.rules],
+                feed_names={f.url: f.name for f in config.feeds},
+            )
+            self._last = last
+        return last
+
+
+def reconfigure(app: Flask, config: Config) -> None:
+    """Serve the page of `news-monitor web` from a newly read config (the listen address
+    stays: it takes a restart)."""
+    standalone: _Standalone = app.extensions["news_monitor"]
+    standalone.app = replace(standalone.app, config=config)
+
+
 def make_app(
     config: Config,
     db: Database,
@@ -79,11 +117,14 @@ def make_app(
     """The WSGI app over `db`; `service` is the running service whose health /healthz reports."""
     clock = clock or (lambda: datetime.now(UTC))
     store = Browse(db)
-    tz = ZoneInfo(config.timezone)
-    token = config.web.token if config.web else None
+    # The config the page reads is the service's current one, so that a reload (SIGHUP) changes
+    # the token, the rules and the feed names here too; alone (`news-monitor web`) it is the
+    # page's own, which `reconfigure` replaces.
     health = service or _Standalone(app=_Parts(config=config, db=db, store=store))
-    rule_names = [r.name for r in config.rules]
-    feed_names = {f.url: f.name for f in config.feeds}
+    latest = _Latest()
+
+    def current() -> _Configured:
+        return latest.of(health.app.config)
 
     app = Flask(
         __name__,
@@ -91,15 +132,18 @@ def make_app(
         static_folder=str(HERE / "static"),
     )
     app.jinja_env.autoescape = True  # every feed-supplied string is escaped, whatever the name
-    app.jinja_env.filters["when"] = lambda moment: _when(moment, tz)
-    app.jinja_env.globals.update(timezone=config.timezone, masked=mask)
+    app.jinja_env.filters["when"] = lambda moment: _when(moment, current().tz)
+    app.jinja_env.globals.update(masked=mask)
+    app.context_processor(lambda: {"timezone": current().config.timezone})
+    app.extensions["news_monitor"] = health
 
     @app.before_request
     def _check_token() -> Response | None:
+        c = current()
         if request.path.startswith(OPEN_PATHS):
             return None
         cookie = request.cookies.get(COOKIE)
-        if allowed(token, request.headers.get("Authorization"), cookie):
+        if allowed(c.token, request.headers.get("Authorization"), cookie):
             return None
         return _login_page(status=401, error=None)
 
@@ -122,16 +166,17 @@ def make_app(
 
     @app.route("/login", methods=["GET", "POST"])
     def login() -> Response:
-        if token is None:
+        c = current()
+        if c.token is None:
             return redirect("/")  # type: ignore[return-value]
         if request.method == "GET":
             return _login_page(status=200, error=None)
-        if not same(request.form.get("token", ""), token):
+        if not same(request.form.get("token", ""), c.token):
             return _login_page(status=401, error="That token is not the one configured.")
         response = redirect(_local(request.form.get("next", "/")), code=303)
         response.set_cookie(
             COOKIE,
-            session_value(token),
+            session_value(c.token),
             httponly=True,
             samesite="Strict",
             secure=request.is_secure,
@@ -147,10 +192,11 @@ def make_app(
 
     @app.get("/")
     def home() -> str:
+        c = current()
         now = clock()
         since, since_error = _since(request.args.get("since"))
         start, until = now - since, None
-        day = _day(request.args.get("day"), tz)
+        day = _day(request.args.get("day"), c.tz)
         if day is not None:
             start, until = day, day + timedelta(days=1)
         rule = request.args.get("rule") or None
@@ -163,10 +209,10 @@ def make_app(
         items = _story_items(rows[: pages.PAGE_SIZE])
         return render_template(
             "home.html",
-            sections=pages.by_rule(items, rule_names),
+            sections=pages.by_rule(items, c.rule_names),
             paging=pages.Paging(page=page, more=len(rows) > pages.PAGE_SIZE),
-            rules=rule_names,
-            feeds=feed_names,
+            rules=c.rule_names,
+            feeds=c.feed_names,
             rule=rule,
             feed=feed,
             since=request.args.get("since") or DEFAULT_SINCE,
@@ -177,6 +223,7 @@ def make_app(
 
     @app.get("/search")
     def search() -> str:
+        c = current()
         q = request.args.get("q", "").strip()
         since, since_error = _since(request.args.get("since"))
         page = pages.page_number(request.args.get("page"))
@@ -196,7 +243,7 @@ def make_app(
                 context["caret"] = pages.caret_line(exc.column)
             else:
                 found = search_page(
-                    config,
+                    c.config,
                     store,
                     rule,
                     since=since,
@@ -222,11 +269,12 @@ def make_app(
 
     @app.get("/rules")
     def rules() -> str:
+        c = current()
         now = clock()
         page = pages.page_number(request.args.get("page"))
-        shown = config.rules[(page - 1) * RULES_PER_PAGE : page * RULES_PER_PAGE]
+        shown = c.config.rules[(page - 1) * RULES_PER_PAGE : page * RULES_PER_PAGE]
         names = [r.name for r in shown]
-        span, starts = pages.day_bounds(now, tz, DAYS)
+        span, starts = pages.day_bounds(now, c.tz, DAYS)
         counts = {
             rule: list(zip(span, per_day, strict=True))
             for rule, per_day in store.match_counts(names, starts).items()
@@ -251,18 +299,19 @@ def make_app(
             "rules.html",
             rules=listed,
             days=DAYS,
-            paging=pages.Paging(page=page, more=page * RULES_PER_PAGE < len(config.rules)),
+            paging=pages.Paging(page=page, more=page * RULES_PER_PAGE < len(c.config.rules)),
             args={},
         )
 
     @app.get("/rules/try")
     def try_rule() -> str:
+        c = current()
         q = request.args.get("q", "").strip()
         title = request.args.get("title", "")
         text = request.args.get("text", "")
         context: dict[str, Any] = dict(q=q, title=title, text=text, error=None, result=None)
         if q:
-            configured = {r.name: r.rule for r in config.rules}
+            configured = {r.name: r.rule for r in c.config.rules}
             try:
                 rule = configured.get(q) or build_rule(name="query", query=q)
             except RuleSyntaxError as exc:
@@ -274,10 +323,11 @@ def make_app(
                 context["result"] = result
                 context["title_marked"] = pages.paragraphs(title, hits, field="title")
                 context["text_marked"] = pages.paragraphs(text, hits)
-        return render_template("try.html", rules=rule_names, **context)
+        return render_template("try.html", rules=c.rule_names, **context)
 
     @app.get("/stories/<article_id>")
     def story(article_id: str) -> str:
+        c = current()
         article = store.article(article_id)
         if article is None:
             abort(404)
@@ -302,7 +352,7 @@ def make_app(
                     "when": from_iso(a["published"]) or from_iso(a["first_seen"]),
                     "sources": [
                         {
-                            "name": feed_names.get(s["feed"]) or s["feed_name"] or s["feed"],
+                            "name": c.feed_names.get(s["feed"]) or s["feed_name"] or s["feed"],
                             "href": pages.link(s["url"]),
                             "url": s["url"],
                         }
@@ -328,9 +378,10 @@ def make_app(
 
     @app.get("/feeds")
     def feeds() -> str:
+        c = current()
         page = pages.page_number(request.args.get("page"))
         health = {r["url"]: r for r in store.feed_health()}
-        shown = config.feeds[(page - 1) * pages.PAGE_SIZE : page * pages.PAGE_SIZE]
+        shown = c.config.feeds[(page - 1) * pages.PAGE_SIZE : page * pages.PAGE_SIZE]
         return render_template(
             "feeds.html",
             feeds=[
@@ -341,8 +392,8 @@ def make_app(
                 }
                 for f in shown
             ],
-            paging=pages.Paging(page=page, more=page * pages.PAGE_SIZE < len(config.feeds)),
-            count=len(config.feeds),
+            paging=pages.Paging(page=page, more=page * pages.PAGE_SIZE < len(c.config.feeds)),
+            count=len(c.config.feeds),
             args={},
         )
 
@@ -390,7 +441,8 @@ def make_app(
         ), 500
 
     def _story_items(rows: list[dict]) -> list[pages.StoryItem]:
-        items = matched_articles(db.connection(), config, rows)
+        c = current()
+        items = matched_articles(db.connection(), c.config, rows)
         return pages.story_items([r["article_id"] for r in rows], items)
 
     return app

@@ -1,4 +1,5 @@
-"""A throwaway PostgreSQL cluster for the tests, started from the machine's server binaries.
+"""A throwaway PostgreSQL cluster for the tests and the workers benchmark (bench/workers.py),
+started from the machine's server binaries.
 
 initdb refuses to run as root, so as root the cluster belongs to the ``postgres`` user (the
 Debian/Ubuntu packages create it). The server listens on a free loopback port with its socket
