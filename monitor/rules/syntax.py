@@ -135,10 +135,10 @@ def render(node: Node) -> str:
         case Not():
             inner = render(node.child)
             return f"NOT ({inner})" if isinstance(node.child, And | Or) else f"NOT {inner}"
-        case And():
-            return " AND ".join(_grouped(c, Or) for c in node.children)
+        case And():  # a group inside its own kind stays a group: the text reads back the same
+            return " AND ".join(_grouped(c, Or | And) for c in node.children)
         case Or():
-            return " OR ".join(_grouped(c, And) for c in node.children)
+            return " OR ".join(_grouped(c, And | Or) for c in node.children)
         case Near():
             side = (_grouped(node.left, And | Or | Not), _grouped(node.right, And | Or | Not))
             return f"{side[0]} NEAR/{node.distance} {side[1]}"

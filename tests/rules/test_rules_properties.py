@@ -3,7 +3,7 @@ NOT combine whole queries exactly as boolean logic says, through the matcher's r
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from monitor.rules import Document, Matcher, RuleSyntaxError, build_rule, parse_query, render
@@ -23,6 +23,7 @@ def test_parse_query_raises_only_rule_syntax_errors_on_any_text(source: str) -> 
 
 
 @given(st.lists(st.sampled_from(SYNTAX_PIECES), max_size=14).map("".join))
+@example("a(a(a))")  # a group inside a group of its own kind read back flattened once
 def test_parse_query_raises_only_rule_syntax_errors_on_query_like_text(source: str) -> None:
     try:
         tree = parse_query(source)
