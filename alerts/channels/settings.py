@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -109,6 +108,8 @@ DOMAIN_NAME = re.compile(r"^[A-Za-z0-9.-]+$")
 def _check_address(value: str) -> str:
     if LINE_BREAK.search(value):
         raise ValueError("an address may not contain a line break")
+    from email.utils import parseaddr  # only for a config with an email channel (~5 ms)
+
     _, address = parseaddr(value)
     if "@" not in address or address.startswith("@") or address.endswith("@"):
         raise ValueError(f"not an email address: {value!r}")

@@ -16,6 +16,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
+from monitor.config.cron import CronError, parse_cron
 from monitor.config.positions import dotted, explain_validation, locate
 from monitor.config.schema import (
     ConfigModel,
@@ -251,12 +252,9 @@ def _resolve(model: ConfigModel, tree: Any, path: str) -> Config:
     for name, digest in digests.items():
         loc: tuple = ("digests", name)
         if not digest.instant:
-            # APScheduler is imported only for a config with a cron schedule (~40 ms of start-up).
-            from apscheduler.triggers.cron import CronTrigger
-
             try:
-                CronTrigger.from_crontab(digest.schedule, timezone=digest.timezone)
-            except ValueError as exc:
+                parse_cron(digest.schedule)
+            except CronError as exc:
                 problems.append(
                     f"{locate(path, tree, (*loc, 'schedule'))}: {dotted((*loc, 'schedule'))}: "
                     f"expected 'instant' or a cron expression like '0 8 * * *': {exc}"

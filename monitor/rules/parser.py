@@ -287,7 +287,7 @@ def make_term(
     if not found:
         raise fail(f"'{text}' has no letters or digits to search for", offset)
     form = exact if case_sensitive else strip_marks
-    words = tuple(Word(key=form(m.group()), folded=strip_marks(m.group())) for m in found)
+    words = tuple(Word(key=form(w), folded=strip_marks(w)) for w in found)
     if all(w.anything for w in words):
         raise fail("a wildcard needs letters beside it", offset)
     return Term(

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
@@ -93,34 +94,30 @@ def _read_ranges(written: str) -> list[tuple[int, int]]:
 
 
 _TABLES = word_tables()
-# Explicit ranges let sre test each character against a bitmap, which is several times faster
-# than its Unicode category look-ups; that only holds while every range is in the BMP.
-_BMP_WORD = _char_class(_TABLES.bmp_word)
-_ASTRAL_WORD = _char_class(_TABLES.astral_word)
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-# Curly quotes, dashes and no-break spaces make most English text non-ASCII without a single
-# non-ASCII letter; this finds the texts whose words really need more than lower().
-_NON_ASCII_WORD = _char_class(_TABLES.non_ascii_word)
-# In queries `*` and `?` are wildcard letters inside a word.
-QUERY_WORD = re.compile(f"[{_CJK}]|[{_BMP_WORD}{_ASTRAL_WORD}*?]+")
 CJK_CHAR = re.compile(f"[{_CJK}]")
 
 
 # The patterns below are compiled on first use, each costing ~5 ms: loading a config (`check`)
-# parses queries but never cuts an article into words, and few texts leave the BMP.
+# parses queries but never cuts an article into words, and few texts leave the BMP. Explicit
+# ranges let sre test each character against a bitmap, which is several times faster than its
+# Unicode category look-ups; that only holds while every range is in the BMP.
 @cache
 def _bmp_pattern() -> re.Pattern[str]:
-    return re.compile(f"([{_CJK}]|[{_BMP_WORD}]+)")
+    return re.compile(f"([{_CJK}]|[{_char_class(_TABLES.bmp_word)}]+)")
 
 
 @cache
 def _full_pattern() -> re.Pattern[str]:
-    return re.compile(f"([{_CJK}]|[{_BMP_WORD}{_ASTRAL_WORD}]+)")
+    word = _char_class(_TABLES.bmp_word) + _char_class(_TABLES.astral_word)
+    return re.compile(f"([{_CJK}]|[{word}]+)")
 
 
 @cache
 def _non_ascii_letter() -> re.Pattern[str]:
-    return re.compile(f"[{_NON_ASCII_WORD}\U00010000-\U0010ffff]")
+    # Curly quotes, dashes and no-break spaces make most English text non-ASCII without a
+    # single non-ASCII letter; this finds the texts whose words really need more than lower().
+    return re.compile(f"[{_char_class(_TABLES.non_ascii_word)}\U00010000-\U0010ffff]")
 
 
 def _pattern(text: str) -> re.Pattern[str]:
@@ -149,9 +146,37 @@ def has_non_ascii_letters(text: str) -> bool:
     return not text.isascii() and _non_ascii_letter().search(text) is not None
 
 
-def query_words(text: str) -> Iterator[re.Match[str]]:
-    """The words of a query fragment, wildcards kept inside them."""
-    return QUERY_WORD.finditer(text)
+def query_words(text: str) -> list[str]:
+    """The words of a query fragment, wildcards (`*`, `?`) kept inside them: what words()
+    would find, read character by character. A query is a few words, and compiling the
+    pattern would cost more than all the queries of a config take to read this way."""
+    found: list[str] = []
+    run: list[str] = []
+    for char in text:
+        if _is_cjk(char):
+            found.extend(("".join(run), char) if run else (char,))
+            run = []
+        elif char in "*?" or _in_ranges(ord(char), _word_starts(), _WORD_RANGES):
+            run.append(char)
+        elif run:
+            found.append("".join(run))
+            run = []
+    if run:
+        found.append("".join(run))
+    return found
+
+
+_WORD_RANGES = sorted(_TABLES.bmp_word + _TABLES.astral_word)
+
+
+@cache
+def _word_starts() -> list[int]:
+    return [first for first, _ in _WORD_RANGES]
+
+
+def _in_ranges(code: int, starts: list[int], ranges: list[tuple[int, int]]) -> bool:
+    at = bisect_right(starts, code) - 1
+    return at >= 0 and code <= ranges[at][1]
 
 
 _NORMAL_FORMS: dict[str, str] = {}

@@ -15,6 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from monitor.config.cron import parse_cron
 from monitor.config.load import Config, load_config
 from monitor.digest.outbox import ME, deliver_pending
 from monitor.errors import ConfigError
@@ -232,7 +233,7 @@ class Service:
 
     def cron_triggers(self) -> dict[str, CronTrigger]:
         return {
-            d.name: CronTrigger.from_crontab(d.schedule, timezone=d.timezone)
+            d.name: CronTrigger(**parse_cron(d.schedule).trigger_fields(), timezone=d.timezone)
             for d in self.app.config.digests.values()
             if not d.instant
         }

@@ -16,7 +16,7 @@ from conftest import REPO, write_config
 
 # Each of these costs tens to hundreds of milliseconds to import, and neither command needs it.
 HEAVY = (
-    "apprise", "apscheduler.schedulers", "feedparser", "jinja2", "lxml", "prometheus_client",
+    "apprise", "apscheduler", "feedparser", "jinja2", "lxml", "prometheus_client",
     "requests", "sqlite_utils", "trafilatura", "multiprocessing.forkserver",
 )  # fmt: skip
 # A config is read without the code that sends (SMTP, XML, HTTP signing), parses pages or
