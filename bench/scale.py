@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,12 +25,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from click.testing import CliRunner
-
 from bench.run import write_config
 from bench.server import serving
 from bench.world import World, recent_epoch
-from monitor.cli.main import main as cli
 from monitor.config.load import load_config
 from monitor.service.app import build_app, prune_archive, run_once
 from monitor.store.store import MatchRow, Store, StoredArticle
@@ -131,14 +129,37 @@ def timed(work: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
-def command(config: Path, *args: str) -> Callable[[], Any]:
-    """A CLI command run in this process (no interpreter start-up in the figure)."""
+# A command in a process of its own, as a user runs it, timed from the moment the CLI is
+# imported to its exit: no interpreter start-up in the figure, and nothing of the bench's own
+# process (its caches, the heap of a million-article fill, a warm page cache of its own).
+_TIMED_COMMAND = """
+import sys, time
+from monitor.cli.main import main
+started = time.perf_counter()
+try:
+    main(sys.argv[1:])
+except SystemExit as done:
+    code = done.code or 0
+else:
+    code = 0
+sys.stderr.write(f"\\nexit {code} seconds {time.perf_counter() - started:.6f}\\n")
+"""
 
-    def run() -> Any:
-        result = CliRunner().invoke(cli, [*args, "--config", str(config)], catch_exceptions=False)
-        if result.exit_code != 0:
-            raise RuntimeError(f"{' '.join(args)} failed: {result.output[-500:]}")
-        return result.output
+
+def command(config: Path, *args: str) -> Callable[[], float]:
+    """The seconds `news-monitor ARGS --config CONFIG` takes, in a fresh process."""
+
+    def run() -> float:
+        done = subprocess.run(
+            [sys.executable, "-c", _TIMED_COMMAND, *args, "--config", str(config)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        last = done.stderr.strip().splitlines()[-1].split() if done.stderr.strip() else []
+        if len(last) != 4 or last[:2] != ["exit", "0"]:
+            raise RuntimeError(f"{' '.join(args)} failed: {(done.stdout + done.stderr)[-500:]}")
+        return float(last[3])
 
     return run
 
@@ -175,7 +196,7 @@ def measure(archive: int, options: argparse.Namespace, workdir: Path) -> dict[st
             ("feeds", ("feeds",)),
             ("digest_preview", ("digest", "preview", "instant")),
         ):
-            figures[name] = min(timed(command(config, *args))[0] for _ in range(3))
+            figures[name] = min(command(config, *args)() for _ in range(3))
             _say(f"{archive:,}: {name} {figures[name]:.3f} s")
         _say(f"{archive:,}: pruning")
         seconds, report = timed(lambda: prune_archive(app))

@@ -605,6 +605,20 @@ class Database:
         COMMIT of a long run of writes (a prune) never falls on the automatic checkpoint."""
         self.connection().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
+    @contextmanager
+    def checkpoints_by_hand(self) -> Iterator[None]:
+        """No checkpoint inside this process's COMMITs meanwhile: the caller runs
+        checkpoint_passive() between its writes, outside the write lock. A checkpoint that
+        falls due in a COMMIT copies and syncs up to 40 MB while every writer waits (measured
+        in a prune of 900,000 articles: one batch in twenty, 100-1,000 ms against 30)."""
+        with self._write_lock:
+            self._writer().execute("PRAGMA wal_autocheckpoint = 0")
+        try:
+            yield
+        finally:
+            with self._write_lock:
+                self._writer().execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
+
     def checkpoint(self) -> None:
         """Copy the WAL into the file and truncate it, so its bytes are given back too."""
         with self._write_lock:

@@ -192,6 +192,10 @@ class PostgresDatabase(Database):
     def checkpoint_passive(self) -> None:
         pass
 
+    @contextmanager
+    def checkpoints_by_hand(self) -> Iterator[None]:
+        yield  # PostgreSQL checkpoints in its own processes
+
     def checkpoint(self) -> None:
         pass
 

@@ -22,13 +22,17 @@ BATCH_MS = 30.0  # aimed-for length of one write transaction (polls wait behind 
 FIRST_BATCH = 20  # articles in the first batch, before the pace (and a warm cache) is known
 MAX_BATCH = 2_000
 VACUUM_PAGES = 500  # pages handed back per incremental_vacuum step (~25 ms)
-FTS_MERGE_PAGES = 500  # work per FTS5 merge step
+# Work per FTS5 merge step. A step ends only at a term's boundary, so the longest is set by
+# the longest doclist, not by this: on a million articles 500 pages took up to 125 ms (8
+# steps of 4,883 over 100 ms) and 200 up to 144 ms (27 over 100 ms).
+FTS_MERGE_PAGES = 500
 FTS_AUTOMERGE = 4  # FTS5's default: merge once a level holds this many segments
 # A tombstone whose feed has not been read since it was last listed (a feed unchanged, gone
 # or no longer configured) goes after this, whatever its feed may still list.
 TOMBSTONE_CAP = timedelta(days=365)
-# Batches between two checkpoints of our own (outside the write lock), so that no batch's
-# COMMIT falls on SQLite's automatic one (each checkpoint syncs the file: not after every batch)
+# Writes between two checkpoints of our own, outside the write lock (Database.
+# checkpoints_by_hand): each syncs the file, so not after every one; 25 batches leave ~50 MB
+# of WAL, against the 40 MB at which the writer would checkpoint inside a COMMIT.
 CHECKPOINT_EVERY = 25
 FULL_MERGE_SHARE = 0.2  # a prune removing this share of the articles merges the index fully
 _MARKS_MAX = 500  # bound parameters per IN (...) list
@@ -140,27 +144,32 @@ def prune(
     if dry_run:
         _count(db, cut, report)
     else:
-        pace = _Pace(report, clock)
-        total = int(db.query("SELECT COUNT(*) FROM articles")[0][0])
-        # The search index merges its segments at whichever COMMIT they fall due in (measured:
-        # a 30 ms batch became 130 ms); while deleting, _compact does that work in steps instead.
-        _set_automerge(db, 0)
-        try:
-            _prune_articles(db, cut, _iso(now), pace)
-            _drop_full_text(db, cut, pace)
-            if report.rows.get("full_text") and db.dialect.search != "fts5":
-                # PostgreSQL's index of a changed row is rebuilt by the next indexing: until
-                # then the article would not be found at all, by its title either
-                db.index_search()
-        finally:
-            _set_automerge(db, FTS_AUTOMERGE)
-        _prune_small(db, cut, pace)
-        _expire_tombstones(db, cut, pace)
-        gone = sum(report.rows.get(k, 0) for k in ("articles", "matched"))
-        _compact(db, pace, full=gone >= FULL_MERGE_SHARE * total)
+        with db.checkpoints_by_hand():
+            _delete(db, cut, now, _Pace(db, report, clock))
     report.bytes_after = report.bytes_before if dry_run else file_bytes(db)
     report.seconds = clock() - started
     return report
+
+
+def _delete(db: Database, cut: Cutoffs, now: datetime, pace: _Pace) -> None:
+    report = pace.report
+    total = int(db.query("SELECT COUNT(*) FROM articles")[0][0])
+    # The search index merges its segments at whichever COMMIT they fall due in (measured:
+    # a 30 ms batch became 130 ms); while deleting, _compact does that work in steps instead.
+    _set_automerge(db, 0)
+    try:
+        _prune_articles(db, cut, _iso(now), pace)
+        _drop_full_text(db, cut, pace)
+        if report.rows.get("full_text") and db.dialect.search != "fts5":
+            # PostgreSQL's index of a changed row is rebuilt by the next indexing: until
+            # then the article would not be found at all, by its title either
+            db.index_search()
+    finally:
+        _set_automerge(db, FTS_AUTOMERGE)
+    _prune_small(db, cut, pace)
+    _expire_tombstones(db, cut, pace)
+    gone = sum(report.rows.get(k, 0) for k in ("articles", "matched"))
+    _compact(db, pace, full=gone >= FULL_MERGE_SHARE * total)
 
 
 def file_bytes(db: Database) -> int:
@@ -169,9 +178,11 @@ def file_bytes(db: Database) -> int:
 
 
 class _Pace:
-    """Times each write batch and sizes the next to take about BATCH_MS."""
+    """Times each write batch, sizes the next to take about BATCH_MS, and checkpoints the
+    WAL every CHECKPOINT_EVERY writes, between them."""
 
-    def __init__(self, report: PruneReport, clock: Callable[[], float]) -> None:
+    def __init__(self, db: Database, report: PruneReport, clock: Callable[[], float]) -> None:
+        self.db = db
         self.report = report
         self.clock = clock
         self.size = FIRST_BATCH
@@ -196,6 +207,8 @@ class _Pace:
         elapsed_ms = (self.clock() - started) * 1000
         self.report.batches += 1
         self.report.longest_batch_ms = max(self.report.longest_batch_ms, elapsed_ms)
+        if self.report.batches % CHECKPOINT_EVERY == 0:
+            self.db.checkpoint_passive()
         return elapsed_ms
 
 
@@ -236,7 +249,7 @@ def _candidates(db: Database, cut: Cutoffs, size: Callable[[], int]) -> Iterable
 
 
 def _prune_articles(db: Database, cut: Cutoffs, now: str, pace: _Pace) -> None:
-    for n, batch in enumerate(_candidates(db, cut, lambda: pace.size)):
+    for batch in _candidates(db, cut, lambda: pace.size):
         if batch:
             pace.run(
                 db, partial(_delete_articles, batch=batch, cut=cut, now=now, report=pace.report)
@@ -246,8 +259,6 @@ def _prune_articles(db: Database, cut: Cutoffs, now: str, pace: _Pace) -> None:
             if db.dialect.search == "fts5":
                 pace.run(db, partial(_merge_step, pages=FTS_MERGE_PAGES), adapt=False)
             _give_back(db, pace, keep=VACUUM_PAGES)
-            if n % CHECKPOINT_EVERY == CHECKPOINT_EVERY - 1:
-                db.checkpoint_passive()
 
 
 def _delete_articles(
@@ -454,6 +465,7 @@ def _compact(db: Database, pace: _Pace, *, full: bool) -> None:
         if pace.run(db, partial(_merge_step, pages=pages), adapt=False) < 2:
             break  # SQLite's documented sign that a merge had nothing left to do
     _give_back(db, pace, keep=0)
+    db.checkpoint_passive()  # what is left for the truncating checkpoint to copy under the lock
     db.checkpoint()
 
 

@@ -378,3 +378,31 @@ def test_a_database_made_before_article_counts_were_kept_shows_them_from_its_row
     raw.close()
 
     assert shown(Store(Database(path))) == {FEED: 5}
+
+
+def test_while_pruning_no_commit_checkpoints_and_afterwards_they_do_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A checkpoint that falls due in a COMMIT copies and syncs the WAL while every writer
+    # waits; a prune checkpoints between its writes instead. Here a checkpoint falls due
+    # every 20 pages, and each commit writes about 10.
+    monkeypatch.setattr("monitor.store.db.CHECKPOINT_PAGES", 20)
+
+    def wal_pages_after_commits(db: Database) -> int:
+        for _ in range(40):
+            with db.write() as conn:
+                conn.execute("CREATE TABLE IF NOT EXISTS blobs (b BLOB)")
+                conn.execute("INSERT INTO blobs VALUES (randomblob(40000))")
+        return Path(db.path + "-wal").stat().st_size // 4096
+
+    by_hand = Database(str(tmp_path / "by-hand.db"))
+    by_hand.migrate()
+    with by_hand.checkpoints_by_hand():
+        assert wal_pages_after_commits(by_hand) > 300  # never reset: nothing checkpointed it
+    automatic = Database(str(tmp_path / "automatic.db"))
+    automatic.migrate()
+    assert wal_pages_after_commits(automatic) < 100  # reset every 20 pages or so
+    with pytest.raises(RuntimeError), by_hand.checkpoints_by_hand():
+        raise RuntimeError("a prune that failed")
+    by_hand.checkpoint()
+    assert wal_pages_after_commits(by_hand) < 100
