@@ -32,7 +32,9 @@ _NAMES = {
 _FIRST_NAME = {"month": 1, "day_of_week": 0}  # the number of each field's first name
 # A crontab day's number (0 and 7 are Sunday) as the name APScheduler knows it by.
 _SCHEDULER_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-_ITEM = re.compile(r"(?P<range>\*|(?P<first>\w+)(?:-(?P<last>\w+))?)(?:/(?P<step>\d+))?\Z")
+_ITEM = re.compile(
+    r"(?P<range>\*|(?P<first>\w+)(?:-(?P<last>\w+))?)(?:/(?P<step>\d+))?\Z", re.ASCII
+)
 
 
 class CronError(ValueError):

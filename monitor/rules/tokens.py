@@ -156,7 +156,7 @@ def query_words(text: str) -> list[str]:
         if _is_cjk(char):
             found.extend(("".join(run), char) if run else (char,))
             run = []
-        elif char in "*?" or _in_ranges(ord(char), _word_starts(), _WORD_RANGES):
+        elif char in "*?" or _in_ranges(ord(char), _WORD_STARTS, _WORD_RANGES):
             run.append(char)
         elif run:
             found.append("".join(run))
@@ -167,11 +167,7 @@ def query_words(text: str) -> list[str]:
 
 
 _WORD_RANGES = sorted(_TABLES.bmp_word + _TABLES.astral_word)
-
-
-@cache
-def _word_starts() -> list[int]:
-    return [first for first, _ in _WORD_RANGES]
+_WORD_STARTS = [first for first, _ in _WORD_RANGES]
 
 
 def _in_ranges(code: int, starts: list[int], ranges: list[tuple[int, int]]) -> bool:

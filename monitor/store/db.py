@@ -610,7 +610,8 @@ class Database:
         """No checkpoint inside this process's COMMITs meanwhile: the caller runs
         checkpoint_passive() between its writes, outside the write lock. A checkpoint that
         falls due in a COMMIT copies and syncs up to 40 MB while every writer waits (measured
-        in a prune of 900,000 articles: one batch in twenty, 100-1,000 ms against 30)."""
+        in a prune of 890,000 articles: 774 of 6,833 batches over 100 ms, up to 1,001 ms,
+        against a median of 28 ms)."""
         with self._write_lock:
             self._writer().execute("PRAGMA wal_autocheckpoint = 0")
         try:

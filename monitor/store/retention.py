@@ -31,8 +31,9 @@ FTS_AUTOMERGE = 4  # FTS5's default: merge once a level holds this many segments
 # or no longer configured) goes after this, whatever its feed may still list.
 TOMBSTONE_CAP = timedelta(days=365)
 # Writes between two checkpoints of our own, outside the write lock (Database.
-# checkpoints_by_hand): each syncs the file, so not after every one; 25 batches leave ~50 MB
-# of WAL, against the 40 MB at which the writer would checkpoint inside a COMMIT.
+# checkpoints_by_hand): each syncs the file, so not after every few (measured over 600 batches
+# of a million-article archive: one every 5 writes spent 12.8 s checkpointing, where the
+# checkpoints inside COMMITs had added about 6 s).
 CHECKPOINT_EVERY = 25
 FULL_MERGE_SHARE = 0.2  # a prune removing this share of the articles merges the index fully
 _MARKS_MAX = 500  # bound parameters per IN (...) list
@@ -187,12 +188,10 @@ class _Pace:
         self.clock = clock
         self.size = FIRST_BATCH
 
-    def run(
-        self, db: Database, work: Callable[[sqlite3.Connection], int], *, adapt: bool = True
-    ) -> int:
+    def run(self, work: Callable[[sqlite3.Connection], int], *, adapt: bool = True) -> int:
         """``work`` in one write transaction; returns what it returned (rows done)."""
         started = self.clock()
-        with db.write() as conn:
+        with self.db.write() as conn:
             done = work(conn)
         elapsed_ms = self.timed(started)
         if done and adapt:
@@ -251,13 +250,11 @@ def _candidates(db: Database, cut: Cutoffs, size: Callable[[], int]) -> Iterable
 def _prune_articles(db: Database, cut: Cutoffs, now: str, pace: _Pace) -> None:
     for batch in _candidates(db, cut, lambda: pace.size):
         if batch:
-            pace.run(
-                db, partial(_delete_articles, batch=batch, cut=cut, now=now, report=pace.report)
-            )
+            pace.run(partial(_delete_articles, batch=batch, cut=cut, now=now, report=pace.report))
             # each batch adds a segment of deletions to the search index: merged as they come,
             # in a bounded step of its own, rather than all at once at a later COMMIT
             if db.dialect.search == "fts5":
-                pace.run(db, partial(_merge_step, pages=FTS_MERGE_PAGES), adapt=False)
+                pace.run(partial(_merge_step, pages=FTS_MERGE_PAGES), adapt=False)
             _give_back(db, pace, keep=VACUUM_PAGES)
 
 
@@ -341,7 +338,6 @@ def _drop_full_text(db: Database, cut: Cutoffs, pace: _Pace) -> None:
         pace.report.add(
             "full_text",
             pace.run(
-                db,
                 partial(
                     _delete_in,
                     sql="UPDATE articles SET text = '' WHERE text <> '' AND rowid IN ({})",
@@ -376,7 +372,7 @@ def _prune_small(db: Database, cut: Cutoffs, pace: _Pace) -> None:
             continue
         while True:
             size = pace.size
-            done = pace.run(db, partial(_delete_older, sql=sql, before=before, limit=size))
+            done = pace.run(partial(_delete_older, sql=sql, before=before, limit=size))
             pace.report.add(kind, done)
             if done < size:
                 break
@@ -390,7 +386,7 @@ def _expire_tombstones(db: Database, cut: Cutoffs, pace: _Pace) -> None:
     params = (_iso(cut.tombstones), _iso(cut.tombstones_cap))
     while True:
         size = pace.size
-        done = pace.run(db, partial(_expire_step, params=params, limit=size))
+        done = pace.run(partial(_expire_step, params=params, limit=size))
         pace.report.add("tombstones_expired", done)
         if done < size:
             break
@@ -462,7 +458,7 @@ def _compact(db: Database, pace: _Pace, *, full: bool) -> None:
     index down to one segment (after most of it went); otherwise only as SQLite would anyway."""
     pages = -FTS_MERGE_PAGES if full else FTS_MERGE_PAGES
     for _ in range(100_000):
-        if pace.run(db, partial(_merge_step, pages=pages), adapt=False) < 2:
+        if pace.run(partial(_merge_step, pages=pages), adapt=False) < 2:
             break  # SQLite's documented sign that a merge had nothing left to do
     _give_back(db, pace, keep=0)
     db.checkpoint_passive()  # what is left for the truncating checkpoint to copy under the lock

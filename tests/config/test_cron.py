@@ -70,6 +70,8 @@ def test_steps_ranges_and_lists_fire_when_crontab_would() -> None:
         ("0 8-x * * *", "hour: 'x' is not a number 0-23"),
         ("0 8 * * 1,,2", "day of week: '' is not a number, a range, a name or '*'"),
         ("@daily", "wrong number of fields; got 1, expected 5"),
+        ("0 ٨ * * *", "hour: '٨' is not a number, a range, a name or '*'"),
+        ("0 8 * * ²", "day of week: '²' is not a number, a range, a name or '*'"),
     ],
 )
 def test_a_bad_schedule_says_which_field_and_why(expression: str, message: str) -> None:
