@@ -17,6 +17,7 @@ from pathlib import Path
 import sqlite_utils
 
 from monitor.secrets import mask_url
+from monitor.store import search_index
 from monitor.store.dialect import SQLITE, Connection, Dialect, is_postgres, sqlite_path
 
 log = logging.getLogger("monitor.store")
@@ -25,7 +26,7 @@ BUSY_TIMEOUT_MS = 60_000
 AUTO_VACUUM_INCREMENTAL = 2  # PRAGMA auto_vacuum's value for INCREMENTAL
 WRITER_CACHE_KIB = 32 * 1024  # the writer's page cache (SQLite's default is 2 MB)
 CHECKPOINT_PAGES = 10_000  # WAL pages before the writer checkpoints (SQLite's default is 1,000)
-FTS_WATERMARK = "(SELECT indexed_rowid FROM fts_state)"  # articles up to this rowid are indexed
+FTS_WATERMARK = search_index.WATERMARK  # articles up to this rowid are indexed
 _FTS_DELETE_OLD = """INSERT INTO articles_fts (articles_fts, rowid, title, summary, text)
               SELECT 'delete', old.rowid, old.title, old.summary, old.text"""
 
@@ -203,6 +204,13 @@ def _index_full_text_in_batches(db: sqlite_utils.Database) -> None:
     )
 
 
+def _partitioned_search_index(db: sqlite_utils.Database) -> None:
+    # One index over the whole archive made a merge step as long as its longest doclist (270 ms
+    # at a million articles, every writer waiting): see monitor.store.search_index. Every
+    # article is indexed again, once, into partitions by the next index_search().
+    search_index.create_schema(db.conn)
+
+
 def _matches_by_time(db: sqlite_utils.Database) -> None:
     # The web page lists matches newest first, of every rule or of one: without these a page
     # sorted every match of the period.
@@ -354,6 +362,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("web_0001_matches_by_time", _matches_by_time),
     ("0012_article_source_names", _add_source_names),
     ("0013_feed_article_counts", _count_articles_per_feed),
+    ("0014_partitioned_search_index", _partitioned_search_index),
 ]
 # Not a transaction like the others (VACUUM cannot run inside one): see _incremental_vacuum.
 VACUUM_MIGRATION = "0007_incremental_auto_vacuum"
@@ -476,37 +485,41 @@ class Database:
     # search: each backend its own engine (FTS5 here, tsvector in postgres.py) ---------------
 
     def index_search(self) -> int:
-        """Add every article stored since the last call to the full-text index, in one
-        transaction (a single FTS segment flush); returns how many were indexed."""
-        with self.write() as conn:
-            added = conn.execute(
-                f"""INSERT INTO articles_fts (rowid, title, summary, text)
-                    SELECT rowid, title, summary, text FROM articles
-                    WHERE rowid > {FTS_WATERMARK} ORDER BY rowid"""
-            ).rowcount
-            if added:
-                conn.execute(
-                    "UPDATE fts_state SET indexed_rowid = (SELECT MAX(rowid) FROM articles)"
-                )
-        return added
+        """Add every article stored since the last call to the full-text index, a partition's
+        worth per transaction (a single FTS segment flush each); returns how many were indexed."""
+        added = 0
+        while True:
+            with self.write() as conn:
+                done = search_index.index_new(conn)
+            added += done
+            if done < search_index.PART_ROWS:
+                return added
 
     def search_ids(self, query: str, since: str | None, limit: int | None) -> list[str]:
         """Ids of articles first seen since ``since`` that the FTS5 ``query`` finds, newest first."""
         # Every article first seen since `since` has a rowid at least the smallest of theirs
         # (read off the first_seen index): bounding the index's rowids by it keeps FTS5 and the
-        # join from visiting every archived article a common term is in. `+rowid`: a bare
-        # MIN(rowid) walks the table in rowid order until one row qualifies.
+        # join from visiting every archived article a common term is in, and leaves out the
+        # partitions wholly before it. `+rowid`: a bare MIN(rowid) walks the table in rowid
+        # order until one row qualifies.
         first = self.query(
             "SELECT MIN(+rowid) FROM articles WHERE first_seen >= ?", (since or "",)
         )[0][0]
         if first is None:
             return []
-        sql = """SELECT a.id FROM articles_fts f JOIN articles a ON a.rowid = f.rowid
-                 WHERE articles_fts MATCH ? AND f.rowid >= ? AND a.first_seen >= ?
-                 ORDER BY a.first_seen DESC"""
-        if limit:
-            sql += f" LIMIT {int(limit)}"
-        return [r[0] for r in self.query(sql, (query, first, since or ""))]
+        conn = self.connection()
+        conn.execute("BEGIN")  # one snapshot: the partitions as listed are the ones searched
+        try:
+            found = search_index.search_sql(conn, first)
+            if found is None:
+                return []
+            sql = f"""SELECT a.id FROM ({found}) f JOIN articles a ON a.rowid = f.rowid
+                      WHERE a.first_seen >= ?2 ORDER BY a.first_seen DESC"""
+            if limit:
+                sql += f" LIMIT {int(limit)}"
+            return [r[0] for r in conn.execute(sql, (query, since or ""))]
+        finally:
+            conn.execute("COMMIT")
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
+from monitor.store import search_index
 from monitor.store.db import Database
 
 BATCH_MS = 30.0  # aimed-for length of one write transaction (polls wait behind it)
@@ -23,9 +24,8 @@ FIRST_BATCH = 20  # articles in the first batch, before the pace (and a warm cac
 MAX_BATCH = 2_000
 VACUUM_PAGES = 500  # pages handed back per incremental_vacuum step (~25 ms)
 # Work per FTS5 merge step. A step ends only at a term's boundary, so the longest is set by
-# the longest doclist, not by this: on a million articles 500 pages took up to 125 ms (8
-# steps of 4,883 over 100 ms) and 200 up to 144 ms (27 over 100 ms).
-FTS_MERGE_PAGES = 500
+# the longest doclist: what bounds it is the partitions' size (monitor.store.search_index).
+FTS_MERGE_PAGES = 100
 FTS_AUTOMERGE = 4  # FTS5's default: merge once a level holds this many segments
 # A tombstone whose feed has not been read since it was last listed (a feed unchanged, gone
 # or no longer configured) goes after this, whatever its feed may still list.
@@ -251,10 +251,12 @@ def _prune_articles(db: Database, cut: Cutoffs, now: str, pace: _Pace) -> None:
     for batch in _candidates(db, cut, lambda: pace.size):
         if batch:
             pace.run(partial(_delete_articles, batch=batch, cut=cut, now=now, report=pace.report))
-            # each batch adds a segment of deletions to the search index: merged as they come,
-            # in a bounded step of its own, rather than all at once at a later COMMIT
+            # each batch adds a segment of deletions to the partitions it touched: merged as
+            # they come, in bounded steps of their own, rather than all at once at a later COMMIT
             if db.dialect.search == "fts5":
-                pace.run(partial(_merge_step, pages=FTS_MERGE_PAGES), adapt=False)
+                touched = search_index.holding(db.connection(), (r["rowid"] for r in batch))
+                for part in touched:
+                    pace.run(partial(_merge_step, part=part, pages=FTS_MERGE_PAGES), adapt=False)
             _give_back(db, pace, keep=VACUUM_PAGES)
 
 
@@ -451,18 +453,47 @@ def _count(db: Database, cut: Cutoffs, report: PruneReport) -> None:
 
 
 def _compact(db: Database, pace: _Pace, *, full: bool) -> None:
+    """Merge the search index's segments (a deleted row's terms stay in them until a merge),
+    fold drained partitions together, then hand free pages back to the file system, each in
+    short steps. ``full`` merges each partition down to one segment (after most of it went);
+    otherwise only as SQLite would anyway."""
     if db.dialect.search != "fts5":
         return  # PostgreSQL: autovacuum gives space back, the GIN index needs no merging
-    """Merge the search index's segments (a deleted row's terms stay in them until a merge),
-    then hand free pages back to the file system, each in short steps. ``full`` merges the
-    index down to one segment (after most of it went); otherwise only as SQLite would anyway."""
+    _fold(db, pace)
     pages = -FTS_MERGE_PAGES if full else FTS_MERGE_PAGES
-    for _ in range(100_000):
-        if pace.run(partial(_merge_step, pages=pages), adapt=False) < 2:
-            break  # SQLite's documented sign that a merge had nothing left to do
+    for part in search_index.parts(db.connection()):
+        for _ in range(100_000):
+            if pace.run(partial(_merge_step, part=part, pages=pages), adapt=False) < 2:
+                break  # SQLite's documented sign that a merge had nothing left to do
     _give_back(db, pace, keep=0)
     db.checkpoint_passive()  # what is left for the truncating checkpoint to copy under the lock
     db.checkpoint()
+
+
+def _fold(db: Database, pace: _Pace) -> None:
+    """Drained neighbouring partitions become one, so their number stays bounded: the new one
+    is filled in steps beside them, then takes their place; they are emptied in steps and
+    dropped (a fold left half-way by a stop is taken up by the next prune)."""
+    while True:
+        started = pace.clock()
+        with db.write() as conn:
+            part = search_index.begin_fold(conn)
+        pace.timed(started)
+        if part is None:
+            break
+        while pace.run(partial(_fold_step, part=part, limit=pace.size)):
+            pass
+    for part in search_index.parts(db.connection(), "retired"):
+        while pace.run(partial(_drop_step, part=part, limit=pace.size)):
+            pass
+
+
+def _fold_step(conn: sqlite3.Connection, *, part: search_index.Part, limit: int) -> int:
+    return search_index.fold_step(conn, part, limit)
+
+
+def _drop_step(conn: sqlite3.Connection, *, part: search_index.Part, limit: int) -> int:
+    return search_index.drop_step(conn, part, limit)
 
 
 def _give_back(db: Database, pace: _Pace, *, keep: int) -> None:
@@ -482,15 +513,11 @@ def _set_automerge(db: Database, segments: int) -> None:
     if db.dialect.search != "fts5":
         return
     with db.write() as conn:
-        conn.execute(
-            "INSERT INTO articles_fts (articles_fts, rank) VALUES ('automerge', ?)", (segments,)
-        )
+        search_index.set_automerge(conn, segments)
 
 
-def _merge_step(conn: sqlite3.Connection, *, pages: int) -> int:
-    before = conn.total_changes
-    conn.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('merge', ?)", (pages,))
-    return conn.total_changes - before
+def _merge_step(conn: sqlite3.Connection, *, part: search_index.Part, pages: int) -> int:
+    return search_index.merge_step(conn, part, pages)
 
 
 # helpers -------------------------------------------------------------------------
