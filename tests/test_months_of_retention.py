@@ -155,6 +155,39 @@ def test_a_prune_while_feeds_are_polled_loses_none_of_the_new_articles(
     assert app.db.query("PRAGMA integrity_check")[0][0] == "ok"
 
 
+def test_search_partitions_folded_while_feeds_are_polled_keep_every_article_findable(
+    tmp_path: Path,
+    feeds: FeedServer,
+    clock: Clock,
+    hook: WebhookReceiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(search_index, "PART_ROWS", 400)  # the archive spans ten partitions
+    urls = [feeds.set(f"/f{n}.xml", rss([item(f"f{n}-{i}") for i in range(40)])) for n in range(12)]
+    app = build_app(load_config(config(tmp_path, urls, hook.url, "{articles: 30d}")), clock=clock)
+    old_articles(app, 4_000, timedelta(days=60), text="old words " * 100)
+    before = len(search_index.parts(app.db.connection()))
+    start = threading.Barrier(2)
+
+    def poll() -> None:
+        start.wait()
+        poll_feeds(app, app.config.feeds, workers=4)
+        app.store.index_new_articles()  # into the open partition while the prune folds
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    start.wait()
+    prune_archive(app)
+    poller.join()
+    app.store.index_new_articles()
+
+    assert len(search_index.parts(app.db.connection())) < before
+    search_index.check(app.db.connection())
+    since = clock() - timedelta(days=1)
+    assert len(app.store.fts_candidates("talks", since)) == 12 * 40
+    assert app.store.fts_candidates("archived", clock() - timedelta(days=90)) == []
+
+
 def test_a_prune_killed_midway_loses_nothing_and_the_next_one_finishes(
     tmp_path: Path, clock: Clock, hook: WebhookReceiver
 ) -> None:

@@ -294,12 +294,9 @@ def begin_fold(conn: sqlite3.Connection) -> Part | None:
 
 
 def _retire(conn: sqlite3.Connection, run: list[Part]) -> None:
-    if not run:
-        return
-    conn.execute(
-        f"UPDATE search_parts SET state = 'retired' WHERE part IN ({','.join('?' * len(run))})",
-        [p.part for p in run],
-    )
+    """No longer searched nor kept up to date (drop_step empties and drops them later)."""
+    for part in run:
+        conn.execute("UPDATE search_parts SET state = 'retired' WHERE part = ?", (part.part,))
     install(conn)
 
 
