@@ -211,6 +211,12 @@ def _partitioned_search_index(db: sqlite_utils.Database) -> None:
     search_index.create_schema(db.conn)
 
 
+def _story_keys_by_article(db: sqlite_utils.Database) -> None:
+    # A pruned article's near-duplicate keys are found by its id: bounding the search by the
+    # keys' first_seen left them behind whenever an article's first_seen had been changed.
+    db.execute("CREATE INDEX IF NOT EXISTS story_keys_article ON story_keys (article_id)")
+
+
 def _matches_by_time(db: sqlite_utils.Database) -> None:
     # The web page lists matches newest first, of every rule or of one: without these a page
     # sorted every match of the period.
@@ -363,6 +369,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0012_article_source_names", _add_source_names),
     ("0013_feed_article_counts", _count_articles_per_feed),
     ("0014_partitioned_search_index", _partitioned_search_index),
+    ("0015_story_keys_by_article", _story_keys_by_article),
 ]
 # Not a transaction like the others (VACUUM cannot run inside one): see _incremental_vacuum.
 VACUUM_MIGRATION = "0007_incremental_auto_vacuum"

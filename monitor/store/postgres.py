@@ -346,6 +346,8 @@ _SEARCH_THE_MATCHERS_WORDS = [
     "DROP FUNCTION IF EXISTS monitor_unaccent(text)",
 ]
 
+_STORY_KEYS_BY_ARTICLE = "CREATE INDEX IF NOT EXISTS story_keys_article ON story_keys (article_id)"
+
 MIGRATIONS: list[tuple[str, Sequence[Step]]] = [
     ("0001_base_schema", _BASE),
     ("0002_retention_and_policy", _RETENTION_AND_POLICY),
@@ -358,4 +360,6 @@ MIGRATIONS: list[tuple[str, Sequence[Step]]] = [
         "0007_matches_by_time",
         ["CREATE INDEX IF NOT EXISTS matches_matched_at ON matches (matched_at)"],
     ),
+    # As SQLite's 0015: a pruned article's near-duplicate keys found by its id.
+    ("0008_story_keys_by_article", [_STORY_KEYS_BY_ARTICLE]),
 ]

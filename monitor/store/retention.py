@@ -23,8 +23,10 @@ BATCH_MS = 30.0  # aimed-for length of one write transaction (polls wait behind 
 FIRST_BATCH = 20  # articles in the first batch, before the pace (and a warm cache) is known
 MAX_BATCH = 2_000
 VACUUM_PAGES = 500  # pages handed back per incremental_vacuum step (~25 ms)
-# Work per FTS5 merge step. A step ends only at a term's boundary, so the longest is set by
-# the longest doclist: what bounds it is the partitions' size (monitor.store.search_index).
+# Work per FTS5 merge step. A step ends only at a term's boundary, so it costs at least one
+# term's doclist in one partition (monitor.store.search_index bounds their size); past that,
+# about this many pages. In a prune of 890,000 of a million articles the longest step took
+# 163 ms at 500 pages and 64 ms at 100.
 FTS_MERGE_PAGES = 100
 FTS_AUTOMERGE = 4  # FTS5's default: merge once a level holds this many segments
 # A tombstone whose feed has not been read since it was last listed (a feed unchanged, gone
@@ -256,7 +258,8 @@ def _prune_articles(db: Database, cut: Cutoffs, now: str, pace: _Pace) -> None:
             if db.dialect.search == "fts5":
                 touched = search_index.holding(db.connection(), (r["rowid"] for r in batch))
                 for part in touched:
-                    pace.run(partial(_merge_step, part=part, pages=FTS_MERGE_PAGES), adapt=False)
+                    step = partial(search_index.merge_step, part=part, pages=FTS_MERGE_PAGES)
+                    pace.run(step, adapt=False)
             _give_back(db, pace, keep=VACUUM_PAGES)
 
 
@@ -301,16 +304,11 @@ def _delete_articles(
             + " ON CONFLICT (key) DO NOTHING",
             [v for key in chunk for v in (key, keys[key], now, now)],
         )
-    newest = max(r["first_seen"] for r in doomed)
     report.add(
         "sources", _delete_in(conn, "DELETE FROM article_sources WHERE article_id IN ({})", ids)
     )
-    # story_keys has no article_id index: its first_seen index bounds the search to this batch's age
     report.add(
-        "story_keys",
-        _delete_in(
-            conn, "DELETE FROM story_keys WHERE first_seen <= ? AND article_id IN ({})", ids, newest
-        ),
+        "story_keys", _delete_in(conn, "DELETE FROM story_keys WHERE article_id IN ({})", ids)
     )
     report.add("matches", _delete_in(conn, "DELETE FROM matches WHERE article_id IN ({})", ids))
     _delete_in(conn, "DELETE FROM articles WHERE id IN ({})", ids)
@@ -353,8 +351,16 @@ def _drop_full_text(db: Database, cut: Cutoffs, pace: _Pace) -> None:
 
 
 def _prune_small(db: Database, cut: Cutoffs, pace: _Pace) -> None:
-    """Outbox rows, the digest runs none of them needs any more, and expired tombstones."""
+    """Outbox rows, the digest runs none of them needs any more, and the near-duplicate keys
+    of kept articles once they are older than any feed's max_age (which retention.articles is
+    at least): a story is folded only with one seen within max_age."""
     steps: list[tuple[str, str, datetime | None]] = [
+        (
+            "story_keys",
+            """DELETE FROM story_keys WHERE rowid IN (SELECT rowid FROM story_keys
+               WHERE first_seen < ? LIMIT ?)""",
+            cut.articles,
+        ),
         (
             "deliveries",
             """DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries
@@ -418,6 +424,7 @@ def _count(db: Database, cut: Cutoffs, report: PruneReport) -> None:
         for kind, sql in (
             ("sources", "SELECT COUNT(*) FROM article_sources WHERE article_id IN ({})"),
             ("matches", "SELECT COUNT(*) FROM matches WHERE article_id IN ({})"),
+            ("story_keys", "SELECT COUNT(*) FROM story_keys WHERE article_id IN ({})"),
             (
                 "text_bytes",
                 "SELECT COALESCE(SUM(LENGTH(title) + LENGTH(summary) + LENGTH(text)), 0) FROM articles WHERE id IN ({})",
@@ -428,25 +435,41 @@ def _count(db: Database, cut: Cutoffs, report: PruneReport) -> None:
                 report.text_bytes += count
             else:
                 report.add(kind, count)
-    queries: list[tuple[str, str, datetime | None]] = [
+    # what goes of the articles that stay: their page text, their old near-duplicate keys
+    kept = (_iso(cut.matched) if cut.matched else "", _iso(cut.articles) if cut.articles else "")
+    queries: list[tuple[str, str, datetime | None, tuple[str, ...]]] = [
         (
             "full_text",
-            "SELECT COUNT(*) FROM articles WHERE first_seen < ? AND text <> ''",
+            f"SELECT COUNT(*) FROM articles a WHERE first_seen < ? AND text <> '' AND {_KEPT}",
             cut.full_text,
+            kept,
+        ),
+        (
+            "story_keys",
+            f"""SELECT COUNT(*) FROM story_keys s JOIN articles a ON a.id = s.article_id
+                WHERE s.first_seen < ? AND {_KEPT}""",
+            cut.articles,
+            kept,
         ),
         (
             "deliveries",
             "SELECT COUNT(*) FROM deliveries WHERE status <> 'pending' AND created_at < ?",
             cut.deliveries,
+            (),
         ),
     ]
-    for kind, sql, before in queries:
+    for kind, sql, before, params in queries:
         if before is not None:
-            report.add(kind, int(db.query(sql, (_iso(before),))[0][0]))
+            report.add(kind, int(db.query(sql, (_iso(before), *params))[0][0]))
     if cut.tombstones is not None and cut.tombstones_cap is not None:
         expired = f"SELECT COUNT(*) FROM ({_EXPIRED}) AS e"
-        params = (_iso(cut.tombstones), _iso(cut.tombstones_cap))
-        report.add("tombstones_expired", int(db.query(expired, params)[0][0]))
+        params2 = (_iso(cut.tombstones), _iso(cut.tombstones_cap))
+        report.add("tombstones_expired", int(db.query(expired, params2)[0][0]))
+
+
+# An article ``a`` that a prune keeps, given (matched cut-off, unmatched cut-off), '' for none.
+_KEPT = """a.first_seen >= CASE WHEN EXISTS (SELECT 1 FROM matches m WHERE m.article_id = a.id)
+           THEN ? ELSE ? END"""
 
 
 # giving space back -------------------------------------------------------------
@@ -463,7 +486,7 @@ def _compact(db: Database, pace: _Pace, *, full: bool) -> None:
     pages = -FTS_MERGE_PAGES if full else FTS_MERGE_PAGES
     for part in search_index.parts(db.connection()):
         for _ in range(100_000):
-            if pace.run(partial(_merge_step, part=part, pages=pages), adapt=False) < 2:
+            if pace.run(partial(search_index.merge_step, part=part, pages=pages), adapt=False) < 2:
                 break  # SQLite's documented sign that a merge had nothing left to do
     _give_back(db, pace, keep=0)
     db.checkpoint_passive()  # what is left for the truncating checkpoint to copy under the lock
@@ -481,19 +504,11 @@ def _fold(db: Database, pace: _Pace) -> None:
         pace.timed(started)
         if part is None:
             break
-        while pace.run(partial(_fold_step, part=part, limit=pace.size)):
+        while pace.run(partial(search_index.fold_step, part=part, limit=pace.size)):
             pass
     for part in search_index.parts(db.connection(), "retired"):
-        while pace.run(partial(_drop_step, part=part, limit=pace.size)):
+        while pace.run(partial(search_index.drop_step, part=part, limit=pace.size)):
             pass
-
-
-def _fold_step(conn: sqlite3.Connection, *, part: search_index.Part, limit: int) -> int:
-    return search_index.fold_step(conn, part, limit)
-
-
-def _drop_step(conn: sqlite3.Connection, *, part: search_index.Part, limit: int) -> int:
-    return search_index.drop_step(conn, part, limit)
 
 
 def _give_back(db: Database, pace: _Pace, *, keep: int) -> None:
@@ -514,10 +529,6 @@ def _set_automerge(db: Database, segments: int) -> None:
         return
     with db.write() as conn:
         search_index.set_automerge(conn, segments)
-
-
-def _merge_step(conn: sqlite3.Connection, *, part: search_index.Part, pages: int) -> int:
-    return search_index.merge_step(conn, part, pages)
 
 
 # helpers -------------------------------------------------------------------------

@@ -233,16 +233,39 @@ def test_sent_and_abandoned_deliveries_go_after_their_retention_pending_ones_sta
 
 
 def test_a_dry_run_counts_what_a_prune_removes_and_changes_nothing(store: Store) -> None:
-    stored(store, [article(n, NOW - timedelta(days=100 + n)) for n in range(30)])
-    stored(store, [article(n, NOW) for n in range(30, 40)])
+    old = NOW - timedelta(days=100)
+    stored(store, [article(n, old - timedelta(days=n), text="page") for n in range(30)])
+    stored(store, [article(n, NOW - timedelta(days=40), text="page") for n in range(30, 35)])
+    stored(store, [article(n, NOW, text="page") for n in range(35, 40)])
     matched(store, "article-000003")
+    kept = policy(full_text=timedelta(days=30))
 
-    dry = store.prune(policy(), NOW, dry_run=True)
+    dry = store.prune(kept, NOW, dry_run=True)
     assert count(store, "SELECT COUNT(*) FROM articles") == 40
-    real = store.prune(policy(), NOW)
+    real = store.prune(kept, NOW)
 
     assert dry.rows["articles"] == real.rows["articles"] == 29
     assert dry.rows["sources"] == real.rows["sources"] == 29
+    # page text goes only from the articles that stay: the matched old one and the five
+    assert dry.rows["full_text"] == real.rows["full_text"] == 6
+    # two keys each: the 29 articles' and the kept old one's (older than any max_age)
+    assert dry.rows["story_keys"] == real.rows["story_keys"] == 60
+
+
+def test_an_article_aged_by_hand_goes_with_its_near_duplicate_keys(store: Store) -> None:
+    stored(store, [article(n, NOW - timedelta(days=1)) for n in range(6)])
+    with store.db.write() as conn:  # only the article's own time changes
+        conn.execute(
+            "UPDATE articles SET first_seen = ? WHERE id IN ('article-000001', 'article-000004')",
+            ((NOW - timedelta(days=200)).isoformat(timespec="seconds"),),
+        )
+
+    report = store.prune(policy(), NOW)
+
+    assert report.rows["articles"] == 2
+    assert report.rows["story_keys"] == 4
+    integrity(store)
+    assert count(store, "SELECT COUNT(*) FROM story_keys") == 8
 
 
 def test_a_large_prune_runs_in_many_short_transactions(store: Store) -> None:
