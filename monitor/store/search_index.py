@@ -85,56 +85,62 @@ def _upper(part: Part) -> str:
 
 
 def _fts_write(part: Part, command: str, prefix: str) -> str:
-    """A statement for a trigger body: the ``prefix`` row (old or new) written into ``part``
-    when the row is in its range, with FTS5's ``command`` ('delete') or as an insert ('')."""
+    """A statement for a trigger body: the ``prefix`` row (old or new) written into ``part``,
+    with FTS5's ``command`` ('delete') or as an insert ('')."""
     t = part.table
     values = f"{prefix}.rowid, {prefix}.title, {prefix}.summary, {prefix}.text"
     if command:
-        head, values = (
-            f"INSERT INTO {t} ({t}, rowid, title, summary, text)",
-            f"'{command}', {values}",
-        )
-    else:
-        head = f"INSERT INTO {t} (rowid, title, summary, text)"
-    return f"{head} SELECT {values} WHERE old.rowid >= {part.lo} AND old.rowid <= {_upper(part)};"
+        return f"INSERT INTO {t} ({t}, rowid, title, summary, text) VALUES ('{command}', {values});"
+    return f"INSERT INTO {t} (rowid, title, summary, text) VALUES ({values});"
+
+
+# Deleting the newest rows lets SQLite hand their rowids out again: the watermark comes down
+# with them so the new rows count as not yet indexed. Every deleted row runs this once, in the
+# trigger of its partition (after the row left the index) or, past the watermark, in
+# articles_ad: whatever order they fire in, the last leaves the watermark at the newest row.
+_LOWER_WATERMARK = """UPDATE fts_state SET indexed_rowid = (SELECT COALESCE(MAX(rowid), 0) FROM articles)
+              WHERE indexed_rowid > (SELECT COALESCE(MAX(rowid), 0) FROM articles);"""
 
 
 def install(conn: sqlite3.Connection) -> None:
-    """Write the triggers and content views for the partitions as `search_parts` has them."""
-    current = parts(conn)
-    conn.execute("DROP TRIGGER IF EXISTS articles_ad")
-    conn.execute("DROP TRIGGER IF EXISTS articles_au")
-    deletes = "\n".join(_fts_write(p, "delete", "old") for p in current)
-    # Deleting the newest rows lets SQLite hand their rowids out again: the watermark comes
-    # down with them so the new rows count as not yet indexed.
+    """Write the triggers and content views for the partitions as `search_parts` has them.
+
+    One trigger per partition and change, whose WHEN names its range: SQLite tests each WHEN
+    before running a trigger's body, so an article deleted or changed costs one body, not one
+    statement per partition."""
+    for (name,) in conn.execute(
+        """SELECT name FROM sqlite_master WHERE type = 'trigger'
+           AND (name IN ('articles_ad', 'articles_au') OR name GLOB 'search_*')"""
+    ).fetchall():
+        conn.execute(f"DROP TRIGGER {name}")
     conn.execute(
-        f"""CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
-              {deletes}
-              UPDATE search_parts SET rows = rows - 1
-              WHERE state <> 'retired' AND old.rowid <= {WATERMARK} AND old.rowid >= lo
-                AND old.rowid <= CASE
-                WHEN state = 'building' THEN built ELSE COALESCE(hi, {_NO_END}) END;
-              UPDATE fts_state SET indexed_rowid = (SELECT COALESCE(MAX(rowid), 0) FROM articles)
-              WHERE indexed_rowid > (SELECT COALESCE(MAX(rowid), 0) FROM articles);
+        f"""CREATE TRIGGER articles_ad AFTER DELETE ON articles
+            WHEN old.rowid > {WATERMARK} BEGIN
+              {_LOWER_WATERMARK}
             END"""
     )
-    # An external-content FTS5 'delete' must repeat the terms once inserted: a row not yet
-    # indexed (past the watermark, or past a fold's progress) is in no partition's range.
-    if current:
-        updates = "\n".join(
-            _fts_write(p, "delete", "old") + "\n" + _fts_write(p, "", "new") for p in current
-        )
+    for part in parts(conn):
+        t, lower = part.table, "" if part.state == "building" else _LOWER_WATERMARK
+        # an FTS5 'delete' must repeat the terms once inserted: a row not yet indexed (past
+        # the watermark, or past a fold's progress) is outside every range
+        inside = f"old.rowid >= {part.lo} AND old.rowid <= {_upper(part)}"
         conn.execute(
-            f"""CREATE TRIGGER articles_au AFTER UPDATE OF title, summary, text ON articles
-                WHEN old.rowid <= {WATERMARK} BEGIN
-                  {updates}
+            f"""CREATE TRIGGER {t}_ad AFTER DELETE ON articles WHEN {inside} BEGIN
+                  {_fts_write(part, "delete", "old")}
+                  UPDATE search_parts SET rows = rows - 1 WHERE part = {part.part};
+                  {lower}
                 END"""
         )
-    for part in current:
-        conn.execute(f"DROP VIEW IF EXISTS {part.table}_rows")
         conn.execute(
-            f"""CREATE VIEW {part.table}_rows AS
-                SELECT rowid AS id, title, summary, text FROM articles
+            f"""CREATE TRIGGER {t}_au AFTER UPDATE OF title, summary, text ON articles
+                WHEN {inside} BEGIN
+                  {_fts_write(part, "delete", "old")}
+                  {_fts_write(part, "", "new")}
+                END"""
+        )
+        conn.execute(f"DROP VIEW IF EXISTS {t}_rows")
+        conn.execute(
+            f"""CREATE VIEW {t}_rows AS SELECT rowid AS id, title, summary, text FROM articles
                 WHERE rowid >= {part.lo} AND rowid <= {_upper(part)}"""
         )
 
