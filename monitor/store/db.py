@@ -515,7 +515,10 @@ class Database:
         if first is None:
             return []
         conn = self.connection()
-        conn.execute("BEGIN")  # one snapshot: the partitions as listed are the ones searched
+        # one snapshot: the partitions as listed are the ones searched
+        own = not conn.in_transaction
+        if own:
+            conn.execute("BEGIN")
         try:
             found = search_index.search_sql(conn, first)
             if found is None:
@@ -526,7 +529,8 @@ class Database:
                 sql += f" LIMIT {int(limit)}"
             return [r[0] for r in conn.execute(sql, (query, since or ""))]
         finally:
-            conn.execute("COMMIT")
+            if own:
+                conn.execute("COMMIT")
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
