@@ -463,8 +463,8 @@ def _count(db: Database, cut: Cutoffs, report: PruneReport) -> None:
             report.add(kind, int(db.query(sql, (_iso(before), *params))[0][0]))
     if cut.tombstones is not None and cut.tombstones_cap is not None:
         expired = f"SELECT COUNT(*) FROM ({_EXPIRED}) AS e"
-        params2 = (_iso(cut.tombstones), _iso(cut.tombstones_cap))
-        report.add("tombstones_expired", int(db.query(expired, params2)[0][0]))
+        bounds = (_iso(cut.tombstones), _iso(cut.tombstones_cap))
+        report.add("tombstones_expired", int(db.query(expired, bounds)[0][0]))
 
 
 # An article ``a`` that a prune keeps, given (matched cut-off, unmatched cut-off), '' for none.

@@ -185,19 +185,31 @@ def index_new(conn: sqlite3.Connection, limit: int | None = None) -> int:
         open_ = None  # _create writes its triggers anew with this range closed
     if open_ is None:
         open_ = _create(conn, lo=watermark + 1, hi=None, state="live")
-    added = conn.execute(
-        f"""INSERT INTO {open_.table} (rowid, title, summary, text)
-            SELECT rowid, title, summary, text FROM articles
-            WHERE rowid > ? ORDER BY rowid LIMIT ?""",
-        (watermark, limit),
-    ).rowcount
-    new_mark = conn.execute(
-        "SELECT MAX(rowid) FROM (SELECT rowid FROM articles WHERE rowid > ? ORDER BY rowid LIMIT ?)",
-        (watermark, limit),
-    ).fetchone()[0]
+    added, new_mark = _copy(conn, open_, after=watermark, upto=_NO_END, limit=limit)
     conn.execute("UPDATE search_parts SET rows = rows + ? WHERE part = ?", (added, open_.part))
     conn.execute("UPDATE fts_state SET indexed_rowid = ?", (new_mark,))
-    return int(added)
+    return added
+
+
+def _copy(
+    conn: sqlite3.Connection, part: Part, *, after: int, upto: int, limit: int
+) -> tuple[int, int | None]:
+    """Index into ``part`` the first ``limit`` articles with rowids in (after, upto]; returns
+    how many and the last rowid indexed (None: there were none)."""
+    last = conn.execute(
+        """SELECT MAX(rowid) FROM (SELECT rowid FROM articles WHERE rowid > ? AND rowid <= ?
+           ORDER BY rowid LIMIT ?)""",
+        (after, upto, limit),
+    ).fetchone()[0]
+    if last is None:
+        return 0, None
+    copied = conn.execute(
+        f"""INSERT INTO {part.table} (rowid, title, summary, text)
+            SELECT rowid, title, summary, text FROM articles
+            WHERE rowid > ? AND rowid <= ? ORDER BY rowid""",
+        (after, last),
+    ).rowcount
+    return int(copied), int(last)
 
 
 def _clamp(conn: sqlite3.Connection, watermark: int) -> None:
@@ -314,23 +326,13 @@ def fold_step(conn: sqlite3.Connection, part: Part, limit: int) -> int:
     if built is None or built[0] is None:
         return 0  # another process finished it
     hi = part.hi if part.hi is not None else _NO_END
-    last = conn.execute(
-        """SELECT MAX(rowid) FROM (SELECT rowid FROM articles WHERE rowid > ? AND rowid <= ?
-           ORDER BY rowid LIMIT ?)""",
-        (built[0], hi, limit),
-    ).fetchone()[0]
+    copied, last = _copy(conn, part, after=built[0], upto=hi, limit=limit)
     if last is not None:
-        copied = conn.execute(
-            f"""INSERT INTO {part.table} (rowid, title, summary, text)
-                SELECT rowid, title, summary, text FROM articles
-                WHERE rowid > ? AND rowid <= ? ORDER BY rowid""",
-            (built[0], last),
-        ).rowcount
         conn.execute(
             "UPDATE search_parts SET built = ?, rows = rows + ? WHERE part = ?",
             (last, copied, part.part),
         )
-        return int(copied)
+        return copied
     conn.execute(
         "UPDATE search_parts SET state = 'live', built = NULL WHERE part = ?", (part.part,)
     )
