@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from monitor.store.store import CHUNK, Store, _chunks, _marks, iso
+from monitor.store.records import iso
+from monitor.store.sql import CHUNK, chunks, marks
+from monitor.store.store import Store
 
 # The columns digest selection reads from a match joined with its article (digest/select.py).
 _MATCH_COLUMNS = """m.article_id, m.rule, m.digest, m.terms, m.hits, m.matched_at, m.run_id,
@@ -157,8 +159,8 @@ class Browse(Store):
         """``sql`` run over the ids in chunks of CHUNK (``{marks}`` is the IN list)."""
         return [
             dict(r)
-            for chunk in _chunks(list(article_ids), CHUNK)
-            for r in self.db.query(sql.format(marks=_marks(chunk)), tuple(chunk))
+            for chunk in chunks(list(article_ids), CHUNK)
+            for r in self.db.query(sql.format(marks=marks(chunk)), tuple(chunk))
         ]
 
     def deliveries(self, *, limit: int, offset: int = 0) -> list[dict]:

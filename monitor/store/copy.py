@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from monitor.store.db import Database
-from monitor.store.store import _insert_rows
+from monitor.store.sql import insert_rows
 
 # Parents before children (article_sources and matches refer to articles).
 TABLES = (
@@ -35,9 +35,7 @@ def copy_archive(
         cursor = source.connection().execute(f"SELECT {listed} FROM {table} ORDER BY rowid")
         while rows := [tuple(r) for r in cursor.fetchmany(BATCH)]:
             with target.write() as conn:
-                _insert_rows(
-                    conn, f"INSERT INTO {table} ({listed})", rows, "ON CONFLICT DO NOTHING"
-                )
+                insert_rows(conn, f"INSERT INTO {table} ({listed})", rows, "ON CONFLICT DO NOTHING")
             if progress:
                 progress(table, len(rows))
         counts[table] = int(target.query(f"SELECT COUNT(*) FROM {table}")[0][0])

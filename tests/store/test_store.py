@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from monitor.pipeline.refresh import repeated_story
-from monitor.store import store as store_module
+from monitor.store import articles as articles_module
 from monitor.store.backend import open_database
 from monitor.store.store import CHUNK, MatchRow, SourceUpdate, Store, StoredArticle
 from monitor.stories.neardup import fingerprint
@@ -149,7 +149,7 @@ def race_after_the_first_plan(
     """Another writer (as another process would) stores ``stored_meanwhile`` right after the
     first batch is planned, before that batch takes the write lock."""
     other_writer = Store(open_database(database))
-    plan = store_module._plan
+    plan = articles_module.plan_batch
     raced: list[bool] = []
 
     def plan_then_race(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
@@ -159,7 +159,7 @@ def race_after_the_first_plan(
             save(other_writer, stored_meanwhile.feed, [stored_meanwhile])
         return planned
 
-    monkeypatch.setattr(store_module, "_plan", plan_then_race)
+    monkeypatch.setattr(articles_module, "plan_batch", plan_then_race)
 
 
 def test_an_original_another_writer_stores_while_a_batch_is_planned_is_still_joined(

@@ -1,0 +1,197 @@
+"""Feeds and their leases: a feed's polling state, which feeds are due, claiming them for a
+worker, and writing a poll's outcome."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from monitor.store.db import Database
+from monitor.store.dialect import Connection
+from monitor.store.records import FeedPoll, FeedState, from_iso, iso
+from monitor.store.sql import insert_rows, marks
+
+
+class FeedsMixin:
+    db: Database
+
+    def feed_state(self, url: str) -> FeedState | None:
+        rows = self.db.query("SELECT * FROM feeds WHERE url = ?", (url,))
+        if not rows:
+            return None
+        r = rows[0]
+        return FeedState(
+            url=r["url"],
+            etag=r["etag"],
+            last_modified=r["last_modified"],
+            body_hash=r["body_hash"],
+            consecutive_failures=r["consecutive_failures"],
+            next_check_at=from_iso(r["next_check_at"]),
+            redirect_to=r["redirect_to"],
+            gone=bool(r["gone"]),
+            backlog_done=bool(r["backlog_done"]),
+            last_polled_at=from_iso(r["last_polled_at"]),
+        )
+
+    def due_feeds(self, urls: Iterable[str], now: datetime) -> list[str]:
+        """Configured feeds whose next check has come (or that were never polled), oldest first."""
+        known = {r["url"]: r for r in self.db.query("SELECT url, next_check_at, gone FROM feeds")}
+        due: list[tuple[str, str]] = []
+        for url in urls:
+            row = known.get(url)
+            if row is None:
+                due.append(("", url))
+            elif not row["gone"] and row["next_check_at"] and row["next_check_at"] <= iso(now):
+                due.append((row["next_check_at"], url))
+        return [url for _, url in sorted(due)]
+
+    def claim_due_feeds(
+        self,
+        urls: Sequence[str],
+        now: datetime,
+        *,
+        owner: str,
+        lease: timedelta,
+        limit: int,
+        alive: Callable[[str], bool] = lambda holder: True,
+    ) -> list[str]:
+        """Up to ``limit`` of the configured feeds that are due, claimed for ``owner`` until
+        ``now + lease``, most overdue first: several workers on one database each poll a feed
+        only while they hold its lease (DESIGN §15). A poll's row ends the lease; a worker
+        that dies leaves it to run out, and then another claims the feed.
+
+        Rows other workers are claiming at this moment are skipped, not waited for (``FOR
+        UPDATE SKIP LOCKED`` on PostgreSQL; SQLite lets one writer in at a time anyway).
+        A lease whose holder is known dead (``alive``: a process of this host that is gone, as
+        after a SIGKILL and restart) lapses at once.
+        """
+        stamp = iso(now)
+        rows = {r[0]: r for r in self.db.query(f"SELECT url, {_DUE_COLUMNS} FROM feeds")}
+        dead = sorted({r[5] for r in rows.values() if r[5] and r[5] != owner and not alive(r[5])})
+        configured = list(dict.fromkeys(urls))
+        missing = [(url,) for url in configured if url not in rows]
+        if missing:  # a row to hold the lease of a feed never polled
+            with self.db.write() as conn:
+                insert_rows(
+                    conn, "INSERT INTO feeds (url)", missing, "ON CONFLICT (url) DO NOTHING"
+                )
+        candidates = [
+            ((rows[url][1] or "") if url in rows else "", url)
+            for url in configured
+            if url not in rows or _claimable(rows[url], stamp, dead)
+        ]
+        claimed: list[str] = []
+        queue = claim_order(candidates)
+        while queue and len(claimed) < limit:
+            window, queue = queue[: limit - len(claimed)], queue[limit - len(claimed) :]
+            with self.db.write() as conn:
+                got = {
+                    r[0]
+                    for r in conn.execute(
+                        f"""SELECT url FROM feeds WHERE url IN ({marks(window)}) AND {_CLAIMABLE}
+                            OR leased_by IN ({marks(dead or [""])}))
+                            {self.db.dialect.skip_locked}""",
+                        (*window, stamp, stamp, *(dead or [""])),
+                    )
+                }
+                if got:
+                    conn.execute(
+                        f"UPDATE feeds SET leased_by = ?, leased_until = ? WHERE url IN ({marks(list(got))})",
+                        (owner, iso(now + lease), *got),
+                    )
+            claimed += [url for url in window if url in got]
+        return claimed
+
+    def release_feeds(self, owner: str) -> int:
+        """Give up ``owner``'s leases (a worker stopping cleanly): others may poll them now."""
+        with self.db.write() as conn:
+            return conn.execute(
+                "UPDATE feeds SET leased_by = NULL, leased_until = NULL WHERE leased_by = ?",
+                (owner,),
+            ).rowcount
+
+    def gone_feeds(self) -> set[str]:
+        """Feeds that answered 410 Gone: they are not polled again."""
+        return {r[0] for r in self.db.query("SELECT url FROM feeds WHERE gone <> 0")}
+
+    def record_poll(self, poll: FeedPoll) -> None:
+        with self.db.write() as conn:
+            write_poll(conn, poll)
+
+    def feed_health(self) -> list[dict]:
+        return [
+            dict(r)
+            for r in self.db.query(
+                """SELECT f.*, COALESCE(c.articles, 0) AS articles
+                   FROM feeds f LEFT JOIN feed_counts c ON c.feed = f.url ORDER BY f.url"""
+            )
+        ]
+
+
+# A feed may be claimed when it is due (or never polled), not gone, and nobody's lease runs.
+_DUE_COLUMNS = "next_check_at, last_polled_at, gone, leased_until, leased_by"
+_CLAIMABLE = """gone = 0 AND (next_check_at <= ? OR (next_check_at IS NULL AND last_polled_at IS NULL))
+                AND (leased_until IS NULL OR leased_until <= ?"""  # ... OR a dead holder)
+
+
+def claim_order(candidates: Iterable[tuple[str, str]]) -> list[str]:
+    """Due feeds ``(next_check_at, url)`` in the order to claim them: the most overdue minute
+    first, and within a minute one host at a time. Sorted by URL alone, a batch would be one
+    publisher's feeds, and the per-host limit would leave all but two poll threads waiting."""
+    ranked: Counter[tuple[str, str]] = Counter()
+    keyed = []
+    for due, url in sorted(candidates):
+        minute, host = due[:16], urlsplit(url).netloc
+        keyed.append(((minute, ranked[minute, host], due, url), url))
+        ranked[minute, host] += 1
+    return [url for _, url in sorted(keyed)]
+
+
+def _claimable(row: Sequence, stamp: str | None, dead: Sequence[str]) -> bool:
+    next_check, polled, gone, leased_until, holder = row[1:6]
+    due = (next_check is not None and next_check <= stamp) or (next_check is None and not polled)
+    free = leased_until is None or leased_until <= stamp or holder in dead
+    return bool(due and not gone and free)
+
+
+def write_poll(conn: Connection, poll: FeedPoll) -> None:
+    conn.execute(
+        "INSERT INTO feeds (url, name) VALUES (?, ?) ON CONFLICT (url) DO NOTHING",
+        (poll.url, poll.name),
+    )
+    validators = (
+        ""
+        if poll.keep_validators
+        else ", etag = :etag, last_modified = :last_modified, body_hash = COALESCE(:body_hash, body_hash)"
+    )
+    conn.execute(
+        f"""UPDATE feeds SET name = :name, last_polled_at = :polled_at, last_status = :status,
+                last_outcome = :outcome, last_error = :error, last_warning = :warning,
+                consecutive_failures = :failures, next_check_at = :next_check_at,
+                failing_since = CASE WHEN :failures = 0 THEN NULL
+                                     ELSE COALESCE(failing_since, :polled_at) END,
+                redirect_to = COALESCE(:redirect_to, redirect_to), gone = :gone,
+                backlog_done = CASE WHEN :ok = 1 THEN 1 ELSE backlog_done END,
+                entries_seen = entries_seen + :entries, leased_by = NULL, leased_until = NULL {validators}
+                WHERE url = :url""",
+        {
+            "url": poll.url,
+            "name": poll.name,
+            "polled_at": iso(poll.polled_at),
+            "status": poll.status,
+            "outcome": poll.outcome,
+            "error": poll.error,
+            "warning": poll.warning,
+            "failures": poll.failures,
+            "next_check_at": iso(poll.next_check_at),
+            "redirect_to": poll.redirect_to,
+            "gone": int(poll.outcome == "gone"),
+            "ok": int(poll.outcome in ("ok", "unchanged", "not_modified")),
+            "entries": poll.entries_seen,
+            "etag": poll.etag,
+            "last_modified": poll.last_modified,
+            "body_hash": poll.body_hash,
+        },
+    )

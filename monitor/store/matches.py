@@ -1,0 +1,45 @@
+"""Matches: a rule's hits on an article, stored once per story and rule."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from monitor.store.db import Database
+from monitor.store.records import MatchRow, iso
+
+
+class MatchesMixin:
+    db: Database
+
+    def save_matches(self, matches: Sequence[MatchRow]) -> list[MatchRow]:
+        """Store matches; a story (cluster) already matched by a rule is not matched again. Returns those saved."""
+        saved: list[MatchRow] = []
+        # Named lock: two workers matching copies of one story must not both find it unmatched.
+        with self.db.write(lock="matches") as conn:
+            for m in matches:
+                if (
+                    m.cluster_id
+                    and conn.execute(
+                        "SELECT 1 FROM matches WHERE cluster_id = ? AND rule = ? LIMIT 1",
+                        (m.cluster_id, m.rule),
+                    ).fetchone()
+                ):
+                    continue
+                cursor = conn.execute(
+                    """INSERT INTO matches (article_id, rule, cluster_id, digest, terms, hits, hit_count, matched_at)
+                       VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING""",
+                    (
+                        m.article_id,
+                        m.rule,
+                        m.cluster_id,
+                        m.digest,
+                        json.dumps(list(m.terms), ensure_ascii=False),
+                        json.dumps(list(m.hits), ensure_ascii=False),
+                        len(m.hits),
+                        iso(m.matched_at),
+                    ),
+                )
+                if cursor.rowcount:
+                    saved.append(m)
+        return saved

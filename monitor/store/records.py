@@ -1,0 +1,140 @@
+"""The records the store takes and gives back (frozen dataclasses), and the time format of
+its columns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else None
+
+
+def from_iso(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedState:
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    consecutive_failures: int = 0
+    next_check_at: datetime | None = None
+    redirect_to: str | None = None
+    gone: bool = False
+    backlog_done: bool = False
+    last_polled_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedPoll:
+    """What one poll changes in a feed's row."""
+
+    url: str
+    name: str
+    polled_at: datetime
+    status: int | None
+    outcome: str  # ok, not_modified, unchanged, error, gone
+    next_check_at: datetime | None
+    failures: int
+    error: str | None = None
+    warning: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    redirect_to: str | None = None
+    entries_seen: int = 0
+    keep_validators: bool = False  # a failed poll must not forget the ETag of the last good one
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredArticle:
+    id: str
+    url: str
+    link: str
+    guid: str
+    feed: str
+    title: str
+    summary: str
+    text: str
+    author: str | None
+    language: str | None
+    published: datetime | None
+    first_seen: datetime
+    fingerprint: bytes | None = None
+    cluster_id: str | None = None
+    full_text_status: str | None = None
+    story_keys: tuple[int, ...] = ()  # near-duplicate index keys it is filed under (not a column)
+    probe_keys: tuple[int, ...] = ()  # keys its near duplicates are looked up by; story_keys if ()
+    source_name: str | None = None  # the publisher its source named (article_sources.source_name)
+
+    @property
+    def lookup_keys(self) -> tuple[int, ...]:
+        return self.probe_keys or self.story_keys
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MatchRow:
+    article_id: str
+    rule: str
+    digest: str
+    cluster_id: str | None
+    terms: tuple[str, ...]
+    hits: tuple[dict, ...]
+    matched_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Known:
+    """What the store knew about a feed's items before this poll."""
+
+    seen_guids: frozenset[str]  # guids this feed delivered before
+    existing: frozenset[str]  # article ids already stored (by any feed)
+    lacking_text: frozenset[str]  # of those, the ones whose full text was never stored
+    pruned: frozenset[str] = frozenset()  # article ids pruned, whose tombstones this feed hit
+    tombstones: frozenset[str] = frozenset()  # the tombstone keys hit (kept while listed)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceUpdate:
+    """A known article seen again, possibly through another feed."""
+
+    article_id: str
+    guid: str
+    url: str
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StorySources:
+    """Who carried a story, as a digest entry names them (DESIGN §6)."""
+
+    publisher: str  # feed url: the article's own site's feed, else the first that carried it
+    link: str  # the article as the publisher links it, without tracking or fragment
+    others: tuple[str, ...]  # every other feed of the story (its near duplicates too), first first
+    publisher_name: str | None = None  # the publisher a search source named (Google News)
+
+
+def stored_article(row: Mapping) -> StoredArticle:
+    """An articles row as the record the stages pass around."""
+    return StoredArticle(
+        id=row["id"],
+        url=row["url"],
+        link=row["link"] or "",
+        guid=row["guid"] or "",
+        feed=row["feed"],
+        title=row["title"] or "",
+        summary=row["summary"] or "",
+        text=row["text"] or "",
+        author=row["author"],
+        language=row["language"],
+        published=from_iso(row["published"]),
+        first_seen=from_iso(row["first_seen"]) or datetime.min,
+        fingerprint=row["fingerprint"],
+        cluster_id=row["cluster_id"],
+        full_text_status=row["full_text_status"],
+    )
