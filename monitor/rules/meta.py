@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
+from monitor.rules.glob import compile_glob
 from monitor.rules.records import Document
-from monitor.rules.syntax import Meta, wildcard_pattern
+from monitor.rules.syntax import Meta
 from monitor.rules.tokens import normal_all, strip_marks, words
 
 
@@ -33,7 +34,7 @@ def _folded(text: str) -> str:
 def _matches(value: str, candidate: str) -> bool:
     value, candidate = _folded(value), _folded(candidate)
     if "*" in value or "?" in value:
-        return wildcard_pattern(value).fullmatch(candidate) is not None
+        return compile_glob(value).matches(candidate)
     return value == candidate
 
 

@@ -12,7 +12,8 @@ Grammar, loosest first::
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 from monitor.rules.syntax import (
@@ -75,11 +76,17 @@ class _Parser:
         self.at = 0
         self.depth = 0
 
-    def deeper(self, token: Token) -> None:
-        """Count one more level of nesting; trees this deep are typos, and recursion has limits."""
+    @contextmanager
+    def deeper(self, token: Token) -> Iterator[None]:
+        """One more level of nesting while the block parses what is inside it; trees this deep
+        are typos, and recursion has limits. Siblings side by side are not nesting."""
         self.depth += 1
         if self.depth > _MAX_DEPTH:
             raise self.error(f"nested more than {_MAX_DEPTH} levels deep", token.offset)
+        try:
+            yield
+        finally:
+            self.depth -= 1
 
     # -- errors and warnings ---------------------------------------------------------------
 
@@ -212,23 +219,24 @@ class _Parser:
         if self.peek().kind == "not":
             operator = self.take()
             self.expect_term_after(operator)
-            self.deeper(operator)
-            return Not(child=self.unary(scope))
+            with self.deeper(operator):
+                return Not(child=self.unary(scope))
         return self.near(scope)
 
     def near(self, scope: str | None) -> Node:
         left = self.primary(scope)
-        while self.peek().kind == "near":
-            operator = self.take()
-            if self.peek().kind == "not":
-                raise self.error(f"expected a term after {operator.text}", self.peek().offset)
-            self.expect_term_after(operator)
-            right = self.primary(scope)
-            if not (is_positional(left) and is_positional(right)):
-                reason = "NEAR joins words, phrases or OR groups of them in the title or text"
-                raise self.error(reason, operator.offset)
-            self.deeper(operator)
-            left = Near(left=left, right=right, distance=operator.distance)
+        with ExitStack() as chain:  # `a NEAR b NEAR c` nests to the left: each NEAR is a level
+            while self.peek().kind == "near":
+                operator = self.take()
+                if self.peek().kind == "not":
+                    raise self.error(f"expected a term after {operator.text}", self.peek().offset)
+                self.expect_term_after(operator)
+                right = self.primary(scope)
+                if not (is_positional(left) and is_positional(right)):
+                    reason = "NEAR joins words, phrases or OR groups of them in the title or text"
+                    raise self.error(reason, operator.offset)
+                chain.enter_context(self.deeper(operator))
+                left = Near(left=left, right=right, distance=operator.distance)
         return left
 
     def primary(self, scope: str | None) -> Node:
@@ -238,13 +246,13 @@ class _Parser:
             right_after = token.offset + len(token.text) + 1  # `title: x` is not `title:x`
             if following.offset != right_after or following.kind not in _STARTS_TERM - {"not"}:
                 raise self.error(f"expected a term after {token.text}:", right_after)
-            self.deeper(token)
-            return self.primary(token.text)
+            with self.deeper(token):
+                return self.primary(token.text)
         if token.kind == "(":
             if self.peek().kind == ")":
                 raise self.error("empty parentheses", token.offset)
-            self.deeper(token)
-            inner = self.or_(scope)
+            with self.deeper(token):
+                inner = self.or_(scope)
             if self.take().kind != ")":
                 raise self.error("unclosed '('", token.offset)
             return inner

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from monitor.errors import MonitorError
 
@@ -108,13 +107,6 @@ class Near:
 
 
 Node = Term | Meta | And | Or | Not | Near
-
-
-@lru_cache(maxsize=4096)
-def wildcard_pattern(key: str) -> re.Pattern[str]:
-    """``*`` is any run of letters (or none) and ``?`` exactly one, within a single word."""
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in key)
-    return re.compile(body, re.DOTALL)
 
 
 def is_positional(node: Node) -> bool:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from bisect import bisect_left
 from itertools import filterfalse
 
+from monitor.rules.glob import compile_glob
 from monitor.rules.records import Document
-from monitor.rules.syntax import Word, wildcard_pattern
+from monitor.rules.syntax import Word
 from monitor.rules.tokens import (
     exact,
     has_non_ascii_letters,
@@ -88,12 +89,12 @@ class FieldView:
             if ordered is None:
                 forms = set(self.exact_forms()) if case_sensitive else self.vocabulary
                 ordered = self._sorted[case_sensitive] = sorted(forms)
-            prefix, pattern = word.prefix, wildcard_pattern(word.key)
+            prefix, pattern = word.prefix, compile_glob(word.key)
             found = []
             for form in ordered[bisect_left(ordered, prefix) :]:
                 if not form.startswith(prefix):
                     break
-                if pattern.fullmatch(form):
+                if pattern.matches(form):
                     found.append(form)
             self._wildcards[case_sensitive, word.key] = found
         return found
