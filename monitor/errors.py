@@ -6,7 +6,8 @@
     │   └── BlockedAddressError   a feed-supplied link resolved to a private address
     ├── ParseError         bytes that no parser could turn into a feed
     ├── ExtractError       an article page without extractable main text
-    └── StoreError         the database refused a write
+    ├── StoreError         the database refused a write
+    └── ListenError        a server could not bind its address (busy port, no permission)
 
 Inside a stage, raise; the orchestrator (pipeline) turns errors into recorded outcomes.
 The delivery side has its own tree in ``alerts.errors``.
@@ -57,3 +58,12 @@ class ExtractError(MonitorError):
 
 class StoreError(MonitorError):
     """A database write failed."""
+
+
+class ListenError(MonitorError):
+    """A server could not listen on its address; the message names the address and the setting."""
+
+    def __init__(self, host: str, port: int, cause: OSError, *, setting: str = "web.listen") -> None:
+        reason = (cause.strerror or str(cause)).lower()
+        shown = f"[{host}]" if ":" in host else host
+        super().__init__(f"{setting} {shown}:{port}: cannot listen: {reason}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
 from collections.abc import Iterator
@@ -49,8 +50,12 @@ def rules_test(
     from monitor.service.explore import backtest, explain_text, resolve_rule
 
     path = config_path(config_file)
-    config = load_config(path) if (Path(path).exists() or config_file) else None
+    config = (
+        load_config(path, delivering=False) if (Path(path).exists() or config_file) else None
+    )
     rule = resolve_rule(rule_or_query, config)
+    if config is not None:
+        _say_when_not_a_rule(rule_or_query, [r.name for r in config.rules])
     if since is not None:
         if config is None:
             fail("--since needs a config (its database holds the archive)")
@@ -83,12 +88,22 @@ def search(query: str, config_file: str | None, since: str, limit: int, as_json:
     """Search the archive with the rule language."""
     from monitor.service.explore import resolve_rule, search_archive
 
-    config = load_config(config_path(config_file))
+    config = load_config(config_path(config_file), delivering=False)
     rule = resolve_rule(query, None)
     results = search_archive(
         config, rule, since=duration_option(since, "--since"), limit=limit, now=datetime.now(UTC)
     )
     _print_articles(results, as_json)
+
+
+def _say_when_not_a_rule(argument: str, names: list[str]) -> None:
+    """A typo of a rule's name would otherwise run silently as a free-text query."""
+    if argument in names:
+        return
+    folded = {name.casefold(): name for name in names}
+    close = difflib.get_close_matches(argument.casefold(), list(folded), n=1, cutoff=0.6)
+    hint = f" (did you mean the rule {folded[close[0]]}?)" if close else ""
+    say(f"'{argument}' is not a rule name: testing it as a query{hint}", err=True)
 
 
 def _progress_bar(rows: list[dict]) -> Iterator[dict]:

@@ -62,10 +62,12 @@ def config_path(explicit: str | None = None) -> str:
     return resolve(explicit)
 
 
-def load_config(path: str) -> Config:
+def load_config(path: str, *, delivering: bool = True) -> Config:
+    """The config; `delivering=False` for commands that never send: those do not need the
+    channels' secrets in the environment."""
     from monitor.config.load import load_config as read
 
-    return read(path)
+    return read(path, delivering=delivering)
 
 
 def secret_values(config: Config) -> list[str]:
@@ -73,8 +75,10 @@ def secret_values(config: Config) -> list[str]:
     return list(config.secrets)
 
 
-def load(config_file: str | None, *, log_json: bool = False) -> Config:
-    config = load_config(config_path(config_file))
+def load(
+    config_file: str | None, *, log_json: bool = False, delivering: bool = True
+) -> Config:
+    config = load_config(config_path(config_file), delivering=delivering)
     setup_logging(json_lines=log_json, secrets=secret_values(config))
     return config
 

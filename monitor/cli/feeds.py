@@ -28,22 +28,40 @@ def feeds(ctx: click.Context, config_file: str | None) -> None:
     from monitor.store.backend import open_database
     from monitor.store.store import Store
 
-    config = load_config(config_path(config_file))
+    config = load_config(config_path(config_file), delivering=False)
     rows = {r["url"]: r for r in Store(open_database(config.database)).feed_health()}
-    say(f"{'FEED':40} {'TYPE':11} {'LAST POLL':20} {'STATUS':14} {'ART':>5} {'NEXT POLL':20} ERROR")
+    width = max([len("FEED"), *(len(f.name) for f in config.feeds)])
+    width = min(width, 40)
+    say(
+        f"{'FEED':{width}} {'TYPE':11} {'LAST POLL':20} {'STATUS':14} {'ART':>5} "
+        f"{'NEXT POLL':20} ERROR"
+    )
     for feed in config.feeds:
         r = rows.get(feed.url, {})
         status = r.get("last_outcome") or "never polled"
         if r.get("last_status"):
             status += f" {r['last_status']}"
         say(
-            f"{feed.url[:40]:40} {feed.type:11} {(r.get('last_polled_at') or '-')[:19]:20} "
-            f"{status[:14]:14} "
-            f"{r.get('articles', 0):>5} {(r.get('next_check_at') or 'now')[:19]:20} "
+            f"{_cut(feed.name, width):{width}} {feed.type:11} "
+            f"{_when(r.get('last_polled_at'), '-'):20} {status[:14]:14} "
+            f"{r.get('articles', 0):>5} {_when(r.get('next_check_at'), 'now'):20} "
             f"{(r.get('last_error') or r.get('last_warning') or '')[:80]}"
         )
+        if feed.name != feed.url:
+            say(f"{'':{width}} {feed.url}")
         if r.get("redirect_to"):
-            say(f"{'':52} moved permanently to {r['redirect_to']}")
+            say(f"{'':{width}} moved permanently to {r['redirect_to']}")
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _when(stamp: str | None, empty: str) -> str:
+    """A stored UTC time as `2026-12-08 09:15 UTC`: every time shown says its zone."""
+    if not stamp:
+        return empty
+    return f"{stamp[:16].replace('T', ' ')} UTC"
 
 
 @feeds.command("import")
@@ -62,6 +80,9 @@ def feeds_import(opml_file: str, config_file: str | None, write: bool) -> None:
         outlines = read_opml(Path(opml_file).read_bytes())
     except ValueError as exc:
         fail(f"{opml_file}: {exc}")
+    if not outlines:
+        # A cut-short or broken file parses to nothing; importing nothing in silence hides it.
+        fail(f"{opml_file}: no feeds found (no <outline> with an http(s) xmlUrl)")
     if write:
         added = add_feeds_to_config(config_path(config_file), outlines)
         click.echo(f"added {added} feeds to {config_path(config_file)}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import timedelta
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +35,25 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group; an option written before the command name (`news-monitor --config
+    x.yaml check`) gets a hint that options follow the command."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            command = next((a for a in args if a in self.commands), None)
+            if command is not None:
+                exc.message += (
+                    f" (options follow the command: news-monitor {command} {exc.option_name} …)"
+                )
+            else:
+                exc.message += " (options follow the command: news-monitor COMMAND --config PATH)"
+            raise
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="news-monitor")
 def main() -> None:
     """Watch news feeds, match articles against rules, send digests."""
@@ -160,8 +179,15 @@ def _digest_policy(digest: Any) -> str:
 
 
 def _masked(settings: BaseModel) -> str:
-    # model_dump keeps SecretStr objects, whose str() is '**********'
-    return json.dumps(settings.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
+    """A channel's settings as the user wrote them: durations as `90d` and `10s` (not `P90D`
+    and `10.0`), secrets (SecretStr, whose str() is '**********') masked."""
+    data = settings.model_dump(mode="json", exclude_none=True)
+    for name, value in settings.model_dump(exclude_none=True).items():
+        if isinstance(value, timedelta):
+            data[name] = format_duration(value)
+        elif name == "timeout" and isinstance(value, float):
+            data[name] = format_duration(timedelta(seconds=value))
+    return json.dumps(data, ensure_ascii=False)
 
 
 @main.command()

@@ -36,7 +36,7 @@ def digest_preview(name: str, config_file: str | None, as_html: bool) -> None:
     from monitor.digest.select import preview_digest
     from monitor.store.backend import open_database
 
-    config = load_config(config_path(config_file))
+    config = load_config(config_path(config_file), delivering=False)
     if name not in config.digests:
         fail(f"unknown digest '{name}' (known: {', '.join(config.digests)})")
     db, now = open_database(config.database), datetime.now(UTC)
@@ -89,7 +89,7 @@ def deliveries(config_file: str | None, retry: bool, enable: tuple[str, ...]) ->
     )
     from monitor.store.backend import open_database
 
-    config = load(config_file)
+    config = load(config_file, delivering=retry)
     db = open_database(config.database)
     if enable:
         say(f"re-enabled {enable_channels(db, list(enable))} channel(s)")

@@ -30,7 +30,7 @@ def prune(config_file: str | None, dry_run: bool) -> None:
     """Delete what is past its retention now (the service does it daily) and give space back."""
     from monitor.service.app import build_app, prune_archive
 
-    app = build_app(load(config_file), channels={})
+    app = build_app(load(config_file, delivering=False), channels={})
     report = prune_archive(app, dry_run=dry_run)
     verb = "would remove" if dry_run else "removed"
     say(f"{'KIND':20} {verb.upper()}")
@@ -55,7 +55,7 @@ def stats(config_file: str | None) -> None:
     from monitor.store.backend import open_database
     from monitor.store.store import Store
 
-    config = load(config_file)
+    config = load(config_file, delivering=False)
     found = Store(open_database(config.database)).stats(datetime.now(UTC))
     say(f"database {found.path}: {_size(found.file_bytes)} on disk")
     say(f"  pages {_size(found.page_bytes)}, of which free {_size(found.free_bytes)}")

@@ -31,7 +31,7 @@ def web(config_file: str | None, listen: str | None) -> None:
     from monitor.service.web.server import WebServer
     from monitor.store.backend import open_database
 
-    config = load(config_file)
+    config = load(config_file, delivering=False)
     if listen is not None:
         try:
             host, port = split_listen(listen)
@@ -57,7 +57,7 @@ def _reload(app: Any, path: str) -> None:
     from monitor.service.web.app import reconfigure
 
     try:
-        config = load_config(path)
+        config = load_config(path, delivering=False)
     except ConfigError as exc:
         for problem in exc.problems:
             log.error("reload refused, keeping the running config: %s", problem)

@@ -152,23 +152,35 @@ def config_path(explicit: str | None = None) -> str:
     return explicit or os.environ.get("NEWS_MONITOR_CONFIG") or DEFAULT_CONFIG
 
 
-def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> Config:
-    """Read, substitute, validate and resolve a config file; raise ConfigError listing every problem."""
+def load_config(
+    path: str | os.PathLike[str], env: Mapping[str, str] | None = None, *, delivering: bool = True
+) -> Config:
+    """Read, substitute, validate and resolve a config file; raise ConfigError listing every problem.
+
+    `delivering=False` is for commands that only read (search, feeds, rules test, stats, web):
+    a channel whose `${VAR}` is not set becomes a console channel instead of an error, since
+    such a command never sends and should not demand delivery secrets."""
     path = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from exc
-    config = parse_config(text, path=path, env=os.environ if env is None else env)
+    config = parse_config(
+        text, path=path, env=os.environ if env is None else env, delivering=delivering
+    )
     register(config.secrets)
     return config
 
 
-def parse_config(text: str, *, path: str, env: Mapping[str, str]) -> Config:
+def parse_config(
+    text: str, *, path: str, env: Mapping[str, str], delivering: bool = True
+) -> Config:
     tree = _load_yaml(text, path)
     missing: list[tuple[tuple, str]] = []
     substituted: list[str] = []
     data = _substitute_env(tree, env, missing, (), substituted)
+    if not delivering:
+        missing = _without_channel_secrets(data, missing)
     if missing:
         raise ConfigError(
             [
@@ -182,6 +194,15 @@ def parse_config(text: str, *, path: str, env: Mapping[str, str]) -> Config:
         raise ConfigError(explain_validation(exc, tree, path)) from None
     config = _resolve(model, tree, path)
     return replace(config, secrets=(*substituted, *config_secrets(model)))
+
+
+def _without_channel_secrets(data: Any, missing: list[tuple[tuple, str]]) -> list[tuple[tuple, str]]:
+    """Stand a console channel in for each channel that lacks an environment variable (for a
+    command that never sends); what is missing elsewhere is still an error."""
+    for loc, _name in missing:
+        if len(loc) >= 2 and loc[0] == "channels" and isinstance(data.get("channels"), dict):
+            data["channels"][loc[1]] = {"type": "console"}
+    return [(loc, name) for loc, name in missing if not (len(loc) >= 2 and loc[0] == "channels")]
 
 
 def _load_yaml(text: str, path: str) -> Any:

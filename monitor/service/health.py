@@ -15,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from monitor import metrics
 from monitor.digest.outbox import backlog
+from monitor.errors import ListenError
 from monitor.secrets import mask
 
 log = logging.getLogger("monitor.health")
@@ -105,7 +106,10 @@ def serve_health(service: ServiceView, port: int, host: str | None = None) -> Th
     """
     host = host or os.environ.get("NEWS_MONITOR_HEALTH_HOST") or "127.0.0.1"
     metrics.watch_backlog(lambda: backlog(service.app.db))
-    server = ThreadingHTTPServer((host, port), _handler(service))
+    try:
+        server = ThreadingHTTPServer((host, port), _handler(service))
+    except OSError as exc:
+        raise ListenError(host, port, exc, setting="--health-port") from None
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name="health", daemon=True)
     thread.start()

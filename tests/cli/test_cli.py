@@ -147,8 +147,8 @@ def test_run_once_search_backtest_and_feeds(tmp_path, feeds: FeedServer) -> None
 
     health = cli("feeds", "--config", str(path), env=SECRETS)
     assert health.returncode == 0
-    line = next(line for line in health.stdout.splitlines() if url[:40] in line)
-    assert " ok " in line and " 2 " in line
+    line = next(line for line in health.stdout.splitlines() if line.startswith("Desk "))
+    assert " ok " in line and " 2 " in line and " UTC " in line
 
 
 def test_a_feed_that_fails_does_not_fail_run_once(tmp_path, feeds: FeedServer) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from waitress.server import create_server
 
 from monitor.config.schema import is_loopback
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, ListenError
 
 log = logging.getLogger("monitor.web")
 
@@ -27,14 +27,17 @@ class WebServer:
                     f"web: refusing to serve {host} without a token: set web.token, or listen on 127.0.0.1"
                 ]
             )
-        self._server = create_server(
-            wsgi_app,
-            host=host,
-            port=port,
-            threads=THREADS,
-            ident="news-monitor",
-            clear_untrusted_proxy_headers=True,
-        )
+        try:
+            self._server = create_server(
+                wsgi_app,
+                host=host,
+                port=port,
+                threads=THREADS,
+                ident="news-monitor",
+                clear_untrusted_proxy_headers=True,
+            )
+        except OSError as exc:
+            raise ListenError(host, port, exc) from None
         self.host = host
         self.port = int(self._server.effective_port)  # type: ignore[union-attr]
         self._thread: threading.Thread | None = None
