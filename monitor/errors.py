@@ -63,7 +63,9 @@ class StoreError(MonitorError):
 class ListenError(MonitorError):
     """A server could not listen on its address; the message names the address and the setting."""
 
-    def __init__(self, host: str, port: int, cause: OSError, *, setting: str = "web.listen") -> None:
+    def __init__(
+        self, host: str, port: int, cause: OSError, *, setting: str = "web.listen"
+    ) -> None:
         reason = (cause.strerror or str(cause)).lower()
         shown = f"[{host}]" if ":" in host else host
         super().__init__(f"{setting} {shown}:{port}: cannot listen: {reason}")

@@ -50,9 +50,7 @@ def rules_test(
     from monitor.service.explore import backtest, explain_text, resolve_rule
 
     path = config_path(config_file)
-    config = (
-        load_config(path, delivering=False) if (Path(path).exists() or config_file) else None
-    )
+    config = load_config(path, delivering=False) if (Path(path).exists() or config_file) else None
     rule = resolve_rule(rule_or_query, config)
     if config is not None:
         _say_when_not_a_rule(rule_or_query, [r.name for r in config.rules])

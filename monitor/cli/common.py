@@ -75,9 +75,7 @@ def secret_values(config: Config) -> list[str]:
     return list(config.secrets)
 
 
-def load(
-    config_file: str | None, *, log_json: bool = False, delivering: bool = True
-) -> Config:
+def load(config_file: str | None, *, log_json: bool = False, delivering: bool = True) -> Config:
     config = load_config(config_path(config_file), delivering=delivering)
     setup_logging(json_lines=log_json, secrets=secret_values(config))
     return config

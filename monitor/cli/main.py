@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import timedelta
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -44,13 +44,12 @@ class _Commands(click.Group):
             return super().parse_args(ctx, args)
         except click.NoSuchOption as exc:
             command = next((a for a in args if a in self.commands), None)
-            if command is not None:
-                exc.message += (
-                    f" (options follow the command: news-monitor {command} {exc.option_name} …)"
-                )
-            else:
-                exc.message += " (options follow the command: news-monitor COMMAND --config PATH)"
-            raise
+            usage = f"{command} {exc.option_name} …" if command else "COMMAND --config PATH"
+            raise click.NoSuchOption(
+                exc.option_name,
+                f"{exc.format_message()} (options follow the command: news-monitor {usage})",
+                ctx=exc.ctx,
+            ) from None
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})

@@ -196,7 +196,9 @@ def parse_config(
     return replace(config, secrets=(*substituted, *config_secrets(model)))
 
 
-def _without_channel_secrets(data: Any, missing: list[tuple[tuple, str]]) -> list[tuple[tuple, str]]:
+def _without_channel_secrets(
+    data: Any, missing: list[tuple[tuple, str]]
+) -> list[tuple[tuple, str]]:
     """Stand a console channel in for each channel that lacks an environment variable (for a
     command that never sends); what is missing elsewhere is still an error."""
     for loc, _name in missing:

@@ -66,7 +66,9 @@ def test_commands_that_send_still_need_the_secret(tmp_path) -> None:
 
 
 def test_rules_test_on_a_name_that_is_no_rule_says_so_and_suggests_the_closest(tmp_path) -> None:
-    result = invoke("rules", "test", "Nato", "--text", "Nato said", "--config", str(config(tmp_path)))
+    result = invoke(
+        "rules", "test", "Nato", "--text", "Nato said", "--config", str(config(tmp_path))
+    )
     assert result.exit_code == 0, result.output
     assert "'Nato' is not a rule name: testing it as a query (did you mean the rule NATO?)" in (
         result.output
