@@ -71,6 +71,7 @@ def main() -> None:
 @handle_errors
 def run(config_file: str | None, once: bool, log_json: bool, health_port: int | None) -> None:
     """Run the service (or one pass with --once)."""
+    from monitor.pipeline.refresh import backlog_note
     from monitor.service.app import build_app, run_once
 
     config = load(config_file, log_json=log_json)
@@ -87,6 +88,8 @@ def run(config_file: str | None, once: bool, log_json: bool, health_port: int | 
             sum(o.matches for o in outcomes),
             len(failed),
         )
+        if note := backlog_note(outcomes):
+            log.info("%s", note)
         return
     from monitor.service.scheduler import Service
 

@@ -46,6 +46,10 @@ def digest_preview(name: str, config_file: str | None, as_html: bool) -> None:
         # On stderr, so that the rendered digest on stdout stays what a channel would get.
         until = waiting.until.strftime("%Y-%m-%d %H:%M:%S UTC")
         say(f"held until {until} ({waiting.reason}): {built.total} waiting", err=True)
+    if not built.total:
+        from monitor.pipeline.refresh import BACKLOG_HINT
+
+        say(f"nothing waiting for digest {name}. Note: {BACKLOG_HINT}", err=True)
     say(render_html(built) if as_html else render_text(built))
 
 

@@ -40,6 +40,8 @@ class FeedOutcome:
     matches: int = 0
     error: str | None = None
     warning: str | None = None
+    # articles this poll stored as the feed's backlog (its first poll: stored, never alerted)
+    backlog: int = 0
 
 
 @dataclass(kw_only=True)
@@ -162,7 +164,7 @@ def _refresh(feed: FeedConfig, state: FeedState, ctx: Context, now: datetime) ->
         decode_matched_links(
             feed, store=ctx.store, session=ctx.session, limiters=ctx.source_limiters, now=now
         )
-    return _outcome_of(poll, new=new, matches=matched)
+    return _outcome_of(poll, new=new, matches=matched, backlog=not state.backlog_done)
 
 
 def _limiter(feed: FeedConfig, ctx: Context) -> HostLimiter:
@@ -513,7 +515,9 @@ def _poll_of(
     )
 
 
-def _outcome_of(poll: FeedPoll, *, new: int = 0, matches: int = 0) -> FeedOutcome:
+def _outcome_of(
+    poll: FeedPoll, *, new: int = 0, matches: int = 0, backlog: bool = False
+) -> FeedOutcome:
     """The recorded poll as the caller sees it; moves and warnings are logged once, here."""
     if poll.redirect_to:
         log.warning("feed moved permanently feed=%s to=%s", poll.url, poll.redirect_to)
@@ -528,7 +532,23 @@ def _outcome_of(poll: FeedPoll, *, new: int = 0, matches: int = 0) -> FeedOutcom
         matches=matches,
         error=poll.error,
         warning=poll.warning,
+        backlog=new if backlog else 0,
     )
+
+
+BACKLOG_HINT = (
+    "a feed's first poll stores what it already lists without alerting it; to see what the "
+    "rules would have caught: news-monitor rules test RULE --since 7d (or news-monitor search QUERY)"
+)
+
+
+def backlog_note(outcomes: list[FeedOutcome]) -> str | None:
+    """One line saying that a poll stored backlogs silently, and where to look at them."""
+    stored = [o for o in outcomes if o.backlog]
+    if not stored:
+        return None
+    articles = sum(o.backlog for o in stored)
+    return f"stored {articles} backlog article(s) of {len(stored)} new feed(s): {BACKLOG_HINT}"
 
 
 def _record_failure(

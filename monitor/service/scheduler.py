@@ -19,6 +19,7 @@ from monitor.config.cron import parse_cron
 from monitor.config.load import Config, load_config
 from monitor.digest.outbox import ME, deliver_pending
 from monitor.errors import ConfigError
+from monitor.pipeline.refresh import backlog_note
 from monitor.service.app import (
     WORKERS,
     App,
@@ -137,6 +138,8 @@ class Service:
 
     def _poll_and_alert(self, feed) -> None:  # noqa: ANN001
         outcome = _poll_one(self.app, feed, None)
+        if note := backlog_note([outcome]):
+            log.info("%s feed=%s", note, feed.url)
         if outcome.matches:
             try:
                 send_instant_digests(self.app)

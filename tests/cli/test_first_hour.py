@@ -4,12 +4,18 @@ no delivery secrets, times with their zone, durations echoed as written."""
 from __future__ import annotations
 
 import socket
+from datetime import timedelta
 from pathlib import Path
 
+import requests
 from click.testing import CliRunner
-from conftest import write_config
+from conftest import FeedServer, now_utc, rss, write_config
 
 from monitor.cli import main
+from monitor.config.load import load_config
+from monitor.service.web.app import make_app
+from monitor.service.web.server import WebServer
+from monitor.store.backend import open_database
 
 
 def config(tmp_path: Path, extra: str = "") -> Path:
@@ -111,3 +117,50 @@ def test_an_opml_file_with_no_feeds_is_an_error_not_silence(tmp_path) -> None:
     result = invoke("feeds", "import", str(cut))
     assert result.exit_code == 1
     assert f"{cut}: no feeds found" in result.output
+
+
+def test_a_first_poll_says_it_stored_a_backlog_and_the_page_shows_what_matched_in_it(
+    tmp_path, feeds: FeedServer
+) -> None:
+    now = now_utc()
+    items = [
+        {
+            "title": f"NATO ministers meet ({n})",
+            "link": f"https://news.example.org/{n}",
+            "description": "NATO defence ministers met in Brussels.",
+            "pubDate": now - timedelta(hours=n),
+        }
+        for n in range(1, 4)
+    ]
+    url = feeds.set("/feed.xml", rss(items))
+    path = write_config(
+        tmp_path,
+        f"""
+        database: {tmp_path / "monitor.db"}
+        feeds: [{{url: "{url}", name: Desk}}]
+        rules: [{{name: NATO, query: NATO, digest: daily}}]
+        digests: {{daily: {{schedule: "0 8 * * *", channels: [console]}}}}
+        channels: {{console: {{type: console}}}}
+        """,
+    )
+    run = invoke("run", "--once", "--config", str(path))
+    assert run.exit_code == 0, run.output
+    assert "stored 3 backlog article(s) of 1 new feed(s)" in run.output
+    assert "rules test RULE --since 7d" in run.output
+
+    preview = invoke("digest", "preview", "daily", "--config", str(path))
+    assert "nothing waiting for digest daily" in preview.output
+    assert "rules test RULE --since 7d" in preview.output
+
+    config = load_config(path)
+    server = WebServer(make_app(config, open_database(config.database)), "127.0.0.1", 0, token=None)
+    server.start()
+    try:
+        page = requests.get(server.url, timeout=10).text
+    finally:
+        server.stop()
+    assert "Matched before monitoring began, not alerted" in page
+    assert "NATO ministers meet (1)" in page
+
+    again = invoke("run", "--once", "--config", str(path))  # the second poll is no first poll
+    assert "backlog" not in again.output

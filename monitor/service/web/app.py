@@ -35,6 +35,7 @@ DEFAULT_SINCE = "7d"
 RULES_PER_PAGE = 20
 LAST_MATCHES = 5
 DAYS = 30
+BACKLOG_RULES, BACKLOG_ITEMS = 20, 5  # the empty home page's look into the backlog, bounded
 # Everything comes from this service: no inline script or style, no frames, no other origin.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -207,8 +208,14 @@ def make_app(
             since=start, until=until, rule=rule, feed=feed, limit=pages.PAGE_SIZE + 1, offset=offset
         )
         items = _story_items(rows[: pages.PAGE_SIZE])
+        # Nothing alerted yet (a first poll stores its backlog silently): show what the rules
+        # would have caught in it, labelled as such, rather than an empty page.
+        backlog = (
+            _backlog(c, since) if not items and page == 1 and not (rule or feed or day) else []
+        )
         return render_template(
             "home.html",
+            backlog=backlog,
             sections=pages.by_rule(items, c.rule_names),
             paging=pages.Paging(page=page, more=len(rows) > pages.PAGE_SIZE),
             rules=c.rule_names,
@@ -251,18 +258,7 @@ def make_app(
                     after=pages.cursor(request.args.get("after")),
                     limit=pages.PAGE_SIZE,
                 )
-                context["results"] = [
-                    {
-                        "id": hit.article_id,
-                        "title": hit.found.title or "(no title)",
-                        "href": pages.link(hit.found.url),
-                        "source": hit.found.feed,
-                        "when": from_iso(hit.found.published or hit.found.first_seen),
-                        "segments": pages.snippet(hit.text, [asdict(h) for h in hit.found.hits]),
-                        "terms": hit.found.terms,
-                    }
-                    for hit in found.hits
-                ]
+                context["results"] = _results(found.hits)
                 context["page"] = page
                 context["next"] = pages.cursor_text(found.next) if found.next else None
         return render_template("search.html", **context)
@@ -440,12 +436,45 @@ def make_app(
             "error.html", status=500, message="Something went wrong; it is in the log."
         ), 500
 
+    def _backlog(c: _Configured, since: timedelta) -> list[tuple[str, list[dict]]]:
+        """Per rule (the first BACKLOG_RULES of them), its latest matches in the archive."""
+        sections = []
+        for configured in c.config.rules[:BACKLOG_RULES]:
+            found = search_page(
+                c.config,
+                store,
+                configured.rule,
+                since=since,
+                now=clock(),
+                after=None,
+                limit=BACKLOG_ITEMS,
+            )
+            if found.hits:
+                sections.append((configured.name, _results(found.hits)))
+        return sections
+
     def _story_items(rows: list[dict]) -> list[pages.StoryItem]:
         c = current()
         items = matched_articles(db.connection(), c.config, rows)
         return pages.story_items([r["article_id"] for r in rows], items)
 
     return app
+
+
+def _results(hits: Any) -> list[dict]:
+    """Archive search hits as the result list of /search (and the home page's backlog) shows them."""
+    return [
+        {
+            "id": hit.article_id,
+            "title": hit.found.title or "(no title)",
+            "href": pages.link(hit.found.url),
+            "source": hit.found.feed,
+            "when": from_iso(hit.found.published or hit.found.first_seen),
+            "segments": pages.snippet(hit.text, [asdict(h) for h in hit.found.hits]),
+            "terms": hit.found.terms,
+        }
+        for hit in hits
+    ]
 
 
 def _when(moment: datetime | None, tz: ZoneInfo) -> str:
