@@ -144,7 +144,12 @@ def check(config_file: str | None) -> None:
         extras = f" tags={','.join(feed.tags)}" if feed.tags else ""
         extras += " full_text" if feed.full_text else ""
         extras += f" type={feed.type}" if feed.type != "feed" else ""
-        say(f"  {feed.name}  {feed.url}  every {format_duration(feed.interval)}{extras}")
+        every = (
+            f"auto {format_duration(feed.min_interval)}-{format_duration(feed.max_interval)}"
+            if feed.adaptive
+            else format_duration(feed.interval)
+        )
+        say(f"  {feed.name}  {feed.url}  every {every}{extras}")
     say(f"rules ({len(config.rules)}):")
     for rule in config.rules:
         say(f"  {rule.name} -> {rule.digest}: {rule.source}{_rule_policy(rule)}")

@@ -19,7 +19,9 @@ from ruamel.yaml.error import MarkedYAMLError
 from monitor.config.cron import CronError, parse_cron
 from monitor.config.positions import dotted, explain_validation, locate
 from monitor.config.schema import (
+    AUTO,
     ConfigModel,
+    FeedDefaults,
     FeedEntry,
     GdeltSource,
     GoogleNewsSource,
@@ -34,6 +36,7 @@ from monitor.secrets import host_of, mask_url, register, secrets_in_url
 from monitor.units import format_duration
 
 DEFAULT_CONFIG = "config/monitor.yaml"
+DEFAULT_INTERVAL = timedelta(minutes=15)
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -42,7 +45,13 @@ class FeedConfig:
     url: str
     name: str
     tags: tuple[str, ...] = ()
-    interval: timedelta = timedelta(minutes=15)
+    interval: timedelta = timedelta(minutes=15)  # when not adaptive
+    # `interval: auto` (DESIGN §17): each poll picks the interval from the feed's publishing
+    # rate, between min_interval and max_interval
+    adaptive: bool = False
+    min_interval: timedelta = timedelta(minutes=2)
+    max_interval: timedelta = timedelta(hours=6)
+    push_poll: timedelta = timedelta(hours=6)  # the interval while a WebSub hub pushes it
     timeout: timedelta = timedelta(seconds=20)
     max_bytes: int = 10_000_000
     full_text: bool = False
@@ -140,6 +149,7 @@ class Config:
     health: HealthConfig | None = None
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     web: WebConfig | None = None
+    public_url: str | None = None  # WebSub callbacks are offered under it (DESIGN §17)
     # every secret value in the config (substituted from ${VAR}, passwords, headers, URL
     # credentials, channel secrets), registered with monitor.secrets when loaded
     secrets: tuple[str, ...] = field(default=(), repr=False)
@@ -308,6 +318,7 @@ def _resolve(model: ConfigModel, tree: Any, path: str) -> Config:
         health=health,
         retention=retention,
         web=_resolve_web(model),
+        public_url=model.public_url.rstrip("/") if model.public_url else None,
     )
 
 
@@ -358,6 +369,13 @@ def _resolve_feeds(
             written = source_url(entry)
             sources = [(written, entry.name or _default_name(entry), tuple(entry.tags))]
         credentials = _credentials(entry)
+        polling = _intervals(entry, defaults)
+        if polling["min_interval"] > polling["max_interval"]:
+            problems.append(
+                f"{locate(path, tree, ('feeds', i))}: feeds[{i}]: min_interval "
+                f"{format_duration(polling['min_interval'])} is longer than max_interval "
+                f"{format_duration(polling['max_interval'])}"
+            )
         for written, name, tags in sources:
             url = mask_url(written)
             if url in feeds:
@@ -369,7 +387,7 @@ def _resolve_feeds(
                 credentials=_with_url_userinfo(credentials, written),
                 name=(entry.name if own else None) or name or host_of(written),
                 tags=tuple(dict.fromkeys(tags)),
-                interval=entry.interval or defaults.interval,
+                **polling,
                 timeout=entry.timeout or defaults.timeout,
                 max_bytes=entry.max_bytes or defaults.max_bytes,
                 full_text=defaults.full_text if entry.full_text is None else entry.full_text,
@@ -378,6 +396,18 @@ def _resolve_feeds(
                 source=None if isinstance(entry, FeedEntry) else entry,
             )
     return list(feeds.values())
+
+
+def _intervals(entry: SourceBase, defaults: FeedDefaults) -> dict[str, Any]:
+    """A feed's polling intervals: its own, else the defaults' (`interval: auto` is adaptive)."""
+    interval = entry.interval or defaults.interval
+    return {
+        "interval": interval if isinstance(interval, timedelta) else DEFAULT_INTERVAL,
+        "adaptive": interval == AUTO,
+        "min_interval": entry.min_interval or defaults.min_interval,
+        "max_interval": entry.max_interval or defaults.max_interval,
+        "push_poll": entry.push_poll or defaults.push_poll,
+    }
 
 
 def source_url(entry: SourceBase) -> str:

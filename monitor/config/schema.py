@@ -16,6 +16,7 @@ from pydantic import (
     PlainSerializer,
     SecretStr,
     Tag,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -31,6 +32,16 @@ Duration = Annotated[
     BeforeValidator(lambda v: v if isinstance(v, timedelta) else parse_duration(v)),
     PlainSerializer(format_duration, return_type=str),
     Field(json_schema_extra={"type": "string", "pattern": r"^\d+(\.\d+)?(s|m|h|d|w)$"}),
+]
+# A poll interval: a duration, or `auto` (each feed's own publishing rate, DESIGN §17).
+AUTO = "auto"
+PollInterval = Annotated[
+    timedelta | Literal["auto"],
+    BeforeValidator(
+        lambda v: v if isinstance(v, timedelta) or str(v).strip() == AUTO else parse_duration(v)
+    ),
+    PlainSerializer(lambda v: v if v == AUTO else format_duration(v), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^(auto|\d+(\.\d+)?(s|m|h|d|w))$"}),
 ]
 ByteSize = Annotated[
     int,
@@ -137,7 +148,16 @@ class HealthEntry(Model):
 class FeedDefaults(Model):
     """Settings every feed inherits unless it overrides them."""
 
-    interval: Duration = Field(default=timedelta(minutes=15), description="poll interval")
+    interval: PollInterval = Field(
+        default=timedelta(minutes=15), description="poll interval, or auto (by publishing rate)"
+    )
+    min_interval: Duration = Field(
+        default=timedelta(minutes=2), description="auto: the shortest interval"
+    )
+    max_interval: Duration = Field(default=timedelta(hours=6), description="auto: the longest")
+    push_poll: Duration = Field(
+        default=timedelta(hours=6), description="poll interval of a feed a WebSub hub pushes"
+    )
     timeout: Duration = Field(
         default=timedelta(seconds=20), description="total deadline of one request"
     )
@@ -192,7 +212,10 @@ class SourceBase(SourceCredentials):
 
     name: str | None = None
     tags: list[str] = Field(default_factory=list)
-    interval: Duration | None = None
+    interval: PollInterval | None = None
+    min_interval: Duration | None = None
+    max_interval: Duration | None = None
+    push_poll: Duration | None = None
     timeout: Duration | None = None
     max_bytes: ByteSize | None = None
     full_text: bool | None = None
@@ -491,6 +514,8 @@ class ConfigModel(Model):
     health: HealthEntry | None = None
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     web: WebEntry | None = None
+    # where the web page (§14) is reachable from outside: WebSub hubs call back under it (§17)
+    public_url: HttpUrl | None = None
 
 
 def json_schema() -> dict[str, Any]:

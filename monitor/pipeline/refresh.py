@@ -6,7 +6,7 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -19,7 +19,14 @@ from monitor.rules import Matcher
 from monitor.sources.feed.parse import Entry, ParsedFeed
 from monitor.sources.fetch import FetchResult, FetchSession, HostLimiter, SourceAuth, fetch
 from monitor.sources.registry import parse_source, source_type
-from monitor.sources.schedule import next_check
+from monitor.sources.schedule import (
+    LONG_WINDOW,
+    History,
+    adaptive_interval,
+    item_times,
+    next_check,
+)
+from monitor.store.publishing import MAX_ITEMS, recent_items
 from monitor.store.store import FeedPoll, FeedState, SourceUpdate, Store, StoredArticle
 from monitor.stories.boilerplate import repeated_lines, without_lines
 from monitor.stories.identity import Identity, alertable, body_hash, identify
@@ -42,6 +49,13 @@ class FeedOutcome:
     warning: str | None = None
     # articles this poll stored as the feed's backlog (its first poll: stored, never alerted)
     backlog: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ingested:
+    new: int  # articles stored
+    matches: int
+    poll: FeedPoll | None  # the feed's row as written with them
 
 
 @dataclass(kw_only=True)
@@ -147,24 +161,31 @@ def _refresh(feed: FeedConfig, state: FeedState, ctx: Context, now: datetime) ->
     warning = "; ".join(
         w for w in (parsed.warning, skip_note(parsed.entries, kept=len(items))) if w
     )
-    poll = _poll_of(
-        feed,
-        state,
-        ctx,
-        now,
-        result,
-        "ok",
-        body=digest,
-        entries=len(parsed.entries),
-        warning=warning or None,
-        ttl=parsed.ttl,
-    )
-    new, matched = ingest(feed, items, ctx, now, backlog=not state.backlog_done, poll=poll)
-    if matched and feed.type == "google_news":
+
+    def poll(fresh: tuple[datetime, ...]) -> FeedPoll:
+        return _poll_of(
+            feed,
+            state,
+            ctx,
+            now,
+            result,
+            "ok",
+            body=digest,
+            entries=len(parsed.entries),
+            warning=warning or None,
+            ttl=parsed.ttl,
+            fresh=fresh,
+        )
+
+    done = ingest(feed, items, ctx, now, backlog=not state.backlog_done, poll=poll)
+    if done.matches and feed.type == "google_news":
         decode_matched_links(
             feed, store=ctx.store, session=ctx.session, limiters=ctx.source_limiters, now=now
         )
-    return _outcome_of(poll, new=new, matches=matched, backlog=not state.backlog_done)
+    assert done.poll is not None
+    return _outcome_of(
+        done.poll, new=done.new, matches=done.matches, backlog=not state.backlog_done
+    )
 
 
 def _limiter(feed: FeedConfig, ctx: Context) -> HostLimiter:
@@ -254,10 +275,11 @@ def ingest(
     now: datetime,
     *,
     backlog: bool,
-    poll: FeedPoll | None = None,
-) -> tuple[int, int]:
-    """Store what is new among a feed's items (``unique_items``) and match it; ``poll`` is
-    recorded in the same transaction as the articles. Returns (new articles, new matches)."""
+    poll: Callable[[tuple[datetime, ...]], FeedPoll] | None = None,
+) -> Ingested:
+    """Store what is new among a feed's items (``unique_items``) and match it; the feed's row
+    ``poll`` makes, given when this poll's new items appeared (its next check may depend on
+    them), is recorded in the same transaction as the articles."""
     known = ctx.store.known(feed.url, [i.guid for _, i in items], [i.article_id for _, i in items])
     # a pruned article (its tombstone) is neither new nor a source seen again
     unseen = [
@@ -278,6 +300,7 @@ def ingest(
         else frozenset()
     )
     articles = _articles(fresh, feed, now, full_texts, ctx, furniture)
+    row = poll(item_times((e.published, now) for e, _ in fresh)) if poll else None
     stored = ctx.store.save_articles(
         feed.url,
         articles,
@@ -286,7 +309,7 @@ def ingest(
         now,
         fold=repeated_story,
         fold_since=now - feed.max_age,
-        poll=poll,
+        poll=row,
         tombstones=known.tombstones,
     )
     to_match = [
@@ -310,7 +333,7 @@ def ingest(
     matched = match_articles(
         ctx.matcher, ctx.config.rules, ctx.store, feed, to_match, refreshed, now, backlog=backlog
     )
-    return len(stored), matched
+    return Ingested(new=len(stored), matches=matched, poll=row)
 
 
 def skip_note(entries: tuple[Entry, ...], *, kept: int) -> str | None:
@@ -456,6 +479,28 @@ def _article(
     )
 
 
+def poll_interval(
+    feed: FeedConfig, ctx: Context, now: datetime, fresh: tuple[datetime, ...] = ()
+) -> timedelta:
+    """The interval before the status table (backoff, Retry-After, TTL) applies: the
+    configured one, or with `interval: auto` the one the feed's publishing rate calls for,
+    counting the items of this poll (``fresh``) with those stored before."""
+    if not feed.adaptive:
+        return feed.interval
+    recent = recent_items(ctx.store.db, feed.url, now - LONG_WINDOW)
+    times = item_times(recent.items) + fresh
+    if recent.older and len(recent.items) < MAX_ITEMS:
+        since: datetime | None = now - LONG_WINDOW
+    else:  # known only since its oldest item (or its newest MAX_ITEMS span less than the window)
+        since = min(times, default=None)
+    return adaptive_interval(
+        History(times=times, since=since),
+        now,
+        minimum=feed.min_interval,
+        maximum=feed.max_interval,
+    )
+
+
 def _record(
     feed: FeedConfig,
     state: FeedState,
@@ -485,8 +530,10 @@ def _poll_of(
     error: str | None = None,
     warning: str | None = None,
     ttl: int | None = None,
+    fresh: tuple[datetime, ...] = (),
 ) -> FeedPoll:
-    """What a poll that got an answer changes in the feed's row."""
+    """What a poll that got an answer changes in the feed's row; ``fresh``: when the new items
+    it stores appeared."""
     return FeedPoll(
         url=feed.url,
         name=feed.name,
@@ -495,7 +542,7 @@ def _poll_of(
         outcome=outcome,
         next_check_at=next_check(
             now=now,
-            interval=feed.interval,
+            interval=poll_interval(feed, ctx, now, fresh),
             status=result.status,
             failures=0,
             retry_after=result.retry_after,
@@ -565,7 +612,7 @@ def _record_failure(
     failures = state.consecutive_failures + 1
     when = next_check(
         now=now,
-        interval=feed.interval,
+        interval=poll_interval(feed, ctx, now),
         status=status,
         failures=failures,
         retry_after=retry_after,

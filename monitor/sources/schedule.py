@@ -10,11 +10,17 @@ The status table (DESIGN §7):
     anything, failures>0  a failed poll (a body that did not parse, say): the same backoff
 
 Every delay gets up to JITTER of random extra, so feeds added together drift apart.
+
+The interval itself is the configured one, or with `interval: auto` (DESIGN §17)
+`adaptive_interval`: a quarter of the gap the feed's recent publishing rate predicts between
+two items, between min_interval and max_interval. The status table applies on top of either.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 MAX_BACKOFF = timedelta(hours=24)
@@ -93,3 +99,61 @@ def hinted_interval(
 
 def _with_jitter(delay: timedelta, rng: random.Random) -> timedelta:
     return delay * (1 + rng.uniform(0, JITTER))
+
+
+# adaptive polling ------------------------------------------------------------------------
+
+POLLS_PER_GAP = 4  # polls in the gap the rate predicts: an item waits about an eighth of it
+LONG_WINDOW = timedelta(days=3)  # the feed's usual rate
+SHORT_WINDOW = timedelta(hours=2)  # a burst (a story breaking) tightens the interval at once
+SHORT_FLOOR = timedelta(minutes=30)  # a burst's rate is never read from less time than this
+BURST_ITEMS = 2  # one new item is not a burst
+# The long window starts from one item per hour, as if seen over an extra hour: a feed known
+# for a short while is neither rated busy on one item nor quiet for want of history.
+PRIOR_ITEMS = 1
+PRIOR_SPAN = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class History:
+    """What the store knows of a feed's recent items.
+
+    ``times``: when each item of the long window appeared (published, or first seen if that
+    is earlier or it has no date). ``since``: how far back the feed has been watched, None
+    when nothing of it was ever stored (older items than the window make it the window's start).
+    """
+
+    times: tuple[datetime, ...] = ()
+    since: datetime | None = None
+
+
+def publishing_rate(history: History, now: datetime) -> float:
+    """New items per hour: the long window's rate, or a recent burst's if that is higher."""
+    long_start, short_start = now - LONG_WINDOW, now - SHORT_WINDOW
+    watched_from = max(history.since, long_start) if history.since else now
+    long_items = sum(1 for t in history.times if long_start < t <= now)
+    usual = (long_items + PRIOR_ITEMS) / _hours(now - watched_from + PRIOR_SPAN)
+    short_items = sum(1 for t in history.times if short_start < t <= now)
+    if short_items < BURST_ITEMS:
+        return usual
+    burst_span = max(now - max(watched_from, short_start), SHORT_FLOOR)
+    return max(usual, short_items / _hours(burst_span))
+
+
+def adaptive_interval(
+    history: History, now: datetime, *, minimum: timedelta, maximum: timedelta
+) -> timedelta:
+    """The interval a feed publishing at its recent rate deserves, within [minimum, maximum]."""
+    rate = publishing_rate(history, now)
+    gap = timedelta(hours=1 / (rate * POLLS_PER_GAP)) if rate > 0 else maximum
+    return max(minimum, min(gap, maximum))
+
+
+def item_times(pairs: Iterable[tuple[datetime | None, datetime]]) -> tuple[datetime, ...]:
+    """When items appeared, from (published, first seen) pairs: a date in the future or
+    missing is replaced by the time the item was first seen."""
+    return tuple(min(published or seen, seen) for published, seen in pairs)
+
+
+def _hours(delta: timedelta) -> float:
+    return delta.total_seconds() / 3600
