@@ -8,6 +8,7 @@ between any two modules, inside a package or across.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from conftest import REPO
@@ -141,3 +142,19 @@ def test_each_package_docstring_names_what_it_may_import() -> None:
         if "May import" not in (REPO / "monitor" / name / "__init__.py").read_text()
     ]
     assert vague == []
+
+
+# A SQL statement as a string literal starts: the store's modules are the only place for one.
+SQL_STATEMENT = re.compile(r'"""?\s*(SELECT|INSERT INTO|DELETE FROM|UPDATE \w+ SET|WITH \w+ AS)\s')
+
+
+def test_every_sql_statement_lives_in_the_store() -> None:
+    outside = sorted(
+        f"{path.relative_to(REPO)}:{text[: found.start()].count(chr(10)) + 1}"
+        for root in ("monitor", "alerts")
+        for path in (REPO / root).rglob("*.py")
+        if REPO / "monitor" / "store" not in path.parents
+        for text in [path.read_text(encoding="utf-8")]
+        for found in SQL_STATEMENT.finditer(text)
+    )
+    assert outside == []

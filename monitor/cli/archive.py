@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -104,7 +104,10 @@ def _say_when_not_a_rule(argument: str, names: list[str]) -> None:
     say(f"'{argument}' is not a rule name: testing it as a query{hint}", err=True)
 
 
-def _progress_bar(rows: list[dict]) -> Iterator[dict]:
+T = TypeVar("T")
+
+
+def _progress_bar(rows: list[T]) -> Iterator[T]:
     # On a terminal only: pipes and services stay quiet.
     with click.progressbar(rows, label="backtesting", file=sys.stderr) as bar:
         yield from bar

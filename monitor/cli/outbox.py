@@ -85,13 +85,10 @@ def digest_send(name: str, config_file: str | None) -> None:
 @handle_errors
 def deliveries(config_file: str | None, retry: bool, enable: tuple[str, ...]) -> None:
     """The outbox: pending, failed and sent deliveries with their last error."""
-    from monitor.digest.outbox import (
-        deliver_pending,
-        disabled_channels,
-        enable_channels,
-        outbox_rows,
-    )
+    from monitor.digest.outbox import deliver_pending, outbox_rows
     from monitor.store.backend import open_database
+    from monitor.store.outbox import disabled_channels, enable_channels
+    from monitor.store.records import iso
 
     config = load(config_file, delivering=retry)
     db = open_database(config.database)
@@ -109,13 +106,13 @@ def deliveries(config_file: str | None, retry: bool, enable: tuple[str, ...]) ->
     )
     for r in outbox_rows(db):
         when = (
-            r["sent_at"]
-            if r["status"] == "sent"
-            else (r["next_attempt_at"] if r["status"] == "pending" else "")
+            r.sent_at
+            if r.status == "sent"
+            else (r.next_attempt_at if r.status == "pending" else None)
         )
         say(
-            f"{r['id']:40} {r['digest'][:10]:10} {r['channel'][:12]:12} {r['status']:9} {r['attempts']:>5} "
-            f"{r['created_at'][:19]:20} {(when or '')[:19]:20} {(r['last_error'] or '')[:80]}"
+            f"{r.id:40} {r.digest[:10]:10} {r.channel[:12]:12} {r.status:9} {r.attempts:>5} "
+            f"{(iso(r.created_at) or '')[:19]:20} {(iso(when) or '')[:19]:20} {(r.last_error or '')[:80]}"
         )
 
 

@@ -17,8 +17,8 @@ from alerts.records import Digest, FeedNote
 from monitor.config.load import Config, FeedConfig, HealthConfig
 from monitor.digest.select import write_run
 from monitor.secrets import host_of, mask, mask_url
+from monitor.store import signals
 from monitor.store.db import Database
-from monitor.store.store import from_iso, iso
 
 MIN_SILENCE = timedelta(hours=24)  # a feed is never called silent sooner than this
 MIN_GAPS = 4  # new items needed before a feed's usual gap is trusted
@@ -122,27 +122,15 @@ def _note(facts: FeedFacts, state: str, since: datetime | None, error: str | Non
 
 def feed_facts(db: Database, feeds: Sequence[FeedConfig], now: datetime) -> list[FeedFacts]:
     """Each configured feed's failures and recent new items, in two reads."""
-    rows = {
-        r["url"]: r
-        for r in db.query(
-            "SELECT url, consecutive_failures, failing_since, last_polled_at, last_error FROM feeds"
-        )
-    }
+    rows = signals.feed_failures(db)
     times: dict[str, list[datetime]] = {}
     last_new: dict[str, datetime] = {}
-    for feed, seen, published in db.query(
-        """SELECT s.feed, s.first_seen, a.published FROM article_sources s
-           JOIN articles a ON a.id = s.article_id WHERE s.first_seen > ?""",
-        (iso(now - timedelta(days=HISTORY_DAYS)),),
-    ):
-        first_seen = from_iso(seen)
-        if first_seen is None:
-            continue
+    for item in signals.new_items_since(db, now - timedelta(days=HISTORY_DAYS)):
         # A backlog arrives all at once: its publication times carry the feed's rhythm.
-        when = min(from_iso(published) or first_seen, first_seen)
-        times.setdefault(feed, []).append(when)
-        if feed not in last_new or first_seen > last_new[feed]:
-            last_new[feed] = first_seen
+        when = min(item.published or item.first_seen, item.first_seen)
+        times.setdefault(item.feed, []).append(when)
+        if item.feed not in last_new or item.first_seen > last_new[item.feed]:
+            last_new[item.feed] = item.first_seen
     facts = []
     for feed in feeds:
         row = rows.get(feed.url)
@@ -150,10 +138,10 @@ def feed_facts(db: Database, feeds: Sequence[FeedConfig], now: datetime) -> list
             FeedFacts(
                 url=feed.url,
                 name=feed.name or host_of(feed.url),
-                failures=row["consecutive_failures"] if row else 0,
-                failing_since=from_iso(row["failing_since"]) if row else None,
-                last_polled_at=from_iso(row["last_polled_at"]) if row else None,
-                error=row["last_error"] if row else None,
+                failures=row.failures if row else 0,
+                failing_since=row.failing_since if row else None,
+                last_polled_at=row.last_polled_at if row else None,
+                error=row.error if row else None,
                 item_times=tuple(times.get(feed.url, ())),
                 last_new=last_new.get(feed.url),
             )
@@ -185,15 +173,8 @@ def check_sources(db: Database, config: Config, now: datetime) -> Digest | None:
     digest = config.digests[health.digest]
     # Named lock: two workers would both find a feed's change not yet notified.
     with db.write(lock="source-health") as conn:
-        notified = {r[0]: r[1] for r in conn.execute("SELECT url, notified FROM source_health")}
-        notes, states = changes(observed, notified, facts, now)
-        for url, state in states.items():
-            conn.execute(
-                """INSERT INTO source_health (url, notified, changed_at) VALUES (?, ?, ?)
-                   ON CONFLICT (url) DO UPDATE SET notified = excluded.notified,
-                   changed_at = excluded.changed_at""",
-                (url, state, iso(now)),
-            )
+        notes, states = changes(observed, signals.notified_states(conn), facts, now)
+        signals.set_notified(conn, states, now)
         if not notes:
             return None
         notice = Digest(

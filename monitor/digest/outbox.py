@@ -14,8 +14,10 @@ from typing import Any
 from alerts.errors import DeliveryError
 from alerts.records import digest_from_json
 from monitor import metrics
+from monitor.store import outbox as table
 from monitor.store.db import Database
-from monitor.store.store import from_iso, iso
+from monitor.store.outbox import Delivery, disabled_channels
+from monitor.store.records import iso
 
 log = logging.getLogger("monitor.outbox")
 
@@ -73,25 +75,17 @@ def _deliver_due(
     clock: Callable[[], datetime] | None,
 ) -> list[DeliveryReport]:
     disabled = set(disabled_channels(db))
-    sql = "SELECT * FROM deliveries WHERE status = 'pending'"
-    params: tuple = ()
-    if not ignore_backoff:
-        sql += " AND next_attempt_at <= ?"
-        params = (iso(now),)
     reports = []
-    for row in db.query(sql + " ORDER BY created_at, id", params):
-        channel = channels.get(row["channel"])
-        if row["channel"] in disabled or channel is None:
+    for row in table.pending_deliveries(db, None if ignore_backoff else now):
+        channel = channels.get(row.channel)
+        if row.channel in disabled or channel is None:
             reason = (
-                "channel disabled" if row["channel"] in disabled else "channel no longer configured"
+                "channel disabled" if row.channel in disabled else "channel no longer configured"
             )
-            reports.append(
-                _finish(
-                    db, row, "disabled" if row["channel"] in disabled else "failed", reason, now
-                )
-            )
+            status = "disabled" if row.channel in disabled else "failed"
+            reports.append(_finish(db, row, status, reason))
             continue
-        if not claim(db, row["id"], now):
+        if not claim(db, row.id, now):
             continue  # another process is sending it right now
         reports.append(_send_one(db, row, channel, clock() if clock else now))
     return reports
@@ -103,25 +97,9 @@ def claim(db: Database, delivery: str, now: datetime, owner: str = ME) -> bool:
     A claim of a process that died (SIGKILL between send and mark) lapses at once on this host,
     elsewhere when its lease ends; the delivery is then resent with its same id.
     """
-    with db.write() as conn:
-        row = conn.execute(
-            "SELECT claimed_by, claimed_until FROM deliveries WHERE id = ? AND status = 'pending'",
-            (delivery,),
-        ).fetchone()
-        if row is None:
-            return False
-        holder, until = row
-        if holder and holder != owner and (until or "") > (iso(now) or "") and alive(holder):
-            return False
-        # Compare and set: of two workers that read the same claim, only the first update
-        # finds it unchanged (PostgreSQL re-reads the row once the first commits).
-        taken = conn.execute(
-            """UPDATE deliveries SET claimed_by = ?, claimed_until = ?
-               WHERE id = ? AND status = 'pending'
-                 AND COALESCE(claimed_by, '') = ? AND COALESCE(claimed_until, '') = ?""",
-            (owner, iso(now + CLAIM_LEASE), delivery, holder or "", until or ""),
-        ).rowcount
-    return bool(taken)
+    return table.claim_delivery(
+        db, delivery, now, owner=owner, until=now + CLAIM_LEASE, alive=alive
+    )
 
 
 def alive(holder: str) -> bool:
@@ -138,113 +116,64 @@ def alive(holder: str) -> bool:
     return True
 
 
-def _send_one(db: Database, row: Any, channel: Any, now: datetime) -> DeliveryReport:
+def _send_one(db: Database, row: Delivery, channel: Any, now: datetime) -> DeliveryReport:
     try:
-        channel.send(digest_from_json(row["payload"]), row["id"])
+        channel.send(digest_from_json(row.payload), row.id)
     except DeliveryError as exc:
         if exc.disable:
-            _disable_channel(db, row["channel"], str(exc), now)
-            log.error("channel disabled channel=%s: %s", row["channel"], exc)
-            return _finish(db, row, "disabled", str(exc), now)
+            table.disable_channel(db, row.channel, str(exc), now)
+            log.error("channel disabled channel=%s: %s", row.channel, exc)
+            return _finish(db, row, "disabled", str(exc))
         return _retry_later(db, row, str(exc), now, exc.retry_after)
     except Exception as exc:  # a channel bug must not stop the outbox
-        log.exception("delivery crashed channel=%s delivery=%s", row["channel"], row["id"])
+        log.exception("delivery crashed channel=%s delivery=%s", row.channel, row.id)
         return _retry_later(db, row, f"{type(exc).__name__}: {exc}", now, None)
-    mark_sent(db, row["id"], now)
-    log.info("delivered channel=%s digest=%s delivery=%s", row["channel"], row["digest"], row["id"])
-    metrics.record_delivery(row["channel"], "sent")
-    return DeliveryReport(id=row["id"], channel=row["channel"], digest=row["digest"], status="sent")
+    mark_sent(db, row.id, now)
+    log.info("delivered channel=%s digest=%s delivery=%s", row.channel, row.digest, row.id)
+    metrics.record_delivery(row.channel, "sent")
+    return DeliveryReport(id=row.id, channel=row.channel, digest=row.digest, status="sent")
 
 
 def mark_sent(db: Database, delivery: str, now: datetime) -> None:
     """The channel accepted it: only now is it sent (a crash before this line means a resend)."""
-    with db.write() as conn:
-        conn.execute(
-            "UPDATE deliveries SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL, claimed_by = NULL WHERE id = ?",
-            (iso(now), delivery),
-        )
+    table.mark_sent(db, delivery, now)
 
 
 def _retry_later(
-    db: Database, row: Any, error: str, now: datetime, retry_after: float | None
+    db: Database, row: Delivery, error: str, now: datetime, retry_after: float | None
 ) -> DeliveryReport:
-    attempts = row["attempts"] + 1
+    attempts = row.attempts + 1
     when = retry_at(
-        attempts=attempts,
-        created_at=from_iso(row["created_at"]) or now,
-        now=now,
-        retry_after=retry_after,
+        attempts=attempts, created_at=row.created_at or now, now=now, retry_after=retry_after
     )
     if when is None:
         log.error(
-            "delivery given up after 48 h channel=%s delivery=%s: %s",
-            row["channel"],
-            row["id"],
-            error,
+            "delivery given up after 48 h channel=%s delivery=%s: %s", row.channel, row.id, error
         )
-        return _finish(db, row, "failed", f"gave up after {attempts} attempts: {error}", now)
-    with db.write() as conn:
-        conn.execute(
-            "UPDATE deliveries SET attempts = ?, next_attempt_at = ?, last_error = ?, claimed_by = NULL WHERE id = ?",
-            (attempts, iso(when), error[:500], row["id"]),
-        )
+        return _finish(db, row, "failed", f"gave up after {attempts} attempts: {error}")
+    table.retry_later(db, row.id, attempts, when, error)
     log.warning(
         "delivery failed channel=%s delivery=%s attempt=%d retry_at=%s: %s",
-        row["channel"],
-        row["id"],
+        row.channel,
+        row.id,
         attempts,
         iso(when),
         error[:200],
     )
-    metrics.record_delivery(row["channel"], "retry")
+    metrics.record_delivery(row.channel, "retry")
     return DeliveryReport(
-        id=row["id"], channel=row["channel"], digest=row["digest"], status="pending", error=error
+        id=row.id, channel=row.channel, digest=row.digest, status="pending", error=error
     )
 
 
-def _finish(db: Database, row: Any, status: str, error: str, now: datetime) -> DeliveryReport:
-    with db.write() as conn:
-        conn.execute(
-            "UPDATE deliveries SET status = ?, last_error = ?, attempts = attempts + 1, claimed_by = NULL WHERE id = ?",
-            (status, error[:500], row["id"]),
-        )
-    metrics.record_delivery(row["channel"], status)
+def _finish(db: Database, row: Delivery, status: str, error: str) -> DeliveryReport:
+    table.finish(db, row.id, status, error)
+    metrics.record_delivery(row.channel, status)
     return DeliveryReport(
-        id=row["id"], channel=row["channel"], digest=row["digest"], status=status, error=error
+        id=row.id, channel=row.channel, digest=row.digest, status=status, error=error
     )
 
 
-def _disable_channel(db: Database, channel: str, reason: str, now: datetime) -> None:
-    with db.write() as conn:
-        conn.execute(
-            """INSERT INTO channel_state (channel, disabled_at, reason) VALUES (?,?,?)
-               ON CONFLICT (channel) DO UPDATE SET disabled_at = excluded.disabled_at, reason = excluded.reason""",
-            (channel, iso(now), reason[:500]),
-        )
-
-
-def disabled_channels(db: Database) -> dict[str, str]:
-    return {r[0]: r[1] or "" for r in db.query("SELECT channel, reason FROM channel_state")}
-
-
-def enable_channels(db: Database, names: list[str]) -> int:
-    """Channels stay disabled (after a 410) until `deliveries --enable NAME` calls this."""
-    with db.write() as conn:
-        return conn.executemany(
-            "DELETE FROM channel_state WHERE channel = ?", [(n,) for n in names]
-        ).rowcount
-
-
-def outbox_rows(db: Database, limit: int = 200) -> list[dict]:
-    return [
-        dict(r)
-        for r in db.query(
-            """SELECT id, digest, channel, status, attempts, created_at, next_attempt_at, sent_at, last_error
-               FROM deliveries ORDER BY created_at DESC LIMIT ?""",
-            (limit,),
-        )
-    ]
-
-
-def backlog(db: Database) -> int:
-    return int(db.query("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'")[0][0])
+def outbox_rows(db: Database, limit: int = 200) -> list[Delivery]:
+    """The outbox newest first, for `news-monitor deliveries`."""
+    return table.recent_deliveries(db, limit=limit)

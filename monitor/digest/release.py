@@ -16,8 +16,8 @@ from alerts.records import Digest, FeedNote
 from monitor.config.load import Config, DigestConfig
 from monitor.digest.policy import HOUR, Hold, hold
 from monitor.digest.select import digest_lock, open_run, opened_for
+from monitor.store import runs
 from monitor.store.db import Database
-from monitor.store.store import from_iso, iso
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,25 +52,22 @@ def open_due_run(
     with db.write(lock=digest_lock(digest.name)) as conn:
         if opened_for(conn, digest.name, scheduled_for):
             return Release(opened=None)  # another worker's clock fired first
-        held_since = _held_since(conn, digest.name)
+        held_since = runs.held_since(conn, digest.name)
         if not (digest.instant or scheduled or held_since):
             return Release(opened=None)
         waiting = hold(
             quiet_hours=digest.quiet_hours,
             max_per_hour=digest.max_per_hour,
             timezone=digest.timezone,
-            sends=_recent_sends(conn, digest.name, now),
+            sends=runs.sends_since(conn, digest.name, now - HOUR),
             now=now,
         )
         if waiting is None:
-            conn.execute("DELETE FROM digest_holds WHERE digest = ?", (digest.name,))
+            runs.unhold(conn, digest.name)
             opened = open_run(conn, config, digest, now, feeds=feeds, scheduled_for=scheduled_for)
             return Release(opened=opened)
         if not digest.instant and not held_since:
-            conn.execute(
-                "INSERT INTO digest_holds (digest, since) VALUES (?, ?) ON CONFLICT (digest) DO NOTHING",
-                (digest.name, iso(now)),
-            )
+            runs.hold(conn, digest.name, now)
         urgent = urgent_rules(config, digest.name)
         opened = (
             open_run(conn, config, digest, now, rules=urgent, send_empty=False, feeds=feeds)
@@ -86,24 +83,6 @@ def digest_hold(db: Database, digest: DigestConfig, now: datetime) -> Hold | Non
         quiet_hours=digest.quiet_hours,
         max_per_hour=digest.max_per_hour,
         timezone=digest.timezone,
-        sends=_recent_sends(db.connection(), digest.name, now),
+        sends=runs.sends_since(db.connection(), digest.name, now - HOUR),
         now=now,
     )
-
-
-def held_digests(db: Database) -> set[str]:
-    """Cron digests whose run waits for the end of quiet hours or of a cap."""
-    return {row[0] for row in db.query("SELECT digest FROM digest_holds")}
-
-
-def _held_since(conn, digest: str) -> datetime | None:
-    row = conn.execute("SELECT since FROM digest_holds WHERE digest = ?", (digest,)).fetchone()
-    return from_iso(row[0]) if row else None
-
-
-def _recent_sends(conn, digest: str, now: datetime) -> list[datetime]:
-    rows = conn.execute(
-        "SELECT created_at FROM digest_runs WHERE digest = ? AND kind = 'digest' AND created_at > ?",
-        (digest, iso(now - HOUR)),
-    ).fetchall()
-    return [moment for row in rows if (moment := from_iso(row[0])) is not None]

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -19,8 +18,12 @@ from alerts.records import (
 )
 from monitor.config.load import Config, DigestConfig
 from monitor.secrets import host_of, mask
+from monitor.store import runs
+from monitor.store.articles import story_sources
 from monitor.store.db import Database
-from monitor.store.store import from_iso, iso, story_sources
+from monitor.store.dialect import Connection
+from monitor.store.records import MatchedRow
+from monitor.store.runs import SpikeRow
 
 SNIPPET_CHARS = 280
 
@@ -151,14 +154,9 @@ def digest_lock(name: str) -> str:
     return f"digest:{name}"
 
 
-def opened_for(conn, digest: str, scheduled_for: datetime | None) -> bool:  # noqa: ANN001
+def opened_for(conn: Connection, digest: str, scheduled_for: datetime | None) -> bool:
     """Whether the run of cron time ``scheduled_for`` was opened already (by any worker)."""
-    return scheduled_for is not None and bool(
-        conn.execute(
-            "SELECT 1 FROM digest_runs WHERE digest = ? AND scheduled_for = ?",
-            (digest, iso(scheduled_for)),
-        ).fetchone()
-    )
+    return runs.opened_for(conn, digest, scheduled_for)
 
 
 def open_run(
@@ -177,8 +175,8 @@ def open_run(
     ``scheduled_for``, a cron time, is kept with the run: one run per digest and time."""
     rules = digest_rules(config, digest.name) if rules is None else list(rules)
     send_empty = digest.send_empty if send_empty is None else send_empty
-    rows = _undelivered(conn, rules)
-    spike_rows = undelivered_spikes(conn, rules)
+    rows = runs.undelivered_matches(conn, rules)
+    spike_rows = runs.undelivered_spikes(conn, rules)
     if not rows and not spike_rows and not send_empty:
         return None
     run_id = now.strftime("%Y%m%dT%H%M%S") + "_" + secrets.token_hex(4)
@@ -195,18 +193,12 @@ def open_run(
         feeds=tuple(feeds),
     )
     write_run(conn, built, digest.channels, entries=len(rows), scheduled_for=scheduled_for)
-    conn.executemany(
-        "UPDATE matches SET run_id = ? WHERE article_id = ? AND rule = ?",
-        [(run_id, r["article_id"], r["rule"]) for r in rows],
-    )
-    conn.executemany(
-        "UPDATE spikes SET run_id = ? WHERE id = ?", [(run_id, r["id"]) for r in spike_rows]
-    )
+    runs.take(conn, run_id, rows, spike_rows)
     return built
 
 
 def write_run(
-    conn,
+    conn: Connection,
     built: Digest,
     channels: Sequence[str],
     *,
@@ -214,65 +206,31 @@ def write_run(
     scheduled_for: datetime | None = None,
 ) -> None:
     """The run's row and one pending outbox row per channel, in the caller's transaction."""
-    payload = digest_to_json(built)
-    conn.execute(
-        """INSERT INTO digest_runs (id, digest, created_at, entries, payload, kind, scheduled_for)
-           VALUES (?,?,?,?,?,?,?)""",
-        (
-            built.id,
-            built.name,
-            iso(built.created_at),
-            entries,
-            payload,
-            built.kind,
-            iso(scheduled_for),
+    runs.write_run(
+        conn,
+        runs.Run(
+            id=built.id,
+            digest=built.name,
+            created_at=built.created_at,
+            entries=entries,
+            payload=digest_to_json(built),
+            kind=built.kind,
+            scheduled_for=scheduled_for,
+            deliveries=[(delivery_id(built.id, channel), channel) for channel in channels],
         ),
     )
-    for channel in channels:
-        conn.execute(
-            """INSERT INTO deliveries (id, run_id, digest, channel, payload, status, attempts, created_at, next_attempt_at)
-               VALUES (?,?,?,?,?, 'pending', 0, ?, ?)""",
-            (
-                delivery_id(built.id, channel),
-                built.id,
-                built.name,
-                channel,
-                payload,
-                iso(built.created_at),
-                iso(built.created_at),
-            ),
-        )
 
 
-def undelivered_spikes(conn, rules: Sequence[str]) -> list:
-    if not rules:
-        return []
-    marks = ",".join("?" * len(rules))
-    return conn.execute(
-        f"SELECT * FROM spikes WHERE run_id IS NULL AND rule IN ({marks}) ORDER BY detected_at",
-        tuple(rules),
-    ).fetchall()
-
-
-def _spike_alert(conn, config: Config, row) -> SpikeAlert:
+def _spike_alert(conn: Connection, config: Config, row: SpikeRow) -> SpikeAlert:
     """A stored spike as its digest entry: the count, the usual count and the top stories."""
-    ids = json.loads(row["article_ids"])
-    top = []
-    if ids:
-        marks = ",".join("?" * len(ids))
-        top = conn.execute(
-            f"""SELECT m.*, a.title, a.link, a.url, a.feed, a.summary, a.text, a.published, a.first_seen, a.cluster_id AS acluster
-                FROM matches m JOIN articles a ON a.id = m.article_id
-                WHERE m.rule = ? AND m.article_id IN ({marks})""",
-            (row["rule"], *ids),
-        ).fetchall()
+    top = runs.matches_of_rule(conn, row.rule, row.article_ids)
     items = sorted(_matched_articles(conn, config, top), key=_recency, reverse=True)
     return SpikeAlert(
-        rule=row["rule"],
-        window=row["window"],
-        count=row["count"],
-        usual=row["usual"],
-        started_at=from_iso(row["window_start"]) or datetime.now(UTC),
+        rule=row.rule,
+        window=row.window,
+        count=row.count,
+        usual=row.usual,
+        started_at=row.window_start or datetime.now(UTC),
         entries=tuple(_entry(item) for item in items),
     )
 
@@ -281,7 +239,7 @@ def preview_digest(db: Database, config: Config, digest: DigestConfig, now: date
     """What `open_digest_run` would send now, marking nothing: held and capped matches too."""
     rules = digest_rules(config, digest.name)
     conn = db.connection()
-    rows = _undelivered(conn, rules)
+    rows = runs.undelivered_matches(conn, rules)
     items = _matched_articles(conn, config, rows)
     built = build_digest(
         digest_id="preview",
@@ -291,58 +249,45 @@ def preview_digest(db: Database, config: Config, digest: DigestConfig, now: date
         items=items,
         max_items=digest.max_items,
     )
-    spikes = tuple(_spike_alert(conn, config, row) for row in undelivered_spikes(conn, rules))
+    spikes = tuple(_spike_alert(conn, config, row) for row in runs.undelivered_spikes(conn, rules))
     return replace(built, spikes=spikes)
 
 
-def _undelivered(conn, rules: Sequence[str]) -> list:
-    if not rules:
-        return []
-    marks = ",".join("?" * len(rules))
-    return conn.execute(
-        f"""SELECT m.*, a.title, a.link, a.url, a.feed, a.summary, a.text, a.published, a.first_seen, a.cluster_id AS acluster
-            FROM matches m JOIN articles a ON a.id = m.article_id
-            WHERE m.run_id IS NULL AND m.rule IN ({marks}) ORDER BY m.matched_at""",
-        tuple(rules),
-    ).fetchall()
-
-
-def _matched_articles(conn, config: Config, rows: Sequence) -> list[MatchedArticle]:
-    names = _feed_names(conn, config)
+def _matched_articles(
+    conn: Connection, config: Config, rows: Sequence[MatchedRow]
+) -> list[MatchedArticle]:
+    names = runs.feed_names(conn)
+    names.update({f.url: f.name for f in config.feeds})
     items = []
     for r in rows:
-        story = story_sources(conn, r["article_id"], r["acluster"], r["link"] or r["url"])
+        story = story_sources(conn, r.article_id, r.cluster_id, r.link or r.url)
         # a source is named by its name, else its host: never a URL that may carry a key
         source = (
             story.publisher_name
-            or names.get(story.publisher or r["feed"])
-            or host_of(story.publisher or r["feed"])
+            or names.get(story.publisher or r.feed)
+            or host_of(story.publisher or r.feed)
         )
         sources = [names.get(f) or host_of(f) for f in story.others]
         items.append(
             MatchedArticle(
-                rule=r["rule"],
-                title=r["title"] or "(no title)",
+                rule=r.rule,
+                title=r.title or "(no title)",
                 url=story.link,
                 source=source,
-                published=from_iso(r["published"]),
-                first_seen=from_iso(r["first_seen"]) or datetime.now(UTC),
-                summary_text="\n\n".join(p for p in (r["summary"], r["text"]) if p),
-                hits=tuple(json.loads(r["hits"] or "[]")),
-                terms=tuple(json.loads(r["terms"] or "[]")),
+                published=r.published,
+                first_seen=r.first_seen or datetime.now(UTC),
+                summary_text="\n\n".join(p for p in (r.summary, r.text) if p),
+                hits=r.hits,
+                terms=r.terms,
                 also_reported_by=tuple(dict.fromkeys(s for s in sources if s != source)),
             )
         )
     return items
 
 
-def _feed_names(conn, config: Config) -> Mapping[str, str]:
-    names = {row[0]: row[1] for row in conn.execute("SELECT url, name FROM feeds") if row[1]}
-    names.update({f.url: f.name for f in config.feeds})
-    return names
-
-
-def matched_articles(conn, config: Config, rows: Sequence) -> list[MatchedArticle]:  # noqa: ANN001
-    """Match rows joined with their articles (the columns `_undelivered` selects) as digest
-    items: the publisher named and the other feeds of the story as "also reported by"."""
+def matched_articles(
+    conn: Connection, config: Config, rows: Sequence[MatchedRow]
+) -> list[MatchedArticle]:
+    """Stored matches as digest items: the publisher named and the other feeds of the story
+    as "also reported by"."""
     return _matched_articles(conn, config, rows)

@@ -8,14 +8,14 @@ next digest run (at most one per window).
 from __future__ import annotations
 
 import hashlib
-import json
 import statistics
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from monitor.config.load import Config, RuleConfig
+from monitor.store import signals
 from monitor.store.db import Database
-from monitor.store.store import from_iso, iso
+from monitor.store.records import iso
 from monitor.units import format_duration
 
 BASELINE_DAYS = 7
@@ -45,48 +45,33 @@ def _detect(db: Database, rule: RuleConfig, now: datetime) -> bool:
     window = rule.spike.window
     # Named lock: two workers detecting at once would both find no spike of this window yet.
     with db.write(lock=f"spikes:{rule.name}") as conn:
-        last = conn.execute("SELECT MAX(detected_at) FROM spikes WHERE rule = ?", (rule.name,))
-        previous = from_iso(last.fetchone()[0])
+        previous = signals.last_spike(conn, rule.name)
         if previous is not None and now - previous < window:
             return False  # once per window
-        count = _count(conn, rule.name, now - window, now)
+        count = signals.match_count(conn, rule.name, now - window, now)
         daily = [
-            _count(conn, rule.name, now - timedelta(days=d) - window, now - timedelta(days=d))
+            signals.match_count(
+                conn, rule.name, now - timedelta(days=d) - window, now - timedelta(days=d)
+            )
             for d in range(1, BASELINE_DAYS + 1)
         ]
         usual = usual_count(daily)
         if not is_spike(count, usual, factor=rule.spike.factor, minimum=rule.spike.min):
             return False
-        top = [
-            row[0]
-            for row in conn.execute(
-                """SELECT article_id FROM matches WHERE rule = ? AND matched_at > ? AND matched_at <= ?
-                   ORDER BY hit_count DESC, matched_at DESC LIMIT ?""",
-                (rule.name, iso(now - window), iso(now), TOP_STORIES),
-            )
-        ]
+        top = signals.top_matches(conn, rule.name, now - window, now, TOP_STORIES)
         spike_id = hashlib.sha256(f"{rule.name}\n{iso(now)}".encode()).hexdigest()[:16]
-        conn.execute(
-            """INSERT INTO spikes (id, rule, digest, window_start, detected_at, "window", count, usual, article_ids)
-               VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING""",
-            (
-                spike_id,
-                rule.name,
-                rule.digest,
-                iso(now - window),
-                iso(now),
-                format_duration(window),
-                count,
-                usual,
-                json.dumps(top),
+        signals.save_spike(
+            conn,
+            signals.Spike(
+                id=spike_id,
+                rule=rule.name,
+                digest=rule.digest,
+                window_start=now - window,
+                detected_at=now,
+                window=format_duration(window),
+                count=count,
+                usual=usual,
+                article_ids=top,
             ),
         )
     return True
-
-
-def _count(conn, rule: str, after: datetime, until: datetime) -> int:
-    row = conn.execute(
-        "SELECT COUNT(*) FROM matches WHERE rule = ? AND matched_at > ? AND matched_at <= ?",
-        (rule, iso(after), iso(until)),
-    ).fetchone()
-    return int(row[0])

@@ -10,7 +10,7 @@ from datetime import datetime
 from monitor import metrics
 from monitor.config.load import FeedConfig, RuleConfig
 from monitor.rules import Document, Matcher, RuleMatch
-from monitor.store.store import MatchRow, Store, StoredArticle, stored_article
+from monitor.store.store import MatchRow, Store, StoredArticle
 
 
 def document(article: StoredArticle, feed: FeedConfig) -> Document:
@@ -68,8 +68,8 @@ def match_articles(
     for article in articles:
         rows += match_rows(matcher, rules, article, feed, now)
     if not backlog:
-        for row in store.articles_since(now - feed.max_age, refreshed_ids):
-            rows += match_rows(matcher, rules, stored_article(row), feed, now)
+        for known in store.articles_since(now - feed.max_age, refreshed_ids):
+            rows += match_rows(matcher, rules, known, feed, now)
     saved = store.save_matches(rows) if rows else []
     metrics.record_matches(Counter(row.rule for row in saved))
     return len(saved)

@@ -15,7 +15,7 @@ from monitor import metrics
 from monitor.config.load import Config, DigestConfig, FeedConfig
 from monitor.digest.health import check_sources, source_notes
 from monitor.digest.outbox import DeliveryReport, alive, deliver_pending
-from monitor.digest.release import Release, held_digests, open_due_run
+from monitor.digest.release import Release, open_due_run
 from monitor.digest.select import open_digest_run
 from monitor.digest.spikes import detect_spikes
 from monitor.pipeline.isolate import isolated_fingerprints, isolated_parse
@@ -25,6 +25,7 @@ from monitor.sources.fetch import HostLimiter, make_session
 from monitor.store.backend import open_database
 from monitor.store.db import Database
 from monitor.store.retention import PruneReport, cutoffs
+from monitor.store.runs import held_digests
 from monitor.store.store import Store
 
 log = logging.getLogger("monitor.app")

@@ -24,7 +24,7 @@ from monitor.rules import (
 from monitor.store.backend import open_database
 from monitor.store.browse import Browse
 from monitor.store.dialect import Dialect
-from monitor.store.store import CHUNK, Store, iso, stored_article
+from monitor.store.store import CHUNK, Store, StoredArticle, iso
 
 # The query language of each backend's search index (Dialect.search) -> the rule written in it.
 _PREFILTERS: dict[str, Callable[[Rule], str | None]] = {"fts5": fts_query, "tsquery": rule_tsquery}
@@ -83,7 +83,7 @@ def backtest(
     since: timedelta,
     now: datetime,
     limit: int | None = None,
-    track: Callable[[list[dict]], Iterable[dict]] = iter,
+    track: Callable[[list[StoredArticle]], Iterable[StoredArticle]] = iter,
 ) -> list[FoundArticle]:
     """What the rule would have matched among stored articles: FTS narrows, the matcher decides.
 
@@ -98,10 +98,10 @@ def backtest(
         rows = store.articles_since(start, ids)
     else:
         rows = store.articles_since(start)
-    rows.sort(key=lambda r: (r["first_seen"], r["id"]), reverse=True)  # as the search page
+    rows.sort(key=lambda r: (r.first_seen, r.id), reverse=True)  # as the search page
     matcher = Matcher([rule])
     feeds = {f.url: f for f in config.feeds}
-    sources = store.sources_of([r["id"] for r in rows])
+    sources = store.sources_of([r.id for r in rows])
     found: list[FoundArticle] = []
     for row in track(rows):
         hit = _judge(matcher, feeds, sources, row)
@@ -119,10 +119,12 @@ def index_query(rule: Rule, dialect: Dialect) -> str | None:
 
 
 def _judge(
-    matcher: Matcher, feeds: dict[str, FeedConfig], sources: dict[str, list[str]], row: dict
+    matcher: Matcher,
+    feeds: dict[str, FeedConfig],
+    sources: dict[str, list[str]],
+    article: StoredArticle,
 ) -> FoundArticle | None:
     """The article as found by the rule through the first of its feeds that lets it match."""
-    article = stored_article(row)
     for feed_url in sources.get(article.id, [article.feed]):
         feed = feeds.get(feed_url) or FeedConfig(
             url=feed_url, name=urlsplit(feed_url).hostname or feed_url
@@ -172,15 +174,13 @@ def search_page(
     feeds = {f.url: f for f in config.feeds}
     found: list[SearchHit] = []
     for rows in _candidate_chunks(store, rule, now - since, after):
-        sources = store.sources_of([r["id"] for r in rows])
+        sources = store.sources_of([r.id for r in rows])
         for row in rows:
             hit = _judge(matcher, feeds, sources, row)
             if hit is not None:
-                text = "\n\n".join(p for p in (row["summary"], row["text"]) if p)
-                position = (row["first_seen"], row["id"])
-                found.append(
-                    SearchHit(article_id=row["id"], found=hit, text=text, position=position)
-                )
+                text = "\n\n".join(p for p in (row.summary, row.text) if p)
+                position = (iso(row.first_seen) or "", row.id)
+                found.append(SearchHit(article_id=row.id, found=hit, text=text, position=position))
         if len(found) > limit:  # one past the page says that another follows
             break
     page = found[:limit]
@@ -189,7 +189,7 @@ def search_page(
 
 def _candidate_chunks(
     store: Browse, rule: Rule, start: datetime, after: Cursor | None
-) -> Iterator[list[dict]]:
+) -> Iterator[list[StoredArticle]]:
     """Candidate articles newest first, older than `after`, in growing chunks."""
     prefilter = index_query(rule, store.db.dialect)
     chunk = _FIRST_CHUNK
@@ -199,23 +199,21 @@ def _candidate_chunks(
         # seen in the same second may straddle two chunks in any order: the chunk's oldest
         # second waits for the next chunk, so each page is in (first_seen, id) order.
         ids = store.fts_candidates(prefilter, start)
-        waiting: list[dict] = []
+        waiting: list[StoredArticle] = []
         at = 0
         while at < len(ids):
             batch = ids[at : at + min(chunk, CHUNK)]
             at += len(batch)
             chunk = min(chunk * 2, _MAX_CHUNK)
             rows = waiting + store.articles_before(start, after, limit=len(batch), ids=batch)
-            rows.sort(key=lambda r: (r["first_seen"], r["id"]), reverse=True)
-            waiting = [
-                r for r in rows if at < len(ids) and r["first_seen"] == rows[-1]["first_seen"]
-            ]
+            rows.sort(key=lambda r: (r.first_seen, r.id), reverse=True)
+            waiting = [r for r in rows if at < len(ids) and r.first_seen == rows[-1].first_seen]
             if len(rows) > len(waiting):
                 yield rows[: len(rows) - len(waiting)]
         return
     while rows := store.articles_before(start, after, limit=chunk):
         yield rows
-        after = (rows[-1]["first_seen"], rows[-1]["id"])
+        after = (iso(rows[-1].first_seen) or "", rows[-1].id)
         chunk = min(chunk * 2, _MAX_CHUNK)
 
 

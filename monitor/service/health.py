@@ -14,9 +14,9 @@ from typing import Any, Protocol
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from monitor import metrics
-from monitor.digest.outbox import backlog
 from monitor.errors import ListenError
 from monitor.secrets import mask
+from monitor.store.outbox import backlog
 
 log = logging.getLogger("monitor.health")
 

@@ -10,7 +10,15 @@ from datetime import datetime
 from monitor.store.db import Database
 from monitor.store.dialect import Connection
 from monitor.store.feeds import write_poll
-from monitor.store.records import FeedPoll, Known, SourceUpdate, StoredArticle, StorySources, iso
+from monitor.store.records import (
+    FeedPoll,
+    Known,
+    SourceUpdate,
+    StoredArticle,
+    StorySources,
+    iso,
+    stored_article,
+)
 from monitor.store.retention import mark_listed, tombstone_keys, tombstoned
 from monitor.store.sql import CHUNK, chunks, insert_rows, marks
 from monitor.store.stories import Fold, _Stories, plan_batch
@@ -188,21 +196,23 @@ class ArticlesMixin:
                 "DELETE FROM story_keys WHERE first_seen < ?", (iso(before),)
             ).rowcount
 
-    def articles_since(self, since: datetime, ids: Sequence[str] | None = None) -> list[dict]:
+    def articles_since(
+        self, since: datetime, ids: Sequence[str] | None = None
+    ) -> list[StoredArticle]:
+        """Articles first seen since ``since`` (of ``ids`` only, when given), newest first."""
         if ids is not None:
-            out: list[dict] = []
+            out: list[StoredArticle] = []
             for chunk in chunks(list(ids), CHUNK):
-                in_list = marks(chunk)
                 out += [
-                    dict(r)
+                    stored_article(r)
                     for r in self.db.query(
-                        f"SELECT * FROM articles WHERE id IN ({in_list}) AND first_seen >= ?",
+                        f"SELECT * FROM articles WHERE id IN ({marks(chunk)}) AND first_seen >= ?",
                         (*chunk, iso(since)),
                     )
                 ]
             return out
         return [
-            dict(r)
+            stored_article(r)
             for r in self.db.query(
                 "SELECT * FROM articles WHERE first_seen >= ? ORDER BY first_seen DESC",
                 (iso(since),),

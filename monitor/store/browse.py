@@ -10,14 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from monitor.store.records import iso
+from monitor.store.records import MatchedRow, StoredArticle, iso, matched_row, stored_article
+from monitor.store.runs import MATCH_COLUMNS
 from monitor.store.sql import CHUNK, chunks, marks
 from monitor.store.store import Store
-
-# The columns digest selection reads from a match joined with its article (digest/select.py).
-_MATCH_COLUMNS = """m.article_id, m.rule, m.digest, m.terms, m.hits, m.matched_at, m.run_id,
-    a.title, a.link, a.url, a.feed, a.summary, a.text, a.published, a.first_seen,
-    a.cluster_id AS acluster"""
 
 
 class Browse(Store):
@@ -32,7 +28,7 @@ class Browse(Store):
         feed: str | None = None,
         limit: int,
         offset: int = 0,
-    ) -> list[dict]:
+    ) -> list[MatchedRow]:
         """Matches newest first, optionally of one rule or one feed (any source of the article)."""
         where = ["m.matched_at >= ?"]
         params: list = [iso(since)]
@@ -62,9 +58,9 @@ class Browse(Store):
         ids = list(dict.fromkeys(k[0] for k in keys))
         marks = ",".join("?" * len(ids))
         rows = {
-            (r["article_id"], r["rule"]): dict(r)
+            (r["article_id"], r["rule"]): matched_row(r)
             for r in self.db.query(
-                f"""SELECT {_MATCH_COLUMNS} FROM matches m JOIN articles a ON a.id = m.article_id
+                f"""SELECT {MATCH_COLUMNS} FROM matches m JOIN articles a ON a.id = m.article_id
                     WHERE m.article_id IN ({marks})""",
                 tuple(ids),
             )
@@ -78,7 +74,7 @@ class Browse(Store):
         *,
         limit: int,
         ids: Sequence[str] | None = None,
-    ) -> list[dict]:
+    ) -> list[StoredArticle]:
         """Articles first seen since a moment and older than `before` (first_seen, id), newest
         first; of `ids` only, when given (at most CHUNK of them)."""
         where = ["first_seen >= ?"]
@@ -92,7 +88,7 @@ class Browse(Store):
             where.append(f"id IN ({','.join('?' * len(ids))})")
             params += list(ids)
         return [
-            dict(r)
+            stored_article(r)
             for r in self.db.query(
                 f"""SELECT * FROM articles WHERE {" AND ".join(where)}
                     ORDER BY first_seen DESC, id DESC LIMIT ?""",

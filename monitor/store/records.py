@@ -3,9 +3,10 @@ its columns."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any  # a row of either backend: by column name, like sqlite3.Row
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -119,7 +120,7 @@ class StorySources:
     publisher_name: str | None = None  # the publisher a search source named (Google News)
 
 
-def stored_article(row: Mapping) -> StoredArticle:
+def stored_article(row: Any) -> StoredArticle:
     """An articles row as the record the stages pass around."""
     return StoredArticle(
         id=row["id"],
@@ -133,8 +134,52 @@ def stored_article(row: Mapping) -> StoredArticle:
         author=row["author"],
         language=row["language"],
         published=from_iso(row["published"]),
-        first_seen=from_iso(row["first_seen"]) or datetime.min,
+        first_seen=from_iso(row["first_seen"]) or datetime.min.replace(tzinfo=UTC),
         fingerprint=row["fingerprint"],
         cluster_id=row["cluster_id"],
         full_text_status=row["full_text_status"],
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MatchedRow:
+    """A stored match joined with its article, its JSON columns decoded."""
+
+    article_id: str
+    rule: str
+    digest: str | None
+    terms: tuple[str, ...]
+    hits: tuple[dict, ...]
+    matched_at: datetime | None
+    run_id: str | None  # the digest run that took it; None while undelivered
+    title: str
+    link: str
+    url: str
+    feed: str
+    summary: str
+    text: str
+    published: datetime | None
+    first_seen: datetime | None
+    cluster_id: str | None  # the article's story
+
+
+def matched_row(row: Any) -> MatchedRow:
+    """A row of runs.MATCH_COLUMNS as its record."""
+    return MatchedRow(
+        article_id=row["article_id"],
+        rule=row["rule"],
+        digest=row["digest"],
+        terms=tuple(json.loads(row["terms"] or "[]")),
+        hits=tuple(json.loads(row["hits"] or "[]")),
+        matched_at=from_iso(row["matched_at"]),
+        run_id=row["run_id"],
+        title=row["title"] or "",
+        link=row["link"] or "",
+        url=row["url"] or "",
+        feed=row["feed"] or "",
+        summary=row["summary"] or "",
+        text=row["text"] or "",
+        published=from_iso(row["published"]),
+        first_seen=from_iso(row["first_seen"]),
+        cluster_id=row["acluster"],
     )

@@ -196,10 +196,10 @@ def test_through_the_outbox_a_refused_digest_is_retried_with_its_same_id(
     receiver.statuses = [503]
     run_once(app)
     [pending] = outbox_rows(app.db)
-    assert pending["status"] == "pending" and pending["attempts"] == 1
+    assert pending.status == "pending" and pending.attempts == 1
     clock.advance(minutes=2)  # past the first backoff
     [report] = deliver_pending(app.db, app.channels, clock.now)
     assert report.status == "sent"
     [(headers, body, _)] = receiver.posts
-    assert headers[DELIVERY_HEADER] == pending["id"]
+    assert headers[DELIVERY_HEADER] == pending.id
     assert "Story 1" in body["message"]

@@ -25,6 +25,7 @@ from monitor.service.web import pages
 from monitor.service.web.auth import COOKIE, allowed, same, session_value
 from monitor.store.browse import Browse
 from monitor.store.db import Database
+from monitor.store.records import MatchedRow
 from monitor.store.store import from_iso
 from monitor.units import parse_duration
 
@@ -453,10 +454,10 @@ def make_app(
                 sections.append((configured.name, _results(found.hits)))
         return sections
 
-    def _story_items(rows: list[dict]) -> list[pages.StoryItem]:
+    def _story_items(rows: list[MatchedRow]) -> list[pages.StoryItem]:
         c = current()
         items = matched_articles(db.connection(), c.config, rows)
-        return pages.story_items([r["article_id"] for r in rows], items)
+        return pages.story_items([r.article_id for r in rows], items)
 
     return app
 
