@@ -56,6 +56,7 @@ class FeedConfig:
     max_bytes: int = 10_000_000
     full_text: bool = False
     max_age: timedelta = timedelta(days=7)
+    paused: bool = False  # listed and shown, never polled
     type: str = "feed"  # the source type (DESIGN §12): feed, sitemap, page, telegram, ...
     source: SourceBase | None = None  # the entry as validated, for a type's own settings
     # `url` is the feed's identity and what is shown: no userinfo, secret parameters as ***.
@@ -132,6 +133,7 @@ class WebConfig:
     host: str
     port: int
     token: str | None = field(default=None, repr=False)  # a secret: never in a repr or a log
+    editor_token: str | None = field(default=None, repr=False)  # reads and edits (DESIGN §18)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -345,7 +347,8 @@ def _resolve_web(model: ConfigModel) -> WebConfig | None:
         return None
     host, port = split_listen(model.web.listen)
     token = model.web.token.get_secret_value() if model.web.token else None
-    return WebConfig(host=host, port=port, token=token)
+    editor = model.web.editor_token.get_secret_value() if model.web.editor_token else None
+    return WebConfig(host=host, port=port, token=token, editor_token=editor)
 
 
 def _resolve_feeds(
@@ -392,6 +395,7 @@ def _resolve_feeds(
                 max_bytes=entry.max_bytes or defaults.max_bytes,
                 full_text=defaults.full_text if entry.full_text is None else entry.full_text,
                 max_age=entry.max_age or defaults.max_age,
+                paused=entry.paused,
                 type=getattr(entry, "type", "feed"),
                 source=None if isinstance(entry, FeedEntry) else entry,
             )

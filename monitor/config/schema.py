@@ -220,6 +220,7 @@ class SourceBase(SourceCredentials):
     max_bytes: ByteSize | None = None
     full_text: bool | None = None
     max_age: Duration | None = None
+    paused: bool = Field(default=False, description="listed, but not polled until resumed")
 
 
 def _check_http_url(value: object) -> str:
@@ -476,6 +477,10 @@ class WebEntry(Model):
     token: SecretStr | None = Field(
         default=None, description="required of every visitor (bearer header or login form)"
     )
+    editor_token: SecretStr | None = Field(
+        default=None,
+        description="also lets its holder edit rules and feeds from the page (none: no editing)",
+    )
 
     @field_validator("listen")
     @classmethod
@@ -483,7 +488,7 @@ class WebEntry(Model):
         split_listen(value)
         return value
 
-    @field_validator("token", mode="before")
+    @field_validator("token", "editor_token", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         # `${NEWS_MONITOR_WEB_TOKEN:-}` with the variable unset means no token.

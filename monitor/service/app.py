@@ -134,8 +134,13 @@ def _poll_one(
     return outcome
 
 
+def polled(app: App) -> list[FeedConfig]:
+    """The feeds to poll: every configured one but those paused (`paused: true`)."""
+    return [f for f in app.config.feeds if not f.paused]
+
+
 def due_feeds(app: App) -> list[FeedConfig]:
-    urls = app.store.due_feeds([f.url for f in app.config.feeds], app.clock())
+    urls = app.store.due_feeds([f.url for f in polled(app)], app.clock())
     by_url = {f.url: f for f in app.config.feeds}
     return [by_url[u] for u in urls]
 
@@ -143,7 +148,7 @@ def due_feeds(app: App) -> list[FeedConfig]:
 def claim_due_feeds(app: App, *, owner: str, lease: timedelta, limit: int) -> list[FeedConfig]:
     """Due feeds leased to ``owner`` (one worker of several on one database), up to ``limit``."""
     urls = app.store.claim_due_feeds(
-        [f.url for f in app.config.feeds],
+        [f.url for f in polled(app)],
         app.clock(),
         owner=owner,
         lease=lease,
@@ -258,9 +263,7 @@ def run_once(
     """Poll every feed now, index what they stored for search, send the instant digests and
     whatever the outbox has due."""
     gone = app.store.gone_feeds()
-    outcomes = poll_feeds(
-        app, [f for f in app.config.feeds if f.url not in gone], progress=progress
-    )
+    outcomes = poll_feeds(app, [f for f in polled(app) if f.url not in gone], progress=progress)
     app.store.index_new_articles()
     send_instant_digests(app)
     release_held(app)

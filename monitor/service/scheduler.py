@@ -90,6 +90,7 @@ class Service:
         self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="poll")
         self._stop = threading.Event()
         self._reload = threading.Event()
+        self._reloading = threading.Lock()
         self.scheduler = BackgroundScheduler(timezone=UTC)
         self.last_tick: datetime | None = None
         self.started_at: datetime | None = None
@@ -242,7 +243,12 @@ class Service:
         }
 
     def reload(self) -> bool:
-        """Re-read the config; a bad one is reported and the running one kept."""
+        """Re-read the config; a bad one is reported and the running one kept. Called on
+        SIGHUP, and by the web page after it wrote the config (from its own thread)."""
+        with self._reloading:
+            return self._reload_now()
+
+    def _reload_now(self) -> bool:
         path = self.app.config.path
         try:
             config = self._load(path)

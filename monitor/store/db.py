@@ -354,6 +354,23 @@ _COUNT_NEW = """INSERT INTO feed_counts (feed, articles) VALUES (new.feed, 1)
 _UNCOUNT_OLD = "UPDATE feed_counts SET articles = articles - 1 WHERE feed = old.feed"
 
 
+# The web page's changes to the config (with the text before and after, for the diff and
+# "Revert") and the analysts' judgements of matched stories (DESIGN §18).
+WORKBENCH_TABLES = [
+    """CREATE TABLE IF NOT EXISTS config_changes (
+         id INTEGER PRIMARY KEY, at TEXT NOT NULL, who TEXT NOT NULL, route TEXT NOT NULL,
+         subject TEXT NOT NULL, before TEXT NOT NULL, after TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS judgements (
+         article_id TEXT NOT NULL, rule TEXT NOT NULL, relevant INTEGER NOT NULL,
+         at TEXT NOT NULL, PRIMARY KEY (article_id, rule))""",
+]
+
+
+def _create_workbench(db: sqlite_utils.Database) -> None:
+    for ddl in WORKBENCH_TABLES:
+        db.execute(ddl)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_base_schema", _create_base),
     ("0002_story_keys", _create_story_keys),
@@ -370,6 +387,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0013_feed_article_counts", _count_articles_per_feed),
     ("0014_partitioned_search_index", _partitioned_search_index),
     ("0015_story_keys_by_article", _story_keys_by_article),
+    ("0016_workbench", _create_workbench),
 ]
 # Not a transaction like the others (VACUUM cannot run inside one): see _incremental_vacuum.
 VACUUM_MIGRATION = "0007_incremental_auto_vacuum"

@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 
 from monitor.rules.tsquery import tsvector
-from monitor.store.db import Database, feed_keys_without_secrets
+from monitor.store.db import WORKBENCH_TABLES, Database, feed_keys_without_secrets
 from monitor.store.dialect import POSTGRES, Dialect
 
 INDEX_BATCH = 500  # articles per search-index UPDATE batch
@@ -362,4 +362,12 @@ MIGRATIONS: list[tuple[str, Sequence[Step]]] = [
     ),
     # As SQLite's 0015: a pruned article's near-duplicate keys found by its id.
     ("0008_story_keys_by_article", [_STORY_KEYS_BY_ARTICLE]),
+    # As SQLite's 0016: the web page's config changes and judgements (DESIGN §18).
+    (
+        "0009_workbench",
+        [
+            WORKBENCH_TABLES[0].replace("id INTEGER PRIMARY KEY", "id BIGSERIAL PRIMARY KEY"),
+            WORKBENCH_TABLES[1],
+        ],
+    ),
 ]

@@ -71,6 +71,6 @@ def test_an_unknown_type_and_a_key_of_another_type_name_what_is_known(tmp_path) 
         "(known: feed, sitemap, page, telegram, gdelt, google_news)",
         "3:49: feeds[1].query: unknown key 'query' (known: full_text, headers, interval, "
         "max_age, max_bytes, max_interval, max_sitemaps, max_urls, min_interval, name, password, "
-        "push_poll, tags, timeout, type, url, username)",
+        "paused, push_poll, tags, timeout, type, url, username)",
         "4:5: feeds[2]: a telegram source needs exactly one of 'url' or 'channel'",
     ]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, abort, redirect, render_template, request
+from flask import Flask, Response, abort, g, redirect, render_template, request
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from monitor import metrics
@@ -22,7 +22,7 @@ from monitor.secrets import mask
 from monitor.service.explore import explain_text, search_page
 from monitor.service.health import ServiceView, health_report
 from monitor.service.web import pages
-from monitor.service.web.auth import COOKIE, allowed, same, session_value
+from monitor.service.web.auth import COOKIE, csrf_token, role, session_value, signed_in_as
 from monitor.store.browse import Browse
 from monitor.store.db import Database
 from monitor.store.records import MatchedRow
@@ -78,6 +78,7 @@ class _Configured:
     config: Config
     tz: ZoneInfo
     token: str | None
+    editor_token: str | None
     rule_names: list[str]
     feed_names: dict[str, str]
 
@@ -95,6 +96,7 @@ class _Latest:
                 config=config,
                 tz=ZoneInfo(config.timezone),
                 token=config.web.token if config.web else None,
+                editor_token=config.web.editor_token if config.web else None,
                 rule_names=[r.name for r in config.rules],
                 feed_names={f.url: f.name for f in config.feeds},
             )
@@ -115,6 +117,7 @@ def make_app(
     *,
     clock: Callable[[], datetime] | None = None,
     service: ServiceView | None = None,
+    reload: Callable[[], None] | None = None,
 ) -> Flask:
     """The WSGI app over `db`; `service` is the running service whose health /healthz reports."""
     clock = clock or (lambda: datetime.now(UTC))
@@ -136,16 +139,39 @@ def make_app(
     app.jinja_env.autoescape = True  # every feed-supplied string is escaped, whatever the name
     app.jinja_env.filters["when"] = lambda moment: _when(moment, current().tz)
     app.jinja_env.globals.update(masked=mask)
-    app.context_processor(lambda: {"timezone": current().config.timezone})
+    app.context_processor(_page_context(current))
     app.extensions["news_monitor"] = health
+
+    def reload_config() -> None:
+        """After the page wrote the config: the service reloads as on SIGHUP; alone, the page
+        reads the file again."""
+        if reload is not None:
+            reload()
+        elif service is not None and hasattr(service, "reload"):
+            service.reload()
+        else:
+            from monitor.config.load import load_config
+
+            reconfigure(app, load_config(current().config.path))
+
+    from monitor.service.web.editor import editor_routes  # the workbench (DESIGN §18)
+
+    app.register_blueprint(
+        editor_routes(
+            current=lambda: current().config, store=store, clock=clock, reload=reload_config
+        )
+    )
 
     @app.before_request
     def _check_token() -> Response | None:
         c = current()
-        if request.path.startswith(OPEN_PATHS):
-            return None
-        cookie = request.cookies.get(COOKIE)
-        if allowed(c.token, request.headers.get("Authorization"), cookie):
+        g.role = role(
+            c.token,
+            c.editor_token,
+            request.headers.get("Authorization"),
+            request.cookies.get(COOKIE),
+        )
+        if request.path.startswith(OPEN_PATHS) or g.role is not None:
             return None
         return _login_page(status=401, error=None)
 
@@ -169,16 +195,17 @@ def make_app(
     @app.route("/login", methods=["GET", "POST"])
     def login() -> Response:
         c = current()
-        if c.token is None:
+        if c.token is None and c.editor_token is None:
             return redirect("/")  # type: ignore[return-value]
         if request.method == "GET":
             return _login_page(status=200, error=None)
-        if not same(request.form.get("token", ""), c.token):
+        secret = signed_in_as(c.token, c.editor_token, request.form.get("token", ""))
+        if secret is None:
             return _login_page(status=401, error="That token is not the one configured.")
         response = redirect(_local(request.form.get("next", "/")), code=303)
         response.set_cookie(
             COOKIE,
-            session_value(c.token),
+            session_value(secret),
             httponly=True,
             samesite="Strict",
             secure=request.is_secure,
@@ -385,6 +412,7 @@ def make_app(
                 {
                     "name": f.name,
                     "url": f.url,
+                    "paused": f.paused,
                     **_feed_state(health.get(f.url, {})),
                 }
                 for f in shown
@@ -476,6 +504,23 @@ def _results(hits: Any) -> list[dict]:
         }
         for hit in hits
     ]
+
+
+def _page_context(current: Callable[[], _Configured]) -> Callable[[], dict[str, Any]]:
+    """What every template may read: the timezone, whether the visitor edits, and the CSRF
+    token its forms carry."""
+
+    def context() -> dict[str, Any]:
+        c = current()
+        editor = getattr(g, "role", None) == "editor" and c.editor_token is not None
+        return {
+            "timezone": c.config.timezone,
+            "editor": editor,
+            "can_sign_in_to_edit": c.editor_token is not None and not editor,
+            "csrf_token": csrf_token(c.editor_token) if editor and c.editor_token else "",
+        }
+
+    return context
 
 
 def _when(moment: datetime | None, tz: ZoneInfo) -> str:
