@@ -92,6 +92,8 @@ def search(query: str, config_file: str | None, since: str, limit: int, as_json:
         config, rule, since=duration_option(since, "--since"), limit=limit, now=datetime.now(UTC)
     )
     _print_articles(results, as_json)
+    if len(results) == limit and not as_json:
+        say(f"(the newest {limit}: --limit shows more)")
 
 
 def _say_when_not_a_rule(argument: str, names: list[str]) -> None:
@@ -119,8 +121,8 @@ def _print_articles(results: list[Any], as_json: bool) -> None:
             say(json.dumps(item.as_json(), ensure_ascii=False))
         else:
             terms = ", ".join(item.terms)
-            say(
-                f"{(item.published or item.first_seen)[:16]}  {item.title}\n    {item.url}  [{terms}]"
-            )
+            when = item.date[:16].replace("T", " ") + " UTC"
+            say(f"{when}  {item.title}\n    {item.url}  [{terms}]")
     if not as_json:
-        say(f"{len(results)} article(s)")
+        # the count, and how the list is dated (publication where the feed gave one)
+        say(f"{len(results)} article(s), newest first by publication date (else first seen)")

@@ -50,6 +50,11 @@ class FoundArticle:
     terms: tuple[str, ...]
     hits: tuple[Hit, ...]
 
+    @property
+    def date(self) -> str:
+        """When it was published where that is known, else when it was first seen (ISO, UTC)."""
+        return self.published or self.first_seen
+
     def as_json(self) -> dict:
         out = asdict(self)
         out["terms"] = list(self.terms)
@@ -85,14 +90,19 @@ def backtest(
     limit: int | None = None,
     track: Callable[[list[StoredArticle]], Iterable[StoredArticle]] = iter,
 ) -> list[FoundArticle]:
-    """What the rule would have matched among stored articles: FTS narrows, the matcher decides.
+    """What the rule would have matched among stored articles, newest first: FTS narrows, the
+    matcher decides. An article's date is when it was published where the feed said so (a
+    2017 story first seen today is not in the last 7 days), else when it was first seen.
 
     ``track`` wraps the candidates as they are checked (the CLI's progress bar).
     """
     store = Store(open_database(config.database))
     store.index_new_articles()  # a service indexes on its tick: what came since counts too
     prefilter = index_query(rule, store.db.dialect)
-    start = now - since
+    # A stored publication date is never more than a day after first seen (later ones are
+    # taken as first seen), so the articles first seen since a day before the start hold
+    # every article published since the start.
+    start = now - since - _FUTURE_SLACK
     if prefilter:
         ids = store.fts_candidates(prefilter, start)
         rows = store.articles_since(start, ids)
@@ -103,13 +113,16 @@ def backtest(
     feeds = {f.url: f for f in config.feeds}
     sources = store.sources_of([r.id for r in rows])
     found: list[FoundArticle] = []
+    since_iso = iso(now - since) or ""
     for row in track(rows):
         hit = _judge(matcher, feeds, sources, row)
-        if hit is not None:
+        if hit is not None and hit.date >= since_iso:
             found.append(hit)
-        if limit and len(found) >= limit:
-            break
-    return found
+    found.sort(key=lambda f: f.date, reverse=True)
+    return found[:limit] if limit else found
+
+
+_FUTURE_SLACK = timedelta(days=1)
 
 
 def index_query(rule: Rule, dialect: Dialect) -> str | None:
@@ -136,8 +149,9 @@ def _judge(
 
 
 # The web page's search reads candidates a chunk at a time, newest first, and stops as soon
-# as a page is full: a common word among 100,000 articles must not load them all. The next
-# page starts where this one stopped (a cursor), so a deep page never judges the ones before.
+# as nothing later can enter the page: a common word among 100,000 articles must not load
+# them all. The next page shows what is older than where this one stopped (a cursor of date
+# and id); it judges the candidates before it again, which costs a deep page a little more.
 _FIRST_CHUNK = 64
 _MAX_CHUNK = 1024
 
@@ -168,36 +182,48 @@ def search_page(
     after: Cursor | None,
     limit: int,
 ) -> SearchPage:
-    """One page of what the rule finds among stored articles, newest first, older than
-    `after` (FTS narrows, the matcher decides, as in `backtest`)."""
+    """One page of what the rule finds among stored articles, newest first by their date
+    (published, else first seen, as in `backtest`), older than `after` (FTS narrows, the
+    matcher decides).
+
+    Candidates come newest first by first seen; an article's date is never more than a day
+    after it was first seen, so once the candidates are first seen a day before the oldest
+    date the page would show, nothing later can enter the page and the reading stops."""
     matcher = Matcher([rule])
     feeds = {f.url: f for f in config.feeds}
+    since_iso = iso(now - since) or ""
     found: list[SearchHit] = []
-    for rows in _candidate_chunks(store, rule, now - since, after):
+    for rows in _candidate_chunks(store, rule, now - since - _FUTURE_SLACK):
         sources = store.sources_of([r.id for r in rows])
         for row in rows:
             hit = _judge(matcher, feeds, sources, row)
-            if hit is not None:
-                text = "\n\n".join(p for p in (row.summary, row.text) if p)
-                position = (iso(row.first_seen) or "", row.id)
-                found.append(SearchHit(article_id=row.id, found=hit, text=text, position=position))
-        if len(found) > limit:  # one past the page says that another follows
+            if hit is None or hit.date < since_iso:
+                continue
+            position = (hit.date, row.id)
+            if after is not None and position >= after:
+                continue  # shown on an earlier page
+            text = "\n\n".join(p for p in (row.summary, row.text) if p)
+            found.append(SearchHit(article_id=row.id, found=hit, text=text, position=position))
+        found.sort(key=lambda h: h.position, reverse=True)
+        del found[limit + 1 :]  # one past the page says that another follows
+        if (
+            len(found) > limit
+            and (iso(rows[-1].first_seen + _FUTURE_SLACK) or "") < (found[-1].position[0])
+        ):
             break
     page = found[:limit]
     return SearchPage(hits=tuple(page), next=page[-1].position if len(found) > limit else None)
 
 
-def _candidate_chunks(
-    store: Browse, rule: Rule, start: datetime, after: Cursor | None
-) -> Iterator[list[StoredArticle]]:
-    """Candidate articles newest first, older than `after`, in growing chunks."""
+def _candidate_chunks(store: Browse, rule: Rule, start: datetime) -> Iterator[list[StoredArticle]]:
+    """Candidate articles newest first by first seen, in growing chunks."""
+    after: Cursor | None = None
     prefilter = index_query(rule, store.db.dialect)
     chunk = _FIRST_CHUNK
     if prefilter:
-        # The index answers newest first; the rows older than the cursor are read a chunk of
-        # ids at a time (those before it are passed over in SQL, never judged). Articles first
-        # seen in the same second may straddle two chunks in any order: the chunk's oldest
-        # second waits for the next chunk, so each page is in (first_seen, id) order.
+        # The index answers newest first; the rows are read a chunk of ids at a time.
+        # Articles first seen in the same second may straddle two chunks in any order: the
+        # chunk's oldest second waits for the next chunk, so rows come in (first_seen, id) order.
         ids = store.fts_candidates(prefilter, start)
         waiting: list[StoredArticle] = []
         at = 0
@@ -205,7 +231,7 @@ def _candidate_chunks(
             batch = ids[at : at + min(chunk, CHUNK)]
             at += len(batch)
             chunk = min(chunk * 2, _MAX_CHUNK)
-            rows = waiting + store.articles_before(start, after, limit=len(batch), ids=batch)
+            rows = waiting + store.articles_before(start, None, limit=len(batch), ids=batch)
             rows.sort(key=lambda r: (r.first_seen, r.id), reverse=True)
             waiting = [r for r in rows if at < len(ids) and r.first_seen == rows[-1].first_seen]
             if len(rows) > len(waiting):

@@ -164,3 +164,29 @@ def test_a_first_poll_says_it_stored_a_backlog_and_the_page_shows_what_matched_i
 
     again = invoke("run", "--once", "--config", str(path))  # the second poll is no first poll
     assert "backlog" not in again.output
+
+
+def test_search_since_counts_from_publication_and_lists_newest_first(
+    tmp_path, feeds: FeedServer
+) -> None:
+    now = now_utc()
+    dated = [("Rogun in 2017", now.replace(year=2017)), ("Rogun today", now - timedelta(hours=1))]
+    dated.append(("Rogun yesterday", now - timedelta(days=1)))
+    items = [
+        {"title": t, "link": f"https://news.example.org/{i}", "description": t, "pubDate": d}
+        for i, (t, d) in enumerate(dated)
+    ]
+    url = feeds.set("/feed.xml", rss(items))
+    path = write_config(
+        tmp_path,
+        f"""
+        database: {tmp_path / "monitor.db"}
+        feeds: [{{url: "{url}", name: Desk}}]
+        """,
+    )
+    assert invoke("run", "--once", "--config", str(path)).exit_code == 0
+    found = invoke("search", "Rogun", "--since", "7d", "--config", str(path))
+    assert found.exit_code == 0, found.output
+    titles = [line.split("  ", 1)[1] for line in found.output.splitlines() if " UTC  " in line]
+    assert titles == ["Rogun today", "Rogun yesterday"]  # not the 2017 story first seen today
+    assert "2 article(s), newest first" in found.output

@@ -283,3 +283,10 @@ def test_search_pages_hold_every_article_once_when_many_share_a_second(tmp_path:
                 older = re.search(r'rel="next" href="([^"]+)"', page)
                 path = "/search" + html.unescape(older[1]) if older else ""
             assert sorted(seen) == [f"t{n:03}" for n in range(130)], query
+
+
+def test_search_says_how_many_results_and_orders_them_by_date(site: str) -> None:
+    page = get(f"{site}/search", params={"q": "Rogun", "since": "7d"}).text
+    assert re.search(r"\d+ results?", page)
+    shown = re.findall(r'<time>([^<]+)</time>', page)
+    assert shown == sorted(shown, reverse=True) and shown
