@@ -92,6 +92,7 @@ def _article(entry: DigestEntry) -> dict[str, Any]:
         "url": entry.url,
         "source": entry.source,
         "published": iso_time(entry.published) if entry.published else None,
+        "detected_at": iso_time(entry.detected_at) if entry.detected_at else None,
         "snippet": entry.snippet,
         "matched_terms": list(entry.matched_terms),
         "also_reported_by": list(entry.also_reported_by),

@@ -30,9 +30,11 @@ class DigestEntry:
     highlights: tuple[tuple[int, int], ...] = ()  # (start, end) spans inside snippet
     matched_terms: tuple[str, ...] = ()
     also_reported_by: tuple[str, ...] = ()  # names of other feeds that carried the story
+    detected_at: datetime | None = None  # when the service first saw it (older rows: None)
 
     def __post_init__(self) -> None:
         _require_aware(self.published, "published")
+        _require_aware(self.detected_at, "detected_at")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

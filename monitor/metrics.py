@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -38,6 +38,21 @@ POLL_DURATION = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120),
     registry=REGISTRY,
 )
+# Time to alert (DESIGN §17), from seconds (a push) to a day (a feed polled rarely).
+_DELAY_BUCKETS = (1, 2, 5, 10, 15, 30, 60, 90, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400)
+DETECTION_DELAY = Histogram(
+    "news_monitor_detection_delay_seconds",
+    "New articles: first seen minus published, for dates that can be trusted.",
+    buckets=_DELAY_BUCKETS,
+    registry=REGISTRY,
+)
+DELIVERY_DELAY = Histogram(
+    "news_monitor_delivery_delay_seconds",
+    "Delivered digest entries: sent minus first seen, by channel.",
+    ["channel"],
+    buckets=_DELAY_BUCKETS,
+    registry=REGISTRY,
+)
 OUTBOX_BACKLOG = Gauge(
     "news_monitor_outbox_backlog",
     "Deliveries pending in the outbox (read at scrape time).",
@@ -60,6 +75,17 @@ def record_matches(rule_counts: Mapping[str, int]) -> None:
 
 def record_delivery(channel: str, status: str) -> None:
     DELIVERIES.labels(channel=channel, status=status).inc()
+
+
+def record_detection(delays: Iterable[float]) -> None:
+    for seconds in delays:
+        DETECTION_DELAY.observe(seconds)
+
+
+def record_delivery_delays(channel: str, delays: Iterable[float]) -> None:
+    histogram = DELIVERY_DELAY.labels(channel=channel)
+    for seconds in delays:
+        histogram.observe(seconds)
 
 
 def watch_backlog(read_backlog: Callable[[], int]) -> None:

@@ -28,9 +28,15 @@ def digest() -> None:
 @click.argument("name")
 @config_option
 @click.option("--html", "as_html", is_flag=True, help="Render HTML instead of text.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the JSON body a webhook would receive."
+)
 @handle_errors
-def digest_preview(name: str, config_file: str | None, as_html: bool) -> None:
+def digest_preview(name: str, config_file: str | None, as_html: bool, as_json: bool) -> None:
     """Render what digest NAME would send now, marking nothing."""
+    import json
+
+    from alerts.payloads import digest_payload
     from alerts.render import render_html, render_text
     from monitor.digest.release import digest_hold
     from monitor.digest.select import preview_digest
@@ -50,7 +56,10 @@ def digest_preview(name: str, config_file: str | None, as_html: bool) -> None:
         from monitor.pipeline.refresh import BACKLOG_HINT
 
         say(f"nothing waiting for digest {name}. Note: {BACKLOG_HINT}", err=True)
-    say(render_html(built) if as_html else render_text(built))
+    if as_json:
+        say(json.dumps(digest_payload(built), indent=2, ensure_ascii=False))
+    else:
+        say(render_html(built) if as_html else render_text(built))
 
 
 @digest.command("send")

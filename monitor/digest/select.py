@@ -84,6 +84,7 @@ def _entry(item: MatchedArticle) -> DigestEntry:
         url=mask(item.url),
         source=mask(item.source),
         published=item.published,
+        detected_at=item.first_seen,
         snippet=shown,
         highlights=highlights if shown == snippet else (),
         matched_terms=tuple(mask(t) for t in item.terms),

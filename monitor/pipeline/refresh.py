@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
+from monitor import metrics
 from monitor.config.load import Config, FeedConfig
 from monitor.errors import ExtractError, FetchError, ParseError
 from monitor.extract.page import extract_text
+from monitor.pipeline.latency import detection_delays
 from monitor.pipeline.links import decode_matched_links
 from monitor.pipeline.matching import match_articles
 from monitor.rules import Matcher
@@ -312,6 +314,7 @@ def ingest(
         poll=row,
         tombstones=known.tombstones,
     )
+    metrics.record_detection(detection_delays(stored, backlog=backlog))
     to_match = [
         a
         for a in stored

@@ -15,6 +15,7 @@ ARTICLE_KEYS = {
     "url",
     "source",
     "published",
+    "detected_at",
     "snippet",
     "matched_terms",
     "also_reported_by",
@@ -63,8 +64,10 @@ def test_json_payload_has_exactly_the_documented_shape() -> None:
     assert all(set(article) == ARTICLE_KEYS for article in articles)
     first = payload["rules"][0]["articles"][0]
     assert first["published"] == "2026-11-27T18:30:00Z"
+    assert first["detected_at"] == "2026-11-27T18:31:12Z"  # time to alert starts here
     assert first["also_reported_by"] == ["Eurasianet", "RFE/RL Tajik"]
     assert payload["rules"][1]["articles"][0]["published"] is None
+    assert payload["rules"][1]["articles"][0]["detected_at"] is None  # an older outbox row
     # A receiver gets the data as the feed gave it; escaping is the renderer's job.
     assert payload["rules"][0]["articles"][1]["title"].startswith("<script>")
     json.dumps(payload)
