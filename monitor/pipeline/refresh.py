@@ -28,7 +28,7 @@ from monitor.sources.schedule import (
     item_times,
     next_check,
 )
-from monitor.store.publishing import MAX_ITEMS, recent_items
+from monitor.store.feeds import MAX_RECENT_ITEMS
 from monitor.store.store import FeedPoll, FeedState, SourceUpdate, Store, StoredArticle
 from monitor.stories.boilerplate import repeated_lines, without_lines
 from monitor.stories.identity import Identity, alertable, body_hash, identify
@@ -490,9 +490,9 @@ def poll_interval(
     counting the items of this poll (``fresh``) with those stored before."""
     if not feed.adaptive:
         return feed.interval
-    recent = recent_items(ctx.store.db, feed.url, now - LONG_WINDOW)
+    recent = ctx.store.recent_items(feed.url, now - LONG_WINDOW)
     times = item_times(recent.items) + fresh
-    if recent.older and len(recent.items) < MAX_ITEMS:
+    if recent.older and len(recent.items) < MAX_RECENT_ITEMS:
         since: datetime | None = now - LONG_WINDOW
     else:  # known only since its oldest item (or its newest MAX_ITEMS span less than the window)
         since = min(times, default=None)

@@ -1,10 +1,11 @@
 """Feeds and their leases: a feed's polling state, which feeds are due, claiming them for a
-worker, and writing a poll's outcome."""
+worker, writing a poll's outcome, and the recent items adaptive polling reads."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -12,6 +13,17 @@ from monitor.store.db import Database
 from monitor.store.dialect import Connection
 from monitor.store.records import FeedPoll, FeedState, from_iso, iso
 from monitor.store.sql import insert_rows, marks
+
+MAX_RECENT_ITEMS = 500  # a window's rate is read from its newest items at most
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecentItems:
+    """(published, first seen) of a feed's items first seen since a time, newest first;
+    ``older``: the feed had delivered items before it."""
+
+    items: tuple[tuple[datetime | None, datetime], ...]
+    older: bool
 
 
 class FeedsMixin:
@@ -119,6 +131,25 @@ class FeedsMixin:
     def record_poll(self, poll: FeedPoll) -> None:
         with self.db.write() as conn:
             write_poll(conn, poll)
+
+    def recent_items(self, feed: str, since: datetime) -> RecentItems:
+        """The items ``feed`` delivered since ``since`` (its own source rows: an article it
+        carried after another feed counts for both), in two short reads (DESIGN §17)."""
+        stamp = iso(since)
+        rows = self.db.query(
+            """SELECT a.published, s.first_seen FROM article_sources s
+               JOIN articles a ON a.id = s.article_id
+               WHERE s.feed = ? AND s.first_seen >= ? ORDER BY s.first_seen DESC LIMIT ?""",
+            (feed, stamp, MAX_RECENT_ITEMS),
+        )
+        older = self.db.query(
+            "SELECT 1 FROM article_sources WHERE feed = ? AND first_seen < ? LIMIT 1",
+            (feed, stamp),
+        )
+        items = [(from_iso(published), from_iso(seen)) for published, seen in rows]
+        return RecentItems(
+            items=tuple((p, seen) for p, seen in items if seen is not None), older=bool(older)
+        )
 
     def feed_health(self) -> list[dict]:
         return [
