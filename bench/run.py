@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from dataclasses import asdict, dataclass
@@ -19,13 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from bench import syndication
-from bench.profile import profiled_command, stage_seconds
+from bench.harness import REPO, BenchError, run_scenario, say, write_config
 from bench.report import assess, format_table
 from bench.server import WorldServer, serving
 from bench.world import World, changed, recent_epoch, story_keys
 from monitor.service.app import WORKERS
 
-REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results.json"
 HOSTS = 8
 RULES = 1000
@@ -45,17 +43,13 @@ class Options:
     rounds: int = 16  # its poll rounds
 
 
-class BenchError(Exception):
-    """A scenario process failed; the message carries the end of its stderr."""
-
-
 def run_bench(options: Options, workdir: Path) -> dict[str, Any]:
     """Every scenario in order against one served world; returns the results record."""
     world = World(
         feeds=options.feeds, items=options.items, epoch=recent_epoch(_now(), options.items)
     )
     runs: dict[str, dict[str, Any]] = {}
-    _say(f"rendering {options.feeds} feeds of {options.items} items")
+    say(f"rendering {options.feeds} feeds of {options.items} items")
     with serving(world, hosts=options.hosts) as server:
         urls = server.urls()
         common = {"urls": urls, "workers": options.workers}
@@ -70,7 +64,7 @@ def run_bench(options: Options, workdir: Path) -> dict[str, Any]:
         runs["rss2email"] = _measured(
             server, workdir, "rss2email", common | {"workdir": str(workdir)}
         )
-        _say("changing a fifth of every feed's items")
+        say("changing a fifth of every feed's items")
         server.change()
         changed_run = poll | {"label": "changed", "profile": _profile(options, "changed")}
         runs["changed"] = _measured(server, workdir, "poll", changed_run)
@@ -90,33 +84,11 @@ def run_bench(options: Options, workdir: Path) -> dict[str, Any]:
     }
 
 
-def run_scenario(spec: dict[str, Any], workdir: Path) -> dict[str, Any]:
-    """One scenario in a fresh Python process: its own state, its own peak memory.
-
-    With a profile path in the spec the process runs under py-spy, and the result gains the
-    CPU seconds of each pipeline stage.
-    """
-    name = spec.get("label", spec["scenario"])
-    spec_file = workdir / f"spec-{name}.json"
-    spec_file.write_text(json.dumps(spec), encoding="utf-8")
-    command = [sys.executable, "-m", "bench.scenarios", str(spec_file)]
-    if spec.get("profile"):
-        command = profiled_command(command, Path(spec["profile"]))
-    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if done.returncode != 0 or not lines:
-        raise BenchError(f"{name} failed ({done.returncode}): {done.stderr[-2000:]}")
-    result = json.loads(lines[-1])
-    if spec.get("profile"):
-        result["cpu_s_by_stage"] = stage_seconds(Path(spec["profile"]).read_text())
-    return result
-
-
 def _measured(
     server: WorldServer | None, workdir: Path, scenario: str, spec: dict[str, Any]
 ) -> dict[str, Any]:
     label = spec.get("label", scenario)
-    _say(f"{label} ...")
+    say(f"{label} ...")
     if server:
         server.take_statuses()
     result = run_scenario(spec | {"scenario": scenario}, workdir)
@@ -125,7 +97,7 @@ def _measured(
     if result.get("items") is not None and result["wall_s"] > 0:
         result["items_per_s"] = round(result["items"] / result["wall_s"], 1)
     result["wall_s"] = round(result["wall_s"], 3)
-    _say(f"{label}: {result['wall_s']} s, {result['peak_rss_mb']} MB")
+    say(f"{label}: {result['wall_s']} s, {result['peak_rss_mb']} MB")
     return result
 
 
@@ -136,48 +108,13 @@ def _syndication(options: Options, workdir: Path) -> dict[str, Any]:
         rounds=options.rounds,
         epoch=syndication.recent_epoch(_now(), options.rounds),
     )
-    _say(f"syndication: {world.feeds} outlets, {world.rounds} rounds")
+    say(f"syndication: {world.feeds} outlets, {world.rounds} rounds")
     place = workdir / "syndication"
     place.mkdir()
     with syndication.serving(world, hosts=options.hosts) as server:
         config = write_config(place, server.urls())
         spec = syndication.spec_for(world, server, config, options.workers)
         return _measured(None, place, "syndication", spec)
-
-
-# The watch rules of every bench config, each to the instant digest.
-WATCH_RULES = (
-    "rules:\n"
-    "  - name: SCO\n"
-    "    query: '{SCO} OR \"Shanghai Cooperation Organi*ation\" OR ШОС'\n"
-    "    digest: instant\n"
-    "  - name: Rogun\n"
-    "    any: [Rogun, Рогун*]\n"
-    "    digest: instant\n"
-    "  - name: NATO\n"
-    "    query: '(NATO OR \"North Atlantic Treaty\" OR НАТО) NOT title:football'\n"
-    "    mentions: 2\n"
-    "    digest: instant\n"
-)
-
-
-def write_config(workdir: Path, urls: list[str]) -> Path:
-    """The monitor's config for the world: every feed, the default rules, a file channel."""
-    feeds = "".join(f"  - url: {url}\n    name: Bench feed {i}\n" for i, url in enumerate(urls))
-    path = workdir / "monitor.yaml"
-    path.write_text(
-        f"database: {workdir / 'monitor.db'}\n"
-        'user_agent: "news-monitor-bench/1.0"\n'
-        "defaults: {interval: 15m, timeout: 60s, max_age: 7d}\n"
-        f"feeds:\n{feeds}"
-        f"{WATCH_RULES}"
-        "digests:\n"
-        "  instant: {schedule: instant, channels: [archive]}\n"
-        "channels:\n"
-        f"  archive: {{type: file, path: {workdir / 'digests'}}}\n",
-        encoding="utf-8",
-    )
-    return path
 
 
 def _profile(options: Options, name: str) -> str | None:
@@ -189,11 +126,6 @@ def _profile(options: Options, name: str) -> str | None:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _say(message: str) -> None:
-    sys.stderr.write(f"bench: {message}\n")
-    sys.stderr.flush()
 
 
 def parse_args(argv: list[str] | None) -> tuple[Options, Path]:
@@ -234,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             results = run_bench(options, Path(workdir))
         except BenchError as exc:
-            _say(str(exc))
+            say(str(exc))
             return 2
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     sys.stdout.write(format_table(results) + "\n")

@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.run import write_config
+from bench.harness import write_config
 from bench.server import serving
 from bench.world import World, recent_epoch
 from monitor.config.load import load_config

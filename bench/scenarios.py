@@ -16,10 +16,14 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
+
+if TYPE_CHECKING:
+    from bench.syndication import Syndication
 
 TIMEOUT_S = 60
 
@@ -128,9 +132,69 @@ def rss2email(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def syndication(spec: dict[str, Any]) -> dict[str, Any]:
-    from bench.syndication import scenario
+    """Poll every round with `run --once`'s steps in one process, time each round, run the
+    feedparser floor over the first and the last round's feeds, and score the stored clusters."""
+    from bench.syndication import pair_scores, truth
+    from monitor.config.load import load_config
+    from monitor.service import app as monitor_app
 
-    return scenario(spec)
+    world = _syndication_world(spec)
+    config = load_config(spec["config"])
+    app = monitor_app.build_app(config)
+    seconds, new, floors = [], [], {}
+    for rnd in range(world.rounds):
+        requests.get(
+            spec["round_url"].rsplit("/", 1)[0] + f"/{rnd}", timeout=120
+        ).raise_for_status()
+        started = time.perf_counter()
+        outcomes = monitor_app.run_once(app)
+        seconds.append(time.perf_counter() - started)
+        new.append(sum(o.new_articles for o in outcomes))
+        errors = sorted({o.error for o in outcomes if o.error})
+        if errors:
+            raise RuntimeError(f"round {rnd}: {errors[:3]}")
+        if rnd in (1, world.rounds - 1):
+            floors[rnd] = floor({"urls": spec["urls"], "workers": spec["workers"]})["wall_s"]
+    rows = app.db.query(
+        "SELECT s.guid, a.cluster_id, a.id FROM article_sources s JOIN articles a"
+        " ON a.id = s.article_id"
+    )
+    predicted = {guid: cluster or article for guid, cluster, article in rows}
+    scores = pair_scores(predicted, truth(world, world.rounds))
+    early, late = _early_late(seconds)
+    return {
+        "wall_s": sum(seconds),
+        "feeds": world.feeds,
+        "rounds": world.rounds,
+        "round_s": [round(s, 3) for s in seconds],
+        "new_articles": new,
+        "early_round_s": early,
+        "late_round_s": late,
+        "last_round_s": seconds[-1],
+        "floor_first_s": floors.get(1, 0.0),
+        "floor_last_s": floors.get(world.rounds - 1, 0.0),
+        "articles_stored": app.db.query("SELECT COUNT(*) FROM articles")[0][0],
+        "items": len(truth(world, world.rounds)),
+        **{k: round(v, 4) if isinstance(v, float) else v for k, v in scores.items()},
+    }
+
+
+def _early_late(seconds: list[float]) -> tuple[float, float]:
+    """Mean of rounds 1-3 and of the last three: round 0 fills empty feeds, and a feed's window
+    is full from round ``window - 1`` on, so round 1 on is steady work."""
+    early = seconds[1:4] or seconds
+    late = seconds[-3:]
+    return sum(early) / len(early), sum(late) / len(late)
+
+
+def _syndication_world(spec: dict[str, Any]) -> Syndication:
+    from bench.syndication import Syndication
+
+    return Syndication(
+        feeds=spec["feeds"],
+        rounds=spec["rounds"],
+        epoch=datetime.fromisoformat(spec["epoch"]),
+    )
 
 
 SCENARIOS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {

@@ -19,7 +19,6 @@ import json
 import random
 import sys
 import tempfile
-import time
 from collections import Counter
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from xml.sax.saxutils import escape
 
 from bench.server import WorldServer
 from bench.server import serving as serve_world
-from bench.world import _ENGLISH, FeedDocument, _names, _sentence
+from bench.world import ENGLISH, FeedDocument, make_sentence, name_pool
 
 SEED = 20261202
 SYNDICATED_SHARE = 0.2  # a fifth of the stories reach other outlets
@@ -182,8 +181,8 @@ def _round_copies(world: Syndication, rnd: int) -> dict[int, list[Copy]]:
 def _story(world: Syndication, rnd: int, number: int, rng: random.Random) -> _Story:
     key = f"r{rnd}-s{number}"
     local = random.Random(f"{world.seed}:story:{key}")
-    names = _names(world.seed)
-    sentences = tuple(_sentence(local, names, False) for _ in range(local.randint(4, 9)))
+    names = name_pool(world.seed)
+    sentences = tuple(make_sentence(local, names, False) for _ in range(local.randint(4, 9)))
     title = sentences[0].rstrip(".")[:90].rsplit(" ", 1)[0]
     published = world.epoch + ROUND_SPACING * rnd + timedelta(seconds=rng.randrange(1500))
     return _Story(key=key, title=title, sentences=sentences, published=published)
@@ -199,8 +198,8 @@ def _copy(world: Syndication, story: _Story, outlet: int, *, as_origin: bool) ->
         if shape < 0.35 and len(sentences) > 3:  # the wire's cut: its first sentences only
             sentences = sentences[: rng.randint(2, 3)]
         elif shape < 0.5:  # a local paragraph added
-            names = _names(world.seed)
-            sentences += [_sentence(rng, names, False) for _ in range(rng.randint(1, 2))]
+            names = name_pool(world.seed)
+            sentences += [make_sentence(rng, names, False) for _ in range(rng.randint(1, 2))]
     paragraphs = [" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3)]
     paragraphs.append(_footer(world.seed, outlet))
     slug = story.key.replace("-", "/")
@@ -219,7 +218,7 @@ def _reworded(rng: random.Random, title: str, outlet_name: str) -> str:
     """The outlet's own headline: a kicker, a word or two changed, its name appended."""
     words = title.split()
     for _ in range(rng.randint(0, 2)):
-        words[rng.randrange(len(words))] = rng.choice(_ENGLISH)
+        words[rng.randrange(len(words))] = rng.choice(ENGLISH)
     if rng.random() < 0.4:
         words.insert(0, rng.choice(_KICKERS))
     if rng.random() < 0.3 and len(words) > 5:
@@ -233,7 +232,7 @@ def _reworded(rng: random.Random, title: str, outlet_name: str) -> str:
 def _footer(seed: int, outlet: int) -> str:
     rng = random.Random(f"{seed}:footer:{outlet}")
     name = _outlet_name(seed, outlet)
-    pitch = " ".join(rng.choices(_ENGLISH, k=8))
+    pitch = " ".join(rng.choices(ENGLISH, k=8))
     return (
         f"Follow {name} for the latest news on {pitch}. Copyright 2026 {name} Media Group, "
         f"all rights reserved; read more at {_domain(outlet)}."
@@ -242,7 +241,7 @@ def _footer(seed: int, outlet: int) -> str:
 
 @cache
 def _outlet_name(seed: int, outlet: int) -> str:
-    names = _names(seed)
+    names = name_pool(seed)
     return f"The {names[(outlet * 7919) % len(names)]} {('Times', 'Herald', 'Post', 'Daily')[outlet % 4]}"
 
 
@@ -288,75 +287,6 @@ def serving(world: Syndication, *, hosts: int = 8) -> AbstractContextManager[Rou
     return serve_world(world, hosts=hosts, kind=RoundServer)
 
 
-# The scenario (run in a process of its own by bench.scenarios) ----------------------------------
-
-
-def scenario(spec: dict[str, Any]) -> dict[str, Any]:
-    """Poll every round with `run --once`'s steps in one process, time each round, run the
-    feedparser floor over the first and the last round's feeds, and score the stored clusters."""
-    import requests
-
-    from bench.scenarios import floor
-    from monitor.config.load import load_config
-    from monitor.service import app as monitor_app
-
-    world = _world_of(spec)
-    config = load_config(spec["config"])
-    app = monitor_app.build_app(config)
-    seconds, new, floors = [], [], {}
-    for rnd in range(world.rounds):
-        requests.get(
-            spec["round_url"].rsplit("/", 1)[0] + f"/{rnd}", timeout=120
-        ).raise_for_status()
-        started = time.perf_counter()
-        outcomes = monitor_app.run_once(app)
-        seconds.append(time.perf_counter() - started)
-        new.append(sum(o.new_articles for o in outcomes))
-        errors = sorted({o.error for o in outcomes if o.error})
-        if errors:
-            raise RuntimeError(f"round {rnd}: {errors[:3]}")
-        if rnd in (1, world.rounds - 1):
-            floors[rnd] = floor({"urls": spec["urls"], "workers": spec["workers"]})["wall_s"]
-    rows = app.db.query(
-        "SELECT s.guid, a.cluster_id, a.id FROM article_sources s JOIN articles a"
-        " ON a.id = s.article_id"
-    )
-    predicted = {guid: cluster or article for guid, cluster, article in rows}
-    scores = pair_scores(predicted, truth(world, world.rounds))
-    early, late = _early_late(seconds)
-    return {
-        "wall_s": sum(seconds),
-        "feeds": world.feeds,
-        "rounds": world.rounds,
-        "round_s": [round(s, 3) for s in seconds],
-        "new_articles": new,
-        "early_round_s": early,
-        "late_round_s": late,
-        "last_round_s": seconds[-1],
-        "floor_first_s": floors.get(1, 0.0),
-        "floor_last_s": floors.get(world.rounds - 1, 0.0),
-        "articles_stored": app.db.query("SELECT COUNT(*) FROM articles")[0][0],
-        "items": len(truth(world, world.rounds)),
-        **{k: round(v, 4) if isinstance(v, float) else v for k, v in scores.items()},
-    }
-
-
-def _early_late(seconds: list[float]) -> tuple[float, float]:
-    """Mean of rounds 1-3 and of the last three: round 0 fills empty feeds, and a feed's window
-    is full from round ``window - 1`` on, so round 1 on is steady work."""
-    early = seconds[1:4] or seconds
-    late = seconds[-3:]
-    return sum(early) / len(early), sum(late) / len(late)
-
-
-def _world_of(spec: dict[str, Any]) -> Syndication:
-    return Syndication(
-        feeds=spec["feeds"],
-        rounds=spec["rounds"],
-        epoch=datetime.fromisoformat(spec["epoch"]),
-    )
-
-
 def spec_for(world: Syndication, server: RoundServer, config: Path, workers: int) -> dict[str, Any]:
     return {
         "scenario": "syndication",
@@ -371,7 +301,8 @@ def spec_for(world: Syndication, server: RoundServer, config: Path, workers: int
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench.run import WORKERS, run_scenario, write_config
+    from bench.harness import run_scenario, write_config
+    from monitor.service.app import WORKERS
 
     parser = argparse.ArgumentParser(
         prog="python -m bench.syndication", description=__doc__.split("\n")[0]

@@ -22,7 +22,7 @@ from typing import Any
 
 import requests
 
-from bench.world import _ENGLISH, _WATCH_TERMS, SEED
+from bench.world import ENGLISH, SEED, WATCH_TERMS
 from monitor.config.load import Config, load_config
 from monitor.digest.select import open_digest_run
 from monitor.pipeline.matching import match_rows
@@ -30,7 +30,8 @@ from monitor.rules import Matcher
 from monitor.service.web.app import make_app
 from monitor.service.web.server import WebServer
 from monitor.store.backend import open_database
-from monitor.store.store import FeedPoll, SourceUpdate, Store, StoredArticle
+from monitor.store.store import SourceUpdate, Store, StoredArticle
+from testsupport.feeds import mark_polled
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "web-results.json"
@@ -76,9 +77,9 @@ def bench_config(workdir: Path) -> Config:
 
 
 def _sentence(rng: random.Random) -> str:
-    words = [rng.choice(_ENGLISH) for _ in range(rng.randint(10, 22))]
+    words = [rng.choice(ENGLISH) for _ in range(rng.randint(10, 22))]
     if rng.random() < 0.04:
-        words.insert(rng.randrange(len(words)), rng.choice(_WATCH_TERMS))
+        words.insert(rng.randrange(len(words)), rng.choice(WATCH_TERMS))
     return " ".join(words).capitalize() + "."
 
 
@@ -108,7 +109,7 @@ def fill(config: Config, articles: int, now: datetime) -> dict[str, Any]:
                     link=f"https://site{n % FEEDS}.example.org/news/{n}",
                     guid=f"guid-{n}",
                     feed=feed.url,
-                    title=" ".join(rng.choice(_ENGLISH) for _ in range(8)).capitalize(),
+                    title=" ".join(rng.choice(ENGLISH) for _ in range(8)).capitalize(),
                     summary=" ".join(_sentence(rng) for _ in range(3)),
                     text=" ".join(_sentence(rng) for _ in range(rng.choice((0, 0, 12)))),
                     author=None,
@@ -143,22 +144,6 @@ def fill(config: Config, articles: int, now: datetime) -> dict[str, Any]:
             sum(p.stat().st_size for p in Path(config.database).parent.glob("monitor.db*")) / 1e6, 1
         ),
     }
-
-
-def mark_polled(store: Store, config: Config, now: datetime) -> None:
-    """Every configured feed polled fine just now, as /feeds and /healthz then show it."""
-    for feed in config.feeds:
-        store.record_poll(
-            FeedPoll(
-                url=feed.url,
-                name=feed.name,
-                polled_at=now,
-                status=200,
-                outcome="ok",
-                next_check_at=now + timedelta(minutes=15),
-                failures=0,
-            )  # fmt: skip
-        )
 
 
 def pages(config: Config, articles: int) -> list[str]:

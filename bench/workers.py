@@ -40,11 +40,11 @@ from typing import Any
 
 import psycopg
 
-from bench.postgres import SKIP_REASON, Cluster, find_bin_dir
-from bench.run import WATCH_RULES
+from bench.harness import WATCH_RULES
 from bench.server import WorldServer, serving
-from bench.webhooks import WebhookReceiver
 from bench.world import FeedDocument, World, changed, recent_epoch, story_keys
+from testsupport.postgres import SKIP_REASON, Cluster, find_bin_dir
+from testsupport.webhooks import WebhookReceiver
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "workers_results.json"

@@ -23,7 +23,7 @@ WATCH_TERM_SHARE = 0.04  # sentences that name a watched subject (SCO, Rogun, NA
 EPOCH = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 ITEM_SPACING = timedelta(minutes=17)
 
-_ENGLISH = (  # noqa: SIM905 (a word list reads better as prose)
+ENGLISH = (  # noqa: SIM905 (a word list reads better as prose)
     "government minister talks border trade energy security water dam reservoir river summit "
     "delegation agreement pipeline railway corridor investment loan bank export import grain "
     "cotton prices inflation election parliament president opposition protest court ruling "
@@ -44,7 +44,7 @@ _RUSSIAN = (  # noqa: SIM905
     "мощность электроэнергия зима весна урожай рабочие мигранты бюджет закон журналисты "
     "в на с по из для и после перед во время новый первый крупный местный национальный"
 ).split()
-_WATCH_TERMS = (
+WATCH_TERMS = (
     "SCO",
     "the Shanghai Cooperation Organisation",
     "the Rogun dam",
@@ -164,20 +164,20 @@ def _story_at(world: World, index: int, seq: int) -> Story:
 
 
 @cache
-def _names(seed: int) -> tuple[str, ...]:
+def name_pool(seed: int) -> tuple[str, ...]:
     rng = random.Random(seed)
     return tuple(
         "".join(rng.choices(_SYLLABLES, k=rng.randint(2, 4))).capitalize() for _ in range(3000)
     )
 
 
-def _sentence(rng: random.Random, names: tuple[str, ...], russian: bool) -> str:
+def make_sentence(rng: random.Random, names: tuple[str, ...], russian: bool) -> str:
     """Words drawn afresh for every story, so unrelated stories share no sentences (as in life)."""
-    words = rng.choices(_RUSSIAN if russian else _ENGLISH, k=rng.randint(9, 22))
+    words = rng.choices(_RUSSIAN if russian else ENGLISH, k=rng.randint(9, 22))
     for _ in range(rng.randint(1, 3)):
         words.insert(rng.randrange(len(words)), rng.choice(names))
     if rng.random() < WATCH_TERM_SHARE:
-        terms = _WATCH_TERMS_RU if russian else _WATCH_TERMS
+        terms = _WATCH_TERMS_RU if russian else WATCH_TERMS
         words.insert(rng.randrange(len(words)), rng.choice(terms))
     sentence = " ".join(words)
     return sentence[0].upper() + sentence[1:] + "."
@@ -185,14 +185,14 @@ def _sentence(rng: random.Random, names: tuple[str, ...], russian: bool) -> str:
 
 def _story(seed: int, epoch: datetime, key: str, seq: int) -> Story:
     rng = random.Random(f"{seed}:{key}")
-    names = _names(seed)
+    names = name_pool(seed)
     russian = rng.random() < RUSSIAN_SHARE
     # A Russian story still quotes the odd English sentence, and the other way round.
     sentences = [
-        _sentence(rng, names, russian if rng.random() < 0.85 else not russian)
+        make_sentence(rng, names, russian if rng.random() < 0.85 else not russian)
         for _ in range(rng.randint(4, 9))
     ]
-    sentences[0] = _sentence(rng, names, russian)
+    sentences[0] = make_sentence(rng, names, russian)
     title = sentences[0].rstrip(".")[:90].rsplit(" ", 1)[0] + f" ({seq})"
     site = rng.choice(_SITES)
     slug = key.replace("-", "/")

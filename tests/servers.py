@@ -1,5 +1,5 @@
 """Real receivers for end-to-end tests: an SMTP server (aiosmtpd) and a webhook endpoint that
-verifies every Standard Webhooks signature (in bench/webhooks.py, which the benchmark shares)."""
+verifies every Standard Webhooks signature (in testsupport/webhooks.py, which the benchmark shares)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from bench.webhooks import WebhookReceiver  # noqa: F401 (the workers benchmark counts on it too)
+from testsupport.webhooks import WebhookReceiver  # noqa: F401 (the workers benchmark counts on it too)
 
 
 class QuietHandler(BaseHTTPRequestHandler):

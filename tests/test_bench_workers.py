@@ -16,8 +16,8 @@ from conftest import REPO
 
 sys.path.insert(0, str(REPO))  # bench/ is part of the repository, not of the installed package
 
-from bench.postgres import SKIP_REASON, find_bin_dir  # noqa: E402
 from bench.workers import main  # noqa: E402
+from testsupport.postgres import SKIP_REASON, find_bin_dir  # noqa: E402
 
 pytestmark = pytest.mark.skipif(find_bin_dir() is None, reason=SKIP_REASON)
 

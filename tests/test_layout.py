@@ -158,3 +158,71 @@ def test_every_sql_statement_lives_in_the_store() -> None:
         for found in SQL_STATEMENT.finditer(text)
     )
     assert outside == []
+
+
+# The benchmark and the shared test servers ---------------------------------------------------
+
+
+def tree_modules(*roots: str) -> dict[str, set[str]]:
+    """Each module under ``roots`` -> the modules it imports (at any depth), by dotted name."""
+    paths = [p for root in roots for p in (REPO / root).rglob("*.py")]
+    return {module_name(p): imported_modules(p) for p in paths}
+
+
+def private_names_imported(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        f"{node.module}.{alias.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+        for alias in node.names
+        if alias.name.startswith("_") and not alias.name.startswith("__")
+    ]
+
+
+def cycles_in(graph: dict[str, set[str]]) -> list[list[str]]:
+    found: list[list[str]] = []
+    state: dict[str, int] = {}
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for target in sorted(graph.get(module, ())):
+            if target not in graph or target == module:
+                continue
+            if state.get(target) == 1:
+                found.append([*path[path.index(target) :], target])
+            elif target not in state:
+                visit(target, [*path, target])
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    return found
+
+
+def test_bench_has_no_import_cycle() -> None:
+    assert cycles_in(tree_modules("bench")) == []
+
+
+def test_bench_and_testsupport_import_no_private_names() -> None:
+    wrong = {
+        str(p.relative_to(REPO)): private_names_imported(p)
+        for root in ("bench", "testsupport")
+        for p in (REPO / root).rglob("*.py")
+    }
+    assert {k: v for k, v in wrong.items() if v} == {}
+
+
+def test_tests_do_not_import_the_bench_and_testsupport_imports_neither() -> None:
+    """The shared servers live in testsupport/, which bench may import; the tests import
+    bench only where they test the bench itself (tests/test_bench*.py)."""
+    wrong = sorted(
+        f"{module} imports {target}"
+        for module, targets in tree_modules("tests", "testsupport").items()
+        if not module.startswith("tests.test_bench")
+        for target in targets
+        if target.split(".")[0] == "bench"
+        or (module.startswith("testsupport") and target.split(".")[0] == "tests")
+    )
+    assert wrong == []

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from conftest import REPO, write_config
+from conftest import write_config
 
 from monitor.config.load import Config, load_config
 from monitor.pipeline.matching import match_rows
 from monitor.rules import Matcher
 from monitor.store.backend import open_database
 from monitor.store.store import SourceUpdate, Store, StoredArticle
-
-sys.path.insert(0, str(REPO))  # bench/ is part of the repository, not of the installed package
-from bench.web import mark_polled  # noqa: E402
+from testsupport.feeds import mark_polled
 
 NOW = datetime.fromisoformat("2026-11-20T09:00:00+00:00")
 WIRE = "https://wire.example.org/feed.xml"
