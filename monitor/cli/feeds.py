@@ -105,7 +105,8 @@ def feeds_add(url: str, config_file: str | None, write: bool) -> None:
 
     if not url.startswith(("http://", "https://")):
         url = "https://" + url
-    found = discover(make_session(_user_agent(config_file)), url)
+    user_agent, allow_private = _discovery_settings(config_file)
+    found = discover(make_session(user_agent), url, guard=not allow_private)
     if not found:
         fail(f"{url}: no feed found (no <link rel=alternate>, common feed path or news sitemap)")
     best = found[0]
@@ -123,15 +124,17 @@ def feeds_add(url: str, config_file: str | None, write: bool) -> None:
         click.echo(source_entry_yaml(entry), nl=False)
 
 
-def _user_agent(config_file: str | None) -> str:
-    """The config's user_agent, so that a site sees the same client when it is added as when
-    it is polled; the default where no config can be read yet (the entry is only printed)."""
+def _discovery_settings(config_file: str | None) -> tuple[str, bool]:
+    """The config's user_agent (so that a site sees the same client when it is added as when
+    it is polled) and allow_private_networks; the defaults where no config can be read yet
+    (the entry is only printed)."""
     from monitor.config.schema import DEFAULT_USER_AGENT
 
     try:
-        return load_config(config_path(config_file)).user_agent
+        config = load_config(config_path(config_file))
     except MonitorError:
-        return DEFAULT_USER_AGENT
+        return DEFAULT_USER_AGENT, False
+    return config.user_agent, config.allow_private_networks
 
 
 @feeds.command("export")

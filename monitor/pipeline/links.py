@@ -27,6 +27,7 @@ def decode_matched_links(
     session: FetchSession,
     limiters: dict[str, HostLimiter],
     now: datetime,
+    guard: bool = True,
 ) -> int:
     """Decode the wrapped links of the matches this poll made; returns how many were.
     Those Google would not decode now (429) are not asked again: they stay wrapped."""
@@ -41,6 +42,7 @@ def decode_matched_links(
         base=settings.decoder_url,
         limiter=limiter,
         timeout=feed.timeout.total_seconds(),
+        guard=guard,
     )
     decoded = 0
     for article_id, link in pending:

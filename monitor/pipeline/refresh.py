@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
-from urllib.parse import urlsplit
 
 from monitor import metrics
 from monitor.config.load import Config, FeedConfig
@@ -107,6 +106,9 @@ def _refresh(feed: FeedConfig, state: FeedState, ctx: Context, now: datetime) ->
             kind.request_url(
                 state.redirect_to or feed.request_url, last_polled=state.last_polled_at, now=now
             ),
+            guard=not ctx.config.allow_private_networks,
+            # the URL the operator wrote; a stored redirect target is the server's word
+            trusted=not state.redirect_to,
             etag=state.etag if conditional else None,
             last_modified=state.last_modified if conditional else None,
             timeout=feed.timeout.total_seconds(),
@@ -182,7 +184,12 @@ def _refresh(feed: FeedConfig, state: FeedState, ctx: Context, now: datetime) ->
     done = ingest(feed, items, ctx, now, backlog=not state.backlog_done, poll=poll)
     if done.matches and feed.type == "google_news":
         decode_matched_links(
-            feed, store=ctx.store, session=ctx.session, limiters=ctx.source_limiters, now=now
+            feed,
+            store=ctx.store,
+            session=ctx.session,
+            limiters=ctx.source_limiters,
+            now=now,
+            guard=not ctx.config.allow_private_networks,
         )
     assert done.poll is not None
     return _outcome_of(
@@ -228,7 +235,6 @@ def _followed(feed: FeedConfig, ctx: Context, index: ParsedFeed) -> tuple[Parsed
     entries: list[Entry] = list(index.entries)
     hashes: list[str] = []
     problems: list[str] = []
-    own_host = urlsplit(feed.url).hostname
     for url in index.follow:
         try:
             result = fetch(
@@ -236,8 +242,8 @@ def _followed(feed: FeedConfig, ctx: Context, index: ParsedFeed) -> tuple[Parsed
                 url,
                 timeout=feed.timeout.total_seconds(),
                 max_bytes=feed.max_bytes,
-                # the index's own host is as trusted as the configured URL; others are not
-                guard=not ctx.config.allow_private_networks and urlsplit(url).hostname != own_host,
+                # listed by the index, not written by the operator, even on the index's host
+                guard=not ctx.config.allow_private_networks,
                 limiter=_limiter(feed, ctx),
                 accept=source_type(feed.type).accept,
                 auth=source_auth(feed),  # a sitemap on the source's own origin only

@@ -1,20 +1,22 @@
 """Finding a site's feed or news sitemap (`news-monitor feeds add URL`): the home page's
 ``<link rel="alternate">`` feeds, then common feed paths, then the sitemaps robots.txt names.
 
-The page and robots.txt are read from the operator's URL; a sitemap that robots.txt places on
-another host goes through the address guard, as links found in content always do.
+Only the URL the operator typed is trusted: its redirects, the common paths, robots.txt, the
+sitemaps it names and every candidate proposed go through the address guard (unless
+``allow_private_networks``), so that a hostile site cannot have an internal address written
+into the config, where it would be trusted from then on.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from monitor.errors import FetchError, ParseError
 from monitor.sources.entries import absolute_link
 from monitor.sources.feed.parse import parse_feed
-from monitor.sources.fetch import FetchResult, FetchSession, fetch
+from monitor.sources.fetch import FetchResult, FetchSession, fetch, vet_url
 from monitor.sources.html import html_tree
 from monitor.sources.sitemap import parse_sitemap
 
@@ -75,10 +77,10 @@ def robots_sitemaps(text: str, url: str) -> list[str]:
 
 
 def discover(
-    session: FetchSession, url: str, *, timeout: float = 20.0, guard_others: bool = True
+    session: FetchSession, url: str, *, timeout: float = 20.0, guard: bool = True
 ) -> list[Candidate]:
     """Every feed or news sitemap found for the site at ``url``, best first."""
-    page = _get(session, url, timeout, guard=False)
+    page = _get(session, url, timeout, guard=guard, trusted=True)
     if page is not None and page.body is not None:
         if _is_feed(page):
             return [Candidate(type="feed", url=page.final_url, title=None, found="the URL itself")]
@@ -86,27 +88,26 @@ def discover(
             announced = alternate_feeds(page.body, page.content_type, page.final_url)
         except ParseError:
             announced = []
+        announced = [c for c in announced if not guard or _public(session, c.url)]
         if announced:
             return announced
     root = urljoin(page.final_url if page else url, "/")
     for path in COMMON_PATHS:
-        answer = _get(session, urljoin(root, path), timeout, guard=False)
+        answer = _get(session, urljoin(root, path), timeout, guard=guard)
         if answer is not None and _is_feed(answer):
             return [Candidate(type="feed", url=answer.final_url, title=None, found=f"path {path}")]
-    return _news_sitemaps(session, root, timeout, guard_others=guard_others)
+    return _news_sitemaps(session, root, timeout, guard=guard)
 
 
 def _news_sitemaps(
-    session: FetchSession, root: str, timeout: float, *, guard_others: bool
+    session: FetchSession, root: str, timeout: float, *, guard: bool
 ) -> list[Candidate]:
-    robots = _get(session, urljoin(root, "/robots.txt"), timeout, guard=False)
+    robots = _get(session, urljoin(root, "/robots.txt"), timeout, guard=guard)
     if robots is None or robots.body is None:
         return []
-    host = urlsplit(root).hostname
     found = []
     for link in robots_sitemaps(robots.body.decode("utf-8", "replace"), root):
-        other = urlsplit(link).hostname != host
-        answer = _get(session, link, timeout, guard=guard_others and other)
+        answer = _get(session, link, timeout, guard=guard)
         if answer is None or answer.body is None:
             continue
         try:
@@ -119,13 +120,27 @@ def _news_sitemaps(
     return found
 
 
-def _get(session: FetchSession, url: str, timeout: float, *, guard: bool) -> FetchResult | None:
+def _get(
+    session: FetchSession, url: str, timeout: float, *, guard: bool, trusted: bool = False
+) -> FetchResult | None:
     try:
-        result = fetch(session, url, timeout=timeout, max_bytes=MAX_BYTES, guard=guard)
+        result = fetch(
+            session, url, timeout=timeout, max_bytes=MAX_BYTES, guard=guard, trusted=trusted
+        )
     except FetchError as exc:
         log.info("discovery fetch failed url=%s: %s", url, exc)
         return None
     return result if result.status == 200 and result.body is not None else None
+
+
+def _public(session: FetchSession, url: str) -> bool:
+    """Whether a feed a page announces leads to an address the guard allows."""
+    try:
+        vet_url(session, url)
+    except FetchError as exc:
+        log.info("discovered feed refused url=%s: %s", url, exc)
+        return False
+    return True
 
 
 def _is_feed(result: FetchResult) -> bool:

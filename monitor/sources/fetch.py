@@ -1,7 +1,9 @@
 """HTTP for feeds and pages: total deadline, decompressed-size cap, conditional GET, redirects.
 
 Redirects are followed here, one hop at a time, so that every hop goes through the address guard
-when asked and so that a chain of only permanent redirects can be reported to the caller.
+and so that a chain of only permanent redirects can be reported to the caller. The one hop that
+may skip the guard is the first one to a URL the operator wrote (``trusted``): where that URL
+redirects is the server's word, not the operator's.
 HTTP error statuses come back in the FetchResult; only transport failures raise FetchError.
 """
 
@@ -22,7 +24,7 @@ import requests
 from urllib3.exceptions import NewConnectionError
 from urllib3.exceptions import TimeoutError as Urllib3TimeoutError
 
-from monitor.errors import FetchError
+from monitor.errors import BlockedAddressError, FetchError
 from monitor.secrets import mask_url
 from monitor.sources.netguard import AddressGuard, Deadline, GuardedAdapter
 
@@ -157,6 +159,7 @@ class FetchSession(requests.Session):
     def __init__(self, *, user_agent: str, address_guard: AddressGuard) -> None:
         super().__init__()
         self.headers["User-Agent"] = user_agent
+        self.address_guard = address_guard
         self.plain_adapter = GuardedAdapter(None)
         self.guarded_adapter = GuardedAdapter(address_guard)
         self.mount("http://", self.plain_adapter)
@@ -172,6 +175,20 @@ def make_session(user_agent: str, *, address_guard: AddressGuard | None = None) 
     return FetchSession(user_agent=user_agent, address_guard=address_guard or AddressGuard())
 
 
+def vet_url(session: FetchSession, url: str) -> None:
+    """Raise FetchError unless every address ``url``'s host resolves to is one the guard allows
+    (BlockedAddressError when one is forbidden); a name that does not resolve cannot be vetted."""
+    try:
+        scheme, host, port = origin_of(url)
+        vetted = bool(host) and scheme in ("http", "https")
+        if vetted:
+            session.address_guard.vetted_addresses(host, port)
+    except (OSError, UnicodeError) as exc:
+        raise FetchError("connect", f"{mask_url(url)}: cannot resolve the host name") from exc
+    if not vetted:
+        raise FetchError("http", f"{mask_url(url)}: not an http or https URL with a host")
+
+
 def fetch(
     session: FetchSession,
     url: str,
@@ -180,7 +197,8 @@ def fetch(
     last_modified: str | None = None,
     timeout: float = 20.0,
     max_bytes: int = 10_000_000,
-    guard: bool = False,
+    guard: bool = True,
+    trusted: bool = False,
     limiter: HostLimiter | None = None,
     accept: str = FEED_ACCEPT,
     auth: SourceAuth | None = None,
@@ -188,16 +206,26 @@ def fetch(
     """GET ``url``, following up to MAX_REDIRECTS redirects, within ``timeout`` seconds in all.
 
     Waiting for a HostLimiter slot does not count against the timeout; talking to servers does.
-    ``auth`` goes with every hop to its own origin and with no other.
+    ``auth`` goes with every hop to its own origin and with no other. With ``guard`` every hop
+    must reach a public address, except the first when ``trusted`` (the operator wrote ``url``);
+    ``guard=False`` is ``allow_private_networks: true``.
     """
     started = time.monotonic()
     headers = _request_headers(accept, etag, last_modified)
     budget, current = timeout, url
     redirects: list[int] = []
-    for _ in range(MAX_REDIRECTS + 1):
+    for number in range(MAX_REDIRECTS + 1):
+        vetted = guard and not (trusted and number == 0)
         with limiter.slot(current) if limiter else nullcontext(), Deadline(budget) as deadline:
             sent = {**headers, **auth.headers_for(current)} if auth else headers
-            hop = _exchange(session, current, sent, deadline, max_bytes=max_bytes, guard=guard)
+            try:
+                hop = _exchange(session, current, sent, deadline, max_bytes=max_bytes, guard=vetted)
+            except BlockedAddressError as exc:
+                if not redirects:
+                    raise
+                raise BlockedAddressError(
+                    f"{mask_url(url)}: redirect to {mask_url(current)} refused: {exc}"
+                ) from exc
         budget = deadline.remaining()
         if hop.location is None:
             return _result(url, current, hop, redirects, etag, last_modified, started)

@@ -99,7 +99,8 @@ class AddressGuard:
             raise socket.gaierror(f"no address for {host}")
         for ip in found:
             if self.forbidden(ip):
-                raise BlockedAddressError(f"{host} resolves to {ip}, which is not a public address")
+                named = f"{host} is" if literal else f"{host} resolves to {ip}, which is"
+                raise BlockedAddressError(f"{named} not a public address")
         return found
 
     def connect(

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from conftest import Clock, FeedServer, rss, write_config
+from loopback_guard import loopback_session
 
 from monitor.config.load import load_config
 from monitor.service.app import build_app, due_feeds, poll_feeds, run_once
@@ -212,6 +213,7 @@ def test_a_permanent_redirect_moves_the_stored_url(
     )
     old = httpserver.url_for("/old.xml")
     app = build_app(load_config(make_config(tmp_path, [old])), clock=clock)
+    app.ctx.session = loopback_session()  # the redirect goes through the guard
     assert run_once(app)[0].new_articles == 1
     row = app.store.feed_health()[0]
     assert row["redirect_to"] == new

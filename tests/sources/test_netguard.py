@@ -207,10 +207,23 @@ def test_redirect_between_allowed_hosts_is_followed(httpserver, session: FetchSe
 
 
 def test_unguarded_fetch_skips_the_guard(httpserver, session, dns: FakeDNS):
-    # A feed the operator configured may point at an internal host; it stays reachable.
+    # allow_private_networks: true
     httpserver.expect_request("/feed").respond_with_data(FEED)
-    assert fetch(session, httpserver.url_for("/feed")).body == FEED
+    assert fetch(session, httpserver.url_for("/feed"), guard=False).body == FEED
     assert dns.lookups == []
+
+
+def test_a_trusted_url_is_fetched_but_its_redirect_is_vetted(httpserver, strict_session):
+    # The operator wrote the first URL into the config; the server chose the second.
+    httpserver.expect_request("/feed").respond_with_data(FEED)
+    httpserver.expect_request("/moved").respond_with_data(
+        "", status=301, headers={"Location": httpserver.url_for("/feed")}
+    )
+    assert fetch(strict_session, httpserver.url_for("/feed"), trusted=True).body == FEED
+    with pytest.raises(BlockedAddressError) as caught:
+        fetch(strict_session, httpserver.url_for("/moved"), trusted=True)
+    assert f"redirect to {httpserver.url_for('/feed')} refused" in str(caught.value)
+    assert [request.path for request, _ in httpserver.log] == ["/feed", "/moved"]
 
 
 # --- HTTPS through the guard -------------------------------------------------------------------

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS, Clock, FeedServer
+from loopback_guard import loopback_session
 from sources_run import digest_texts, source_app
 
 from monitor.errors import ParseError
@@ -130,6 +131,7 @@ def test_an_index_of_gzipped_corpus_sitemaps_on_loopback_stores_the_backlog_then
     archive = feeds.url("/sitemap_archive.xml")  # listed, but not a news sitemap: not fetched
     url = feeds.set("/sitemap.xml", index([*children, fresh, archive]), "application/xml")
     app = source_app(tmp_path, f"{{type: sitemap, url: {url}, name: Ozodi}}", clock)
+    app.ctx.session = loopback_session()  # the listed sitemaps go through the guard
 
     first = run_once(app)
     backlog = len(parse_sitemap(corpus[0].read_bytes(), url=url).entries)
@@ -161,6 +163,7 @@ def test_a_news_sitemap_that_changes_under_an_unchanged_index_is_read_at_the_nex
     child = feeds.set("/sitemap_1_news.xml.gz", news_sitemap([]), "application/x-gzip")
     url = feeds.set("/sitemap.xml", index([child]), "application/xml")
     app = source_app(tmp_path, f"{{type: sitemap, url: {url}, name: Ozodi}}", clock)
+    app.ctx.session = loopback_session()  # the listed sitemaps go through the guard
     assert run_once(app)[0].outcome == "ok"
 
     clock.advance(minutes=20)
