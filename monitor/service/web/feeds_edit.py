@@ -114,11 +114,14 @@ def candidates(config: Config, url: str) -> list[dict[str, Any]]:
         AddressGuard().vetted_addresses(parts.hostname, parts.port or 443)
     session = make_session(config.user_agent)
     found = []
-    for candidate in discover(session, url, guard_others=not config.allow_private_networks):
+    guard = not config.allow_private_networks
+    for candidate in discover(session, url, guard=guard):
         items: list[str] = []
         if candidate.type == "feed":
             try:
-                result = fetch(session, candidate.url, timeout=20, max_bytes=5_000_000)
+                result = fetch(
+                    session, candidate.url, timeout=20, max_bytes=5_000_000, guard=guard
+                )
                 parsed = parse_feed(
                     result.body or b"", url=result.final_url, content_type=result.content_type
                 )
