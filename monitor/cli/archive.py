@@ -47,6 +47,7 @@ def rules_test(
     as_json: bool,
 ) -> None:
     """Explain whether RULE (a rule name or a query) matches, or backtest it with --since."""
+    from monitor.rules.limits import TextTooLong
     from monitor.service.explore import backtest, explain_text, resolve_rule
 
     path = config_path(config_file)
@@ -68,7 +69,10 @@ def rules_test(
         return
     if text is None and not title:
         fail("give --text (and/or --title) to test against, or --since to backtest")
-    result = explain_text(rule, title=title, text=text or "")
+    try:
+        result = explain_text(rule, title=title, text=text or "")
+    except TextTooLong as exc:
+        fail(f"--text: {exc}")
     if as_json:
         say(json.dumps(result.as_json(), ensure_ascii=False))
     else:

@@ -7,7 +7,8 @@ when a phrase, NEAR or a hit needs them.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from itertools import islice
 
 from monitor.rules.meta import meta_holds
 from monitor.rules.records import Hit
@@ -40,11 +41,54 @@ def term_spans(term: Term, view: FieldView) -> list[Span]:
     """Where the term's words stand adjacent and in order in this field."""
     if not all(word_present(w, term.case_sensitive, view) for w in term.words):
         return []
-    starts = set(word_positions(term.words[0], term.case_sensitive, view))
-    for k, word in enumerate(term.words[1:], start=1):
-        starts &= {i - k for i in word_positions(word, term.case_sensitive, view)}
+    found = [word_positions(w, term.case_sensitive, view) for w in term.words]
     n = len(term.words)
-    return [(i, i + n) for i in sorted(starts)]
+    if n == 1:
+        return [(i, i + 1) for i in found[0]]
+    if sum(map(len, found)) > _SET_WORK:
+        starts = _starts_by_bits(found, len(view.normal))
+    else:
+        starts = _starts_by_sets(found)
+    return [(i, i + n) for i in starts]
+
+
+# Positions to compare one by one before a phrase is worked out on bit masks of the whole field
+# instead: a phrase of common words in a long text costs a few machine words per text word.
+_SET_WORK = 20_000
+
+
+def _starts_by_sets(found: list[list[int]]) -> list[int]:
+    # The rarest word first, so a phrase with one rare word costs what that word costs.
+    order = sorted(range(len(found)), key=lambda k: len(found[k]))
+    starts = {i - order[0] for i in found[order[0]]}
+    for k in order[1:]:
+        if not starts:
+            break
+        starts.intersection_update([i - k for i in found[k]])
+    return sorted(starts)
+
+
+def _starts_by_bits(found: list[list[int]], length: int) -> list[int]:
+    """Bit i of each word's mask says it stands at position i; shifted by the word's place in
+    the phrase and ANDed, what is left marks where the whole phrase starts."""
+    masks: dict[int, int] = {}  # by list identity: a repeated word's positions are one list
+    acc = -1
+    for k, positions in enumerate(found):
+        mask = masks.get(id(positions))
+        if mask is None:
+            digits = bytearray(b"0") * length
+            for i in positions:
+                digits[length - 1 - i] = 0x31
+            mask = masks[id(positions)] = int(digits, 2)
+        acc &= mask >> k
+        if not acc:
+            return []
+    bits = format(acc, "b")[::-1]
+    starts, at = [], bits.find("1")
+    while at >= 0:
+        starts.append(at)
+        at = bits.find("1", at + 1)
+    return starts
 
 
 def spans(node: Node, view: DocView, field: str) -> list[Span]:
@@ -59,25 +103,37 @@ def spans(node: Node, view: DocView, field: str) -> list[Span]:
     return []
 
 
+# A NEAR between common words of a long text pairs every word with every word in reach; past
+# this many pairs in one field the rest are not looked at. That only ever drops highlights, or
+# spans an enclosing NEAR would measure from: whether a NEAR holds needs one pair.
+MAX_NEAR_PAIRS = 10_000
+
+
 def near_pairs(node: Near, view: DocView, field: str) -> list[tuple[Span, Span]]:
     """Pairs of left and right spans that do not overlap and have at most n words between."""
+    return list(islice(_pairs(node, view, field), MAX_NEAR_PAIRS))
+
+
+def near_holds(node: Near, view: DocView, field: str) -> bool:
+    return next(_pairs(node, view, field), None) is not None
+
+
+def _pairs(node: Near, view: DocView, field: str) -> Iterator[tuple[Span, Span]]:
     left = spans(node.left, view, field)
     right = spans(node.right, view, field) if left else []
     if not right:
-        return []
+        return
     # Sorted look-ups rather than every pair: common words in a long text would be quadratic.
     n = node.distance
     by_start = sorted(right)
     starts = [b[0] for b in by_start]
     by_end = sorted(right, key=lambda b: b[1])
     ends = [b[1] for b in by_end]
-    pairs = []
     for a in left:
-        after = by_start[bisect_left(starts, a[1]) : bisect_right(starts, a[1] + n)]
-        before = by_end[bisect_left(ends, a[0] - n) : bisect_right(ends, a[0])]
-        pairs += [(a, b) for b in before]
-        pairs += [(a, b) for b in after]
-    return pairs
+        for b in by_end[bisect_left(ends, a[0] - n) : bisect_right(ends, a[0])]:
+            yield a, b
+        for b in by_start[bisect_left(starts, a[1]) : bisect_right(starts, a[1] + n)]:
+            yield a, b
 
 
 def _joined(a: Span, b: Span) -> Span:
@@ -120,7 +176,7 @@ def compile_check(node: Node) -> Check:
             return lambda view: any(p(view) for p in parts)
         case Near():
             fields = positional_fields(node)
-            return lambda view: any(near_pairs(node, view, f) for f in fields)
+            return lambda view: any(near_holds(node, view, f) for f in fields)
     raise TypeError(node)  # pragma: no cover
 
 

@@ -6,6 +6,7 @@ import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from monitor.rules.limits import check_length, check_limits
 from monitor.rules.parser import make_term, parse
 from monitor.rules.syntax import (
     FIELDS,
@@ -57,7 +58,9 @@ def build_rule(
     parts: list[Node] = []
     warnings: list[str] = []
     if query is not None:
+        check_length(query)
         parsed = parse(query)
+        check_limits(parsed.tree, query)
         parts.append(parsed.tree)
         warnings += parsed.warnings
     if any:
@@ -69,6 +72,8 @@ def build_rule(
     if not parts:
         raise RuleSyntaxError("a rule needs a query or any/all/none terms", column=1)
     tree = _joined(And, parts)
+    if any or all or none:
+        check_limits(tree)
     if not _has_positive_term(tree):
         warnings.append("no positive term: the rule matches every article that lacks its terms")
     return Rule(

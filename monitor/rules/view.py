@@ -29,7 +29,7 @@ class FieldView:
     """One text field of an article as words."""
 
     __slots__ = ("text", "vocabulary", "_parts", "_lowered", "_unusual", "_normal", "_raw",
-                 "_exact", "_positions", "_offsets", "_sorted", "_wildcards")  # fmt: skip
+                 "_exact", "_positions", "_index", "_offsets", "_sorted", "_wildcards")  # fmt: skip
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -37,6 +37,7 @@ class FieldView:
         self._normal: list[str] | None = None
         self._exact: list[str] | None = None
         self._positions: dict[tuple[bool, str], list[int]] = {}
+        self._index: dict[bool, dict[str, list[int]]] = {}
         self._offsets: list[int] | None = None
         self._sorted: dict[bool, list[str]] = {}
         self._wildcards: dict[tuple[bool, str], list[str]] = {}
@@ -103,8 +104,15 @@ class FieldView:
         """Indices of the words whose normal (or exact) form is ``key``; found once, kept."""
         found = self._positions.get((case_sensitive, key))
         if found is None:
+            index = self._index.get(case_sensitive)
+            if index is not None:
+                return index.get(key, [])
             forms = self.exact_forms() if case_sensitive else self.normal
-            found = self._positions[case_sensitive, key] = _indices(forms, key)
+            if len(self._positions) < _SCANS_BEFORE_INDEX:
+                found = self._positions[case_sensitive, key] = _indices(forms, key)
+            else:  # many words looked up (a wildcard's forms, a long OR): one pass for all
+                index = self._index[case_sensitive] = _positions_of_all(forms)
+                return index.get(key, [])
         return found
 
     def offsets(self, span: Span) -> tuple[int, int]:
@@ -112,6 +120,18 @@ class FieldView:
         if self._offsets is None:
             self._offsets = word_offsets(self._parts)
         return self._offsets[2 * span[0]], self._offsets[2 * span[1] - 1]
+
+
+# A scan of the words runs in C and wins for the few words a rule names; past this many look-ups
+# in one field, indexing every word once keeps the work linear in the text.
+_SCANS_BEFORE_INDEX = 16
+
+
+def _positions_of_all(forms: list[str]) -> dict[str, list[int]]:
+    index: dict[str, list[int]] = {}
+    for at, form in enumerate(forms):
+        index.setdefault(form, []).append(at)
+    return index
 
 
 def _indices(forms: list[str], key: str) -> list[int]:

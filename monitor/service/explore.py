@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from monitor.rules import (
     fts_query,
     rule_tsquery,
 )
+from monitor.rules.limits import check_text
 from monitor.store.backend import open_database
 from monitor.store.browse import Browse
 from monitor.store.dialect import Dialect
@@ -75,6 +77,8 @@ def resolve_rule(name_or_query: str, config: Config | None) -> Rule:
 
 
 def explain_text(rule: Rule, *, title: str, text: str) -> Explanation:
+    """Whether the rule matches this text, and why; raises TextTooLong past MAX_TRY_CHARS."""
+    check_text(title, text)
     doc = Document(title=title, text=text)
     found = Matcher([rule]).match(doc)
     hits = found[0].hits if found else ()
@@ -170,6 +174,13 @@ class SearchHit:
 class SearchPage:
     hits: tuple[SearchHit, ...]
     next: Cursor | None  # where the next page starts, when there is one
+    stopped: bool = False  # the time budget ran out before the page was full
+
+
+# The page's search judges articles for at most this long, then shows what it found and says
+# it stopped: a query that matches almost nothing over a large archive must not hold one of
+# the page's few threads for minutes.
+SEARCH_SECONDS = 5.0
 
 
 def search_page(
@@ -181,14 +192,17 @@ def search_page(
     now: datetime,
     after: Cursor | None,
     limit: int,
+    timer: Callable[[], float] = time.monotonic,
+    budget: float | None = None,
 ) -> SearchPage:
     """One page of what the rule finds among stored articles, newest first by their date
     (published, else first seen, as in `backtest`), older than `after` (FTS narrows, the
-    matcher decides).
+    matcher decides); past `budget` seconds of `timer`, what it found so far.
 
     Candidates come newest first by first seen; an article's date is never more than a day
     after it was first seen, so once the candidates are first seen a day before the oldest
     date the page would show, nothing later can enter the page and the reading stops."""
+    deadline = timer() + (SEARCH_SECONDS if budget is None else budget)
     matcher = Matcher([rule])
     feeds = {f.url: f for f in config.feeds}
     since_iso = iso(now - since) or ""
@@ -196,6 +210,10 @@ def search_page(
     for rows in _candidate_chunks(store, rule, now - since - _FUTURE_SLACK):
         sources = store.sources_of([r.id for r in rows])
         for row in rows:
+            if timer() > deadline:
+                found.sort(key=lambda h: h.position, reverse=True)
+                more = found[limit - 1].position if len(found) > limit else None
+                return SearchPage(hits=tuple(found[:limit]), next=more, stopped=True)
             hit = _judge(matcher, feeds, sources, row)
             if hit is None or hit.date < since_iso:
                 continue

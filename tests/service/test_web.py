@@ -288,5 +288,5 @@ def test_search_pages_hold_every_article_once_when_many_share_a_second(tmp_path:
 def test_search_says_how_many_results_and_orders_them_by_date(site: str) -> None:
     page = get(f"{site}/search", params={"q": "Rogun", "since": "7d"}).text
     assert re.search(r"\d+ results?", page)
-    shown = re.findall(r'<time>([^<]+)</time>', page)
+    shown = re.findall(r"<time>([^<]+)</time>", page)
     assert shown == sorted(shown, reverse=True) and shown

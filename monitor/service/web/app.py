@@ -18,11 +18,13 @@ from monitor import metrics
 from monitor.config.load import Config
 from monitor.digest.select import matched_articles
 from monitor.rules import RuleSyntaxError, build_rule
+from monitor.rules.limits import TextTooLong
 from monitor.secrets import mask
-from monitor.service.explore import explain_text, search_page
+from monitor.service.explore import SEARCH_SECONDS, explain_text, search_page
 from monitor.service.health import ServiceView, health_report
 from monitor.service.web import pages
 from monitor.service.web.auth import COOKIE, csrf_token, role, session_value, signed_in_as
+from monitor.service.web.busy import Gate
 from monitor.store.browse import Browse
 from monitor.store.db import Database
 from monitor.store.records import MatchedRow
@@ -175,6 +177,8 @@ def make_app(
             return None
         return _login_page(status=401, error=None)
 
+    Gate().install(app)  # after the token check: a stranger's request takes no slot
+
     @app.after_request
     def _headers(response: Response) -> Response:
         response.headers.update(SECURITY_HEADERS)
@@ -289,6 +293,8 @@ def make_app(
                 context["results"] = _results(found.hits)
                 context["page"] = page
                 context["next"] = pages.cursor_text(found.next) if found.next else None
+                context["stopped"] = found.stopped
+                context["budget"] = f"{SEARCH_SECONDS:g}"
         return render_template("search.html", **context)
 
     @app.get("/rules")
@@ -333,7 +339,9 @@ def make_app(
         q = request.args.get("q", "").strip()
         title = request.args.get("title", "")
         text = request.args.get("text", "")
-        context: dict[str, Any] = dict(q=q, title=title, text=text, error=None, result=None)
+        context: dict[str, Any] = dict(
+            q=q, title=title, text=text, error=None, problem=None, result=None
+        )
         if q:
             configured = {r.name: r.rule for r in c.config.rules}
             try:
@@ -342,7 +350,11 @@ def make_app(
                 context["error"] = exc
                 context["caret"] = pages.caret_line(exc.column)
             else:
-                result = explain_text(rule, title=title, text=text)
+                try:
+                    result = explain_text(rule, title=title, text=text)
+                except TextTooLong as exc:
+                    context["problem"] = str(exc)
+                    return render_template("try.html", rules=c.rule_names, **context)
                 hits = [asdict(h) for h in result.hits]
                 context["result"] = result
                 context["title_marked"] = pages.paragraphs(title, hits, field="title")
