@@ -140,7 +140,7 @@ def backtest_view(config: Config, store: Browse, rule: Rule, *, now: datetime) -
         "days": days,
         "days_count": DAYS,
         "total": len(found.hits),
-        "at_least": found.next is not None,
+        "at_least": found.next is not None or found.stopped,
         "peak": max((n for _, n in days), default=0),
         "last": [
             {

@@ -1,0 +1,189 @@
+"""The workbench through a real HTTP client against the page alone (`news-monitor web`), on
+SQLite and PostgreSQL: saving reloads the page's config, history and judgements are stored,
+a config that would not load is never written, tokens and CSRF guard every edit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from web_world import NOW, Item, store_items, world_config
+
+from monitor.config.load import Config
+from monitor.service.refine import distinguishing_terms, refined, rule_query
+from monitor.service.web.app import make_app
+from monitor.service.web.server import WebServer
+from monitor.store.backend import open_database
+
+READER, EDITOR = "reader-secret-1", "editor-secret-2"
+ITEMS = [
+    Item(id="dam", title="Rogun dam reaches its second stage", summary="The Rogun dam grew."),
+    Item(
+        id="fc",
+        title="Rogun football club wins",
+        summary="FC Rogun won the football cup.",
+        age=timedelta(hours=2),
+    ),
+]
+
+
+@dataclass
+class Site:
+    url: str
+    config: Config
+
+    def get(self, path: str, token: str = EDITOR) -> requests.Response:
+        return requests.get(self.url + path, headers=_bearer(token), timeout=20)
+
+    def post(self, path: str, data: dict, token: str = EDITOR) -> requests.Response:
+        return requests.post(
+            self.url + path, data=data, headers=_bearer(token), timeout=20, allow_redirects=False
+        )
+
+    def form(self, path: str) -> dict[str, str]:
+        """The hidden fields (CSRF token, file version) of the form at `path`."""
+        page = self.get(path).text
+        return dict(
+            re.findall(r'<input type="hidden" name="(csrf_token|version)" value="([^"]*)"', page)
+        )
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def site(tmp_path: Path, database_url: str) -> Iterator[Site]:
+    config = world_config(
+        tmp_path,
+        web=f'web: {{listen: "127.0.0.1:0", token: "{READER}", editor_token: "{EDITOR}"}}',
+        database=database_url,
+    )
+    store_items(config, ITEMS)
+    server = WebServer(
+        make_app(config, open_database(config.database), clock=lambda: NOW),
+        "127.0.0.1",
+        0,
+        token=READER,
+    ).start()
+    yield Site(url=server.url.rstrip("/"), config=config)
+    server.stop()
+
+
+def test_a_saved_rule_is_served_at_once_and_recorded(site: Site) -> None:
+    hidden = site.form("/rules/new")
+    answer = site.post(
+        "/rules/new",
+        hidden | {"name": "Dam", "query": "Rogun NEAR/3 dam", "digest": "daily", "action": "save"},
+    )
+    assert answer.status_code == 303 and answer.headers["Location"].endswith(
+        "/rules/Dam/edit?saved=1"
+    )
+    assert (
+        "  - name: Dam\n    query: 'Rogun NEAR/3 dam'\n    digest: daily\n"
+        in Path(site.config.path).read_text()
+    )
+    assert "/rules/Dam/edit" in site.get("/rules").text  # the page alone read the file again
+    history = site.get("/history").text
+    assert (
+        "rule Dam" in history
+        and "editor" in history
+        and "+    query: &#39;Rogun NEAR/3 dam&#39;" in history
+    )
+
+
+def test_a_config_that_would_not_load_is_never_written(site: Site) -> None:
+    before = Path(site.config.path).read_bytes()
+    answer = site.post(
+        "/rules/Rogun/edit",
+        site.form("/rules/Rogun/edit")
+        | {"name": "Rogun", "any": "Rogun", "digest": "dayly", "action": "save"},
+    )
+    assert answer.status_code == 422
+    assert "unknown digest &#39;dayly&#39;" in answer.text
+    assert Path(site.config.path).read_bytes() == before
+
+
+def test_judgements_are_kept_per_rule_with_its_precision(site: Site) -> None:
+    hidden = site.form("/rules/Rogun/edit")
+    csrf = {"csrf_token": hidden["csrf_token"]}
+    answer = site.post("/stories/fc/judge", csrf | {"rule": "Rogun", "relevant": "0"})
+    assert answer.headers["Location"].endswith("/rules/Rogun/refine")
+    site.post("/stories/dam/judge", csrf | {"rule": "Rogun", "relevant": "1"})
+    refine = site.get("/rules/Rogun/refine").text
+    assert "<code>NOT football</code>" in refine
+    assert "Judged stories: 2, precision 50%" in refine
+
+
+def test_the_reader_gets_403_and_no_csrf_changes_nothing(site: Site) -> None:
+    before = Path(site.config.path).read_bytes()
+    for path in (
+        "/rules/new",
+        "/rules/Rogun/edit",
+        "/rules/Rogun/delete",
+        "/feeds/new",
+        "/history",
+    ):
+        assert site.get(path, READER).status_code == 403, path
+    hidden = site.form("/rules/Rogun/delete")
+    assert site.post("/rules/Rogun/delete", hidden, READER).status_code == 403
+    assert site.post("/rules/Rogun/delete", {"version": hidden["version"]}).status_code == 403
+    assert (
+        site.post(
+            "/feeds/pause", {"url": "https://wire.example.org/feed.xml", "paused": "1"}
+        ).status_code
+        == 403
+    )
+    assert Path(site.config.path).read_bytes() == before
+    assert site.post("/rules/Rogun/delete", hidden).status_code == 303
+    assert "name: Rogun" not in Path(site.config.path).read_text()
+
+
+def test_without_an_editor_token_nothing_can_be_edited(tmp_path: Path) -> None:
+    config = world_config(tmp_path, web=f'web: {{listen: "127.0.0.1:0", token: "{READER}"}}')
+    client = make_app(config, open_database(config.database), clock=lambda: NOW).test_client()
+    for token in (READER, EDITOR):
+        assert client.get("/rules/new", headers=_bearer(token)).status_code in (401, 403)
+    assert client.get("/rules", headers=_bearer(READER)).status_code == 200
+
+
+REFINE_CASES = [
+    pytest.param(
+        ["FC Rogun won the football cup", "Rogun football club signs a coach"],
+        ["The Rogun dam reached its second stage", "Rogun turbines run"],
+        ["football"],
+        id="the word every rejected story shares",
+    ),
+    pytest.param(
+        ["Rogun football cup", "Rogun tennis open: tennis fans"],
+        ["The Rogun dam"],
+        ["tennis", "football"],
+        id="one word each when they share none",
+    ),
+    pytest.param(
+        ["Rogun dam story"],
+        ["Rogun dam story"],
+        [],
+        id="nothing when the rejected story looks like the kept ones",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rejected", "kept", "terms"), REFINE_CASES)
+def test_distinguishing_terms(rejected: list[str], kept: list[str], terms: list[str]) -> None:
+    assert distinguishing_terms(rejected, kept, exclude={"rogun"}) == terms
+
+
+def test_a_refinement_is_the_rule_as_one_query_with_not_terms() -> None:
+    assert refined({"query": "Rogun OR dam"}, ["football"]) == "(Rogun OR dam) NOT football"
+    assert refined({"any": ["Rogun", "Рогун"]}, ["football", "cup"]) == (
+        "(Rogun OR Рогун) NOT football NOT cup"
+    )
+    assert rule_query({"query": "a", "all": ["b"], "none": ["c", '"d e"']}) == (
+        '(a) b NOT (c OR "d e")'
+    )
