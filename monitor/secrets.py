@@ -11,23 +11,33 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 MASK = "***"
+# Parameter names that carry a secret, as compared: percent-decoded, lower case, "-" as "_".
 SECRET_PARAMS = frozenset(
     {"key", "apikey", "api_key", "token", "access_token", "auth", "sig", "signature"}
-    | {"password", "secret"}
+    | {"password", "secret", "passwd", "pwd", "pass", "client_secret", "private_token"}
+    | {"refresh_token", "id_token", "auth_token", "authtoken", "apitoken", "api_token"}
+    | {"access_key", "secret_key", "private_key", "app_key", "appkey", "app_secret"}
+    | {"consumer_key", "consumer_secret", "oauth_token", "oauth_signature", "jwt", "bearer"}
+    | {"sessionid", "session_id", "credential", "credentials", "authorization", "x_api_key"}
+)
+# ... and any name ending like one of these (x_amz_security_token, github_secret, db_password).
+# Not every "_key": the masked URL is also a feed's identity, and sort_key=a and sort_key=b
+# must stay two feeds.
+_SECRET_ENDINGS = (
+    *("token", "secret", "password", "passwd", "apikey", "api_key"),
+    *("access_key", "secret_key", "private_key", "signature"),
 )
 # Shorter values are too likely to be ordinary words or numbers to replace in free text; URLs
 # are still masked by their structure whatever the length of the secret in them.
 MIN_SECRET_LENGTH = 4
 # A URL in free text: a scheme, then anything up to whitespace, a quote or a bracket.
 _URL_IN_TEXT = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>()\[\]{}]+")
-# A secret parameter in free text, with or without its URL (urllib3 writes "url: /f?apikey=…";
-# HTML writes "&amp;token=…"): only secret names match, so ordinary text costs one scan.
-_PARAM_IN_TEXT = re.compile(
-    r"(?<=[?&;])(" + "|".join(sorted(SECRET_PARAMS)) + r")=[^&\s\"'<>#]+", re.IGNORECASE
-)
+# A parameter in free text, with or without its URL (urllib3 writes "url: /f?apikey=…"; HTML
+# writes "&amp;token=…"); whether its name is a secret one is decided by is_secret_param.
+_PARAM_IN_TEXT = re.compile(r"(?<=[?&;])([A-Za-z0-9_.%+-]{1,64})=([^&\s\"'<>#]+)")
 
 _lock = threading.Lock()
 _known: tuple[str, ...] = ()
@@ -55,7 +65,16 @@ def _mask_query(query: str) -> str:
 
 
 def is_secret_param(name: str) -> bool:
-    return name.strip().lower() in SECRET_PARAMS
+    """Whether a query parameter's name says it carries a secret, however it is spelled:
+    any case, percent-encoded (``Api%5Fkey``, even twice), ``-`` for ``_``."""
+    plain = name
+    for _ in range(3):  # a doubly encoded name decodes in two steps
+        decoded = unquote(plain)
+        if decoded == plain:
+            break
+        plain = decoded
+    plain = plain.strip().lower().replace("-", "_")
+    return plain in SECRET_PARAMS or plain.endswith(_SECRET_ENDINGS)
 
 
 def secrets_in_url(url: str) -> list[str]:
@@ -93,7 +112,9 @@ def mask(text: str) -> str:
     if "@" in text and "://" in text:  # userinfo; secret parameters are the next step's
         text = _URL_IN_TEXT.sub(lambda m: mask_url(m[0]) if "@" in m[0] else m[0], text)
     if "=" in text:
-        text = _PARAM_IN_TEXT.sub(lambda m: f"{m[1]}={MASK}", text)
+        text = _PARAM_IN_TEXT.sub(
+            lambda m: f"{m[1]}={MASK}" if is_secret_param(m[1]) else m[0], text
+        )
     for secret in _known:
         if secret in text:
             text = text.replace(secret, MASK)

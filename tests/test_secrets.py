@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from conftest import WEBHOOK_SECRET
 
 from monitor import secrets
 from monitor.logs import setup_logging
@@ -81,3 +82,107 @@ def test_every_log_line_and_traceback_is_masked(capsys: pytest.CaptureFixture[st
         assert "RuntimeError" in err and "feed=https://h.org/f?token=***" in err
         for secret in ("pw-in-url", "SIGVAL", "env-s3cret-value", "TOKVAL"):
             assert secret not in err, (json_lines, err)
+
+
+# --- secret parameter names, however they are spelled ----------------------------------------
+
+NAMES = [
+    # (name, secret?)
+    ("private_token", True),
+    ("client_secret", True),
+    ("Api%5Fkey", True),  # api_key, percent-encoded
+    ("api%255Fkey", True),  # ... twice
+    ("%41PIKEY", True),
+    ("X-Api-Key", True),
+    ("Refresh-Token", True),
+    ("ACCESS_TOKEN", True),
+    ("db_password", True),
+    ("x-amz-security-token", True),
+    ("Signature", True),
+    ("passwd", True),
+    ("monkey", False),
+    ("keyword", False),
+    ("sort_key", False),
+    ("lang", False),
+    ("page", False),
+]
+
+
+@pytest.mark.parametrize(("name", "secret"), NAMES)
+def test_secret_names_are_found_in_any_case_and_encoding(name: str, secret: bool) -> None:
+    value = "V4lue-9f8e"
+    url = f"https://x.org/f?{name}={value}&lang=en"
+    for shown in (mask_url(url), mask(url), mask(f"failed url: /f?{name}={value}&n=1")):
+        assert (value not in shown) is secret, shown
+        assert "en" in shown or "n=1" in shown
+    assert (secrets_in_url(url) == [value]) is secret
+
+
+SPELLED = {
+    "PT": "private-tok-5e6f",
+    "CS": "client-sec-7a8b",
+    "AK": "encoded-key-9c0d",
+}
+SPELLED_URL = (
+    "https://wire.example.org/feed.xml?private_token={PT}&Client_Secret={CS}&Api%5Fkey={AK}&lang=en"
+)
+
+
+def test_check_masks_every_spelling_of_a_secret_parameter(tmp_path) -> None:
+    from click.testing import CliRunner
+    from conftest import write_config
+
+    from monitor.cli.main import main
+
+    url = SPELLED_URL.format(**SPELLED)
+    path = write_config(tmp_path, f'database: {tmp_path / "m.db"}\nfeeds:\n  - url: "{url}"\n')
+    result = CliRunner().invoke(main, ["check", "--config", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "wire.example.org/feed.xml" in result.output and "lang=en" in result.output
+    for value in SPELLED.values():
+        assert value not in result.output
+    exported = CliRunner().invoke(main, ["feeds", "export", "--config", str(path)])
+    assert "lang=en" in exported.output
+    for value in SPELLED.values():
+        assert value not in exported.output
+
+
+def test_a_health_notice_masks_every_spelling_of_a_secret_parameter(
+    tmp_path, httpserver, hook
+) -> None:
+    from datetime import UTC, datetime
+
+    from conftest import Clock, write_config
+    from servers import webhook_json
+
+    from monitor.config.load import load_config
+    from monitor.service.app import build_app, run_once
+
+    clock = Clock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+    httpserver.expect_request("/feed.xml").respond_with_data("down", status=503)
+    url = SPELLED_URL.format(**SPELLED).replace(
+        "https://wire.example.org", httpserver.url_for("").rstrip("/")
+    )
+    path = write_config(
+        tmp_path,
+        f"""
+        database: {tmp_path / "m.db"}
+        feeds:
+          - {{url: "{url}", name: Wire}}
+        digests:
+          ops: {{schedule: instant, channels: [hook]}}
+        channels:
+          hook: {{type: webhook, url: "{hook.url}", secret: "{WEBHOOK_SECRET}"}}
+        health: {{digest: ops, failing_for: 1h}}
+        """,
+    )
+    app = build_app(load_config(path), clock=clock)
+    for _ in range(4):
+        run_once(app)
+        clock.advance(minutes=30)
+    run_once(app)
+    [notice] = [b for b in map(webhook_json, hook.deliveries) if b["type"] == "health"]
+    [note] = notice["feeds"]
+    assert note["state"] == "failing" and "lang=en" in note["url"]
+    for value in SPELLED.values():
+        assert value not in str(notice)

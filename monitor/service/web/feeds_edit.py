@@ -119,9 +119,7 @@ def candidates(config: Config, url: str) -> list[dict[str, Any]]:
         items: list[str] = []
         if candidate.type == "feed":
             try:
-                result = fetch(
-                    session, candidate.url, timeout=20, max_bytes=5_000_000, guard=guard
-                )
+                result = fetch(session, candidate.url, timeout=20, max_bytes=5_000_000, guard=guard)
                 parsed = parse_feed(
                     result.body or b"", url=result.final_url, content_type=result.content_type
                 )
