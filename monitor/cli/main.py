@@ -157,7 +157,7 @@ def check(config_file: str | None) -> None:
     for digest in config.digests.values():
         say(
             f"  {digest.name}: {digest.schedule} ({digest.timezone}) -> {', '.join(digest.channels)}"
-            f"{_digest_policy(digest)}"
+            f"{_digest_policy(digest)}{_next_fire(digest)}"
         )
     if config.health:
         say(
@@ -183,6 +183,23 @@ def _rule_policy(rule: Any) -> str:
 def _digest_policy(digest: Any) -> str:
     text = f"  quiet {digest.quiet_hours}" if digest.quiet_hours else ""
     return text + (f"  at most {digest.max_per_hour}/hour" if digest.max_per_hour else "")
+
+
+def _next_fire(digest: Any) -> str:
+    if digest.instant:
+        return ""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from monitor.config.cron import parse_cron
+    from monitor.config.crontimes import next_fire
+
+    cron = parse_cron(digest.schedule)
+    zone = ZoneInfo(digest.timezone)
+    moment = next_fire(cron, datetime.now(UTC), zone)
+    said = f"  {cron.describe()}" if cron.describe() else ""
+    when = moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if moment else "never"
+    return f"{said}  next {when}"
 
 
 def _masked(settings: BaseModel) -> str:

@@ -1,15 +1,19 @@
-"""Standard five-field cron expressions, read the way crontab(5) reads them.
+"""Cron schedules read the way crontab(5) reads them (Vixie cron): five fields or an `@` macro.
 
 `check` validates every digest's schedule here without importing APScheduler (its import
-brings asyncio, ssl and importlib.metadata: a sixth of `check`'s start-up), and the service
-builds its triggers from the fields this returns. The day of the week is where the two differ:
-crontab counts 0 (and 7) as Sunday, APScheduler 3 counts 0 as Monday, so a weekday list written
-`1-5` would fire Tuesday to Saturday if handed over as written. So every field goes over as
-the plain list of values it stands for (days by name): APScheduler reads nothing in it that
-crontab reads otherwise, and rejects nothing that passed here (it refuses a step longer than
-the field, `*/60`, which crontab reads as minute 0). Besides crontab's, the day of the month
-takes `last`. As in APScheduler, a day of the month and a day of the week both given must both
-hold (crontab fires when either does).
+brings asyncio, ssl and importlib.metadata: a sixth of `check`'s start-up). Each field becomes
+the set of values it stands for; when those values fall is `crontimes.py`'s business.
+
+What crontab means and a naive reading gets wrong:
+- day of the month and day of the week both restricted (neither starts with `*`): a day that
+  matches either fires; `0 0 1 * 1` runs on every 1st and on every Monday. When either field
+  starts with `*` (`*`, `*/2`), both must hold, which is what the other one alone says.
+- the day of the week counts 0 and 7 as Sunday, so a range may end on Sunday: `sat-sun`, `5-0`,
+  `5-7` are Friday/Saturday to Sunday. Any other range must run forwards.
+- a step longer than its field (`*/60`) is the field's first value, not an error.
+- `@yearly` `@annually` `@monthly` `@weekly` `@daily` `@midnight` `@hourly` are the fields they
+  stand for; `@reboot` has no time to compute and is refused.
+Beyond crontab, the day of the month may be `last` (the month's last day).
 """
 
 from __future__ import annotations
@@ -30,59 +34,107 @@ _NAMES = {
     "day_of_week": ("sun", "mon", "tue", "wed", "thu", "fri", "sat"),
 }
 _FIRST_NAME = {"month": 1, "day_of_week": 0}  # the number of each field's first name
-# A crontab day's number (0 and 7 are Sunday) as the name APScheduler knows it by.
-_SCHEDULER_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+MACROS = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
 _ITEM = re.compile(
     r"(?P<range>\*|(?P<first>\w+)(?:-(?P<last>\w+))?)(?:/(?P<step>\d+))?\Z", re.ASCII
 )
 
 
 class CronError(ValueError):
-    """A schedule that is not a five-field cron expression; says which field and why."""
+    """A schedule that is not a cron expression; says which field and why."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Cron:
-    """The fields of a valid expression, ready for APScheduler's CronTrigger."""
+    """The values each field stands for. Weekdays count Monday as 0, as `date.weekday()` does."""
 
-    minute: str
-    hour: str
-    day: str
-    month: str
-    day_of_week: str
+    expression: str
+    fields: tuple[str, ...]  # the five fields as written (a macro's as it stands for them)
+    minutes: frozenset[int]
+    hours: frozenset[int]
+    days: frozenset[int]
+    last_day: bool  # `last` in the day-of-month field
+    months: frozenset[int]
+    weekdays: frozenset[int]
+    days_restricted: bool  # the day-of-month field does not start with `*`
+    weekdays_restricted: bool  # nor the day-of-week field
+    either_day: bool  # both restricted: a day matching either fires (crontab's OR)
 
-    def trigger_fields(self) -> dict[str, str]:
-        return {name: getattr(self, name) for name in FIELDS}
+    def day_matches(self, day: int, weekday: int, month: int, last_of_month: int) -> bool:
+        """Whether a date (day of month, Monday-based weekday, month, its month's length)
+        is one this schedule runs on."""
+        if month not in self.months:
+            return False
+        by_day = day in self.days or (self.last_day and day == last_of_month)
+        by_weekday = weekday in self.weekdays
+        return (by_day or by_weekday) if self.either_day else (by_day and by_weekday)
+
+    def describe(self) -> str:
+        """What `check` shows: a macro's fields, and how the two day fields combine."""
+        minute, hour, day, month, weekday = self.fields
+        said = f"= {' '.join(self.fields)}" if self.expression.startswith("@") else ""
+        if self.either_day:
+            said += f" (day of month {day} or day of week {weekday}: either fires)"
+        return said.strip()
 
 
 def parse_cron(expression: str) -> Cron:
-    """The expression's fields, or CronError naming the field that is wrong."""
-    values = expression.split()
+    """The expression's values, or CronError naming the field that is wrong."""
+    text = expression.strip()
+    if text.startswith("@"):
+        text = _macro(text)
+    values = text.split()
     if len(values) != len(FIELDS):
         raise CronError(f"wrong number of fields; got {len(values)}, expected 5")
     minute, hour, day, month, weekday = values
+    last_day = day.lower() == "last"
+    days_restricted = not day.startswith("*")
+    weekdays_restricted = not weekday.startswith("*")
     return Cron(
-        minute=_numbers("minute", minute),
-        hour=_numbers("hour", hour),
-        day="last" if day.lower() == "last" else _numbers("day", day),
-        month=_numbers("month", month),
-        day_of_week=_weekdays(weekday),
+        expression=expression.strip(),
+        fields=tuple(values),
+        minutes=_values("minute", minute),
+        hours=_values("hour", hour),
+        days=frozenset() if last_day else _values("day", day),
+        last_day=last_day,
+        months=_values("month", month),
+        # crontab's Sunday is 0 or 7; Python's weekday() counts from Monday
+        weekdays=frozenset((n - 1) % 7 for n in _values("day_of_week", weekday)),
+        days_restricted=days_restricted,
+        weekdays_restricted=weekdays_restricted,
+        either_day=days_restricted and weekdays_restricted,
     )
 
 
-def _values(name: str, value: str) -> set[int]:
+def _macro(text: str) -> str:
+    word = text.lower()
+    if word == "@reboot":
+        raise CronError(
+            "@reboot runs once at start-up and has no time a digest could be sent at; "
+            "write a schedule such as @daily or '0 8 * * *'"
+        )
+    if word not in MACROS:
+        raise CronError(f"unknown macro '{text}' (known: {', '.join(MACROS)})")
+    return MACROS[word]
+
+
+def _values(name: str, value: str) -> frozenset[int]:
     found: set[int] = set()
     for item in value.split(","):
         found |= set(_field_values(name, item))
-    return found
-
-
-def _numbers(name: str, value: str) -> str:
-    return "*" if value == "*" else ",".join(str(n) for n in sorted(_values(name, value)))
+    return frozenset(found)
 
 
 def _field_values(name: str, item: str) -> range:
-    """The values one comma-separated item of a field stands for (before any step)."""
+    """The values one comma-separated item of a field stands for."""
     low, high = _BOUNDS[name]
     match = _ITEM.match(item)
     if not match:
@@ -95,6 +147,8 @@ def _field_values(name: str, item: str) -> range:
     else:
         first = _value(name, match["first"])
         last = _value(name, match["last"]) if match["last"] else (high if match["step"] else first)
+        if name == "day_of_week" and match["last"] and last == 0 and first > 0:
+            last = 7  # a range ending on Sunday: `sat-sun`, `5-0`
         if first > last:
             raise CronError(f"{_said(name)}: '{item}' runs backwards ({first} > {last})")
     return range(first, last + 1, step)
@@ -116,11 +170,3 @@ def _value(name: str, word: str) -> int:
         return names.index(word.lower()) + _FIRST_NAME[name]
     expected = f"a number {low}-{high}" + (f" or a name ({', '.join(names)})" if names else "")
     raise CronError(f"{_said(name)}: '{word}' is not {expected}")
-
-
-def _weekdays(value: str) -> str:
-    """The day-of-week field in APScheduler's terms: '*' as it is, else the days by name."""
-    if value == "*":
-        return "*"
-    days = {day % 7 for day in _values("day_of_week", value)}
-    return ",".join(_SCHEDULER_DAYS[day] for day in sorted(days))

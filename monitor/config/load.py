@@ -17,6 +17,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
 from monitor.config.cron import CronError, parse_cron
+from monitor.config.crontimes import never_fires
 from monitor.config.positions import dotted, explain_validation, locate
 from monitor.config.schema import (
     AUTO,
@@ -288,7 +289,8 @@ def _resolve(model: ConfigModel, tree: Any, path: str) -> Config:
         loc: tuple = ("digests", name)
         if not digest.instant:
             try:
-                parse_cron(digest.schedule)
+                if never_fires(parse_cron(digest.schedule)):
+                    raise CronError("no month it names has the day of the month it names")
             except CronError as exc:
                 problems.append(
                     f"{locate(path, tree, (*loc, 'schedule'))}: {dotted((*loc, 'schedule'))}: "

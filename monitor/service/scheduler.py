@@ -12,10 +12,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor.config.cron import parse_cron
 from monitor.config.load import Config, load_config
 from monitor.digest.outbox import ME, deliver_pending
 from monitor.errors import ConfigError
@@ -33,6 +31,7 @@ from monitor.service.app import (
     send_instant_digests,
     send_scheduled_digest,
 )
+from monitor.service.crontrigger import ScheduleTrigger
 
 log = logging.getLogger("monitor.service")
 
@@ -57,7 +56,7 @@ HEALTH_SECONDS = _seconds_from_env("NEWS_MONITOR_HEALTH_SECONDS", 60)
 PRUNE_SECONDS = _seconds_from_env("NEWS_MONITOR_PRUNE_SECONDS", 24 * 3600)
 
 
-def last_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:
+def last_fire_time(trigger: ScheduleTrigger, now: datetime) -> datetime | None:
     """The latest time at or before ``now`` the cron trigger fires (within the hour a late job
     still runs): the key every worker's run of that time shares."""
     found = None
@@ -235,9 +234,9 @@ class Service:
             max_instances=1,
         )
 
-    def cron_triggers(self) -> dict[str, CronTrigger]:
+    def cron_triggers(self) -> dict[str, ScheduleTrigger]:
         return {
-            d.name: CronTrigger(**parse_cron(d.schedule).trigger_fields(), timezone=d.timezone)
+            d.name: ScheduleTrigger(d.schedule, d.timezone)
             for d in self.app.config.digests.values()
             if not d.instant
         }
