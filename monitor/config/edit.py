@@ -8,6 +8,7 @@ ruamel dump would reflow them). Values are the file's own, never the environment
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -329,3 +330,39 @@ def _lines(text: str) -> list[str]:
 
 def _newline(lines: list[str]) -> str:
     return "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+
+
+def undo(current: str, before: str, after: str) -> str:
+    """`current` with the change `before` -> `after` taken back, changes made since kept.
+
+    When nothing changed since, this is `before` byte for byte. Otherwise each block of lines
+    the change wrote must still stand, unchanged, in `current`; if a later change touched one
+    of them there is no safe answer and EditError says so.
+    """
+    if current == after:
+        return before
+    made, now, was = _lines(after), _lines(current), _lines(before)
+    where = difflib.SequenceMatcher(a=made, b=now, autojunk=False)
+    kept = [b for b in where.get_matching_blocks() if b.size]
+    edits: list[tuple[int, int, list[str]]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=made, b=was, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        # the lines [i1, i2) the change wrote (or the point it removed lines at), in `current`
+        start = _mapped(kept, i1, i2, len(made))
+        if start is None:
+            raise EditError("later changes touched the same lines; revert those first")
+        edits.append((start, start + (i2 - i1), was[j1:j2]))
+    for start, end, lines in sorted(edits, key=lambda e: e[0], reverse=True):
+        now[start:end] = lines
+    return "".join(now)
+
+
+def _mapped(blocks: list[Any], i1: int, i2: int, total: int) -> int | None:
+    """Where lines [i1, i2) of the old text stand in the new one, with the line before and
+    the line after them (so a removal is put back in its place), or None."""
+    lo, hi = (i1 - 1 if i1 > 0 else i1), (i2 + 1 if i2 < total else i2)
+    for block in blocks:
+        if block.a <= lo and hi <= block.a + block.size:
+            return int(block.b + (i1 - block.a))
+    return None

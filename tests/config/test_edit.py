@@ -225,3 +225,18 @@ def test_a_config_that_would_not_load_is_never_written(config_file: Path) -> Non
     assert any("unknown digest 'dayly'" in p for p in error.value.problems)
     assert read(config_file) == opened
     assert not [p for p in os.listdir(config_file.parent) if p.endswith(".tmp")]
+
+
+def test_undo_takes_back_one_change_and_keeps_the_later_ones() -> None:
+    base = "rules:\n  - name: A\n    query: a\n    digest: d\n  - name: B\n    query: b\n    digest: d\n"
+    first = edit.set_rule(base, "A", {"query": "a2", "priority": "urgent"})
+    second = edit.set_rule(first, "B", {"query": "b2"})
+    assert edit.undo(first, base, first) == base  # nothing since: byte for byte
+    assert edit.undo(second, base, first) == edit.set_rule(base, "B", {"query": "b2"})
+    added = edit.set_rule(second, None, {"name": "C", "query": "c", "digest": "d"})
+    assert edit.undo(added, second, added) == second
+    assert edit.undo(edit.set_rule(added, "B", {"query": "b3"}), second, added).endswith(
+        "    query: 'b3'\n    digest: d\n"
+    )
+    with pytest.raises(edit.EditError, match="later changes touched the same lines"):
+        edit.undo(edit.set_rule(first, "A", {"query": "a3"}), base, first)

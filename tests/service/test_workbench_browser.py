@@ -251,7 +251,11 @@ def test_revert_restores_the_file_byte_for_byte(world: World, context) -> None: 
     assert "editor" in newest.locator(".meta").inner_text()
     assert "/rules/Rogun/delete" in newest.locator(".meta").inner_text()
     assert "+    priority: urgent" in entries.nth(1).locator("pre.diff").inner_text()
-    entries.nth(1).get_by_role("button", name="Revert").click()  # the first change: all of it
+    newest.get_by_role("button", name="Revert").click()  # the rule is back, as it was saved
+    page.wait_for_url(world.url + "/history")
+    assert "  - name: Rogun\n    any: [Rogun, Рогун, Rogun HPP]" in world.config.read_text()
+    assert "revert of #2 (rule Rogun)" in entries.nth(0).locator("h2").inner_text()
+    entries.nth(2).get_by_role("button", name="Revert").click()  # and then the first change
     page.wait_for_url(world.url + "/history")
     assert world.config.read_bytes() == before
     assert [r.name for r in world.service.app.config.rules] == ["Rogun"]

@@ -81,7 +81,7 @@ def editor_routes(
             return show(form, original=None, preview=None)
         return _submit(original=None)
 
-    @bp.route("/rules/<name>/edit", methods=["GET", "POST"])
+    @bp.route("/rules/<path:name>/edit", methods=["GET", "POST"])
     def edit_rule(name: str) -> Response:
         snapshot = changes.current()
         fields = edit.rule_fields(snapshot.text, name)
@@ -122,7 +122,7 @@ def editor_routes(
             return show(kept, original=original, status=409, conflict=theirs or {})
         return show(form, original=original, status=422, problems=outcome.problems)
 
-    @bp.route("/rules/<name>/delete", methods=["GET", "POST"])
+    @bp.route("/rules/<path:name>/delete", methods=["GET", "POST"])
     def delete_rule(name: str) -> Response:
         snapshot = changes.current()
         fields = edit.rule_fields(snapshot.text, name)
@@ -176,7 +176,8 @@ def editor_routes(
             version=request.form.get("version", ""),
             route=request.path,
             subject=f"revert of #{change.id} ({change.subject})",
-            change=lambda _text: change.before,  # byte for byte what the file held before
+            # the change taken back, later ones kept: with none since, the file as it was before
+            change=lambda text: edit.undo(text, change.before, change.after),
         )
         if outcome.saved is None:
             problems = outcome.problems or (
@@ -196,7 +197,7 @@ def editor_routes(
             return Response(body, status=409 if outcome.conflict else 422, mimetype="text/html")
         return redirect("/history", code=303)  # type: ignore[return-value]
 
-    @bp.get("/rules/<name>/refine")
+    @bp.get("/rules/<path:name>/refine")
     def refine_rule(name: str) -> Response:
         """The rule with the `NOT` terms its rejected stories suggest, backtested, unsaved."""
         snapshot = changes.current()
