@@ -135,6 +135,7 @@ class WebConfig:
     port: int
     token: str | None = field(default=None, repr=False)  # a secret: never in a repr or a log
     editor_token: str | None = field(default=None, repr=False)  # reads and edits (DESIGN §18)
+    trusted_proxies: tuple[str, ...] = ()  # IP networks whose X-Forwarded-Proto is believed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -350,7 +351,13 @@ def _resolve_web(model: ConfigModel) -> WebConfig | None:
     host, port = split_listen(model.web.listen)
     token = model.web.token.get_secret_value() if model.web.token else None
     editor = model.web.editor_token.get_secret_value() if model.web.editor_token else None
-    return WebConfig(host=host, port=port, token=token, editor_token=editor)
+    return WebConfig(
+        host=host,
+        port=port,
+        token=token,
+        editor_token=editor,
+        trusted_proxies=tuple(model.web.trusted_proxies),
+    )
 
 
 def _resolve_feeds(

@@ -482,10 +482,32 @@ class WebEntry(Model):
         description="also lets its holder edit rules and feeds from the page (none: no editing)",
     )
 
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description=(
+            "addresses or networks (CIDR) of TLS proxies in front of the page, whose "
+            "X-Forwarded-Proto is believed: the login cookie is then Secure"
+        ),
+    )
+
     @field_validator("listen")
     @classmethod
     def _listen(cls, value: str) -> str:
         split_listen(value)
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network (like 10.0.0.5 or 10.0.0.0/24)"
+                ) from None
         return value
 
     @field_validator("token", "editor_token", mode="before")

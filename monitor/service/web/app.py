@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, abort, g, redirect, render_template, request
+from flask import Flask, Response, abort, g, render_template, request
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from monitor import metrics
@@ -23,8 +23,9 @@ from monitor.secrets import mask
 from monitor.service.explore import SEARCH_SECONDS, explain_text, search_page
 from monitor.service.health import ServiceView, health_report
 from monitor.service.web import pages
-from monitor.service.web.auth import COOKIE, csrf_token, role, session_value, signed_in_as
+from monitor.service.web.auth import csrf_token
 from monitor.service.web.busy import Gate
+from monitor.service.web.doors import install_doors
 from monitor.store.browse import Browse
 from monitor.store.db import Database
 from monitor.store.records import MatchedRow
@@ -52,7 +53,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-OPEN_PATHS = ("/login", "/static/", "/healthz")  # /healthz stays open for orchestrators
 
 
 @dataclass(kw_only=True)
@@ -164,19 +164,7 @@ def make_app(
         )
     )
 
-    @app.before_request
-    def _check_token() -> Response | None:
-        c = current()
-        g.role = role(
-            c.token,
-            c.editor_token,
-            request.headers.get("Authorization"),
-            request.cookies.get(COOKIE),
-        )
-        if request.path.startswith(OPEN_PATHS) or g.role is not None:
-            return None
-        return _login_page(status=401, error=None)
-
+    install_doors(app, web=lambda: current().config.web, clock=clock)
     Gate().install(app)  # after the token check: a stranger's request takes no slot
 
     @app.after_request
@@ -188,40 +176,6 @@ def make_app(
             # the last gate before the wire: no page shows a secret, whatever put it there
             response.set_data(mask(response.get_data(as_text=True)))
         return response
-
-    def _login_page(*, status: int, error: str | None) -> Response:
-        target = request.full_path if request.path != "/login" else request.args.get("next", "/")
-        body = render_template("login.html", error=error, next=_local(target))
-        response = Response(body, status=status, mimetype="text/html")
-        response.headers["WWW-Authenticate"] = 'Bearer realm="news-monitor"'
-        return response
-
-    @app.route("/login", methods=["GET", "POST"])
-    def login() -> Response:
-        c = current()
-        if c.token is None and c.editor_token is None:
-            return redirect("/")  # type: ignore[return-value]
-        if request.method == "GET":
-            return _login_page(status=200, error=None)
-        secret = signed_in_as(c.token, c.editor_token, request.form.get("token", ""))
-        if secret is None:
-            return _login_page(status=401, error="That token is not the one configured.")
-        response = redirect(_local(request.form.get("next", "/")), code=303)
-        response.set_cookie(
-            COOKIE,
-            session_value(secret),
-            httponly=True,
-            samesite="Strict",
-            secure=request.is_secure,
-            max_age=30 * 86400,
-        )
-        return response  # type: ignore[return-value]
-
-    @app.post("/logout")
-    def logout() -> Response:
-        response = redirect("/login", code=303)
-        response.delete_cookie(COOKIE, httponly=True, samesite="Strict")
-        return response  # type: ignore[return-value]
 
     @app.get("/")
     def home() -> str:
@@ -557,13 +511,6 @@ def _day(text: str | None, tz: ZoneInfo) -> datetime | None:
 def _args(*names: str) -> dict[str, str]:
     """The current filters, carried into the paging links."""
     return {n: request.args[n] for n in names if request.args.get(n)}
-
-
-def _local(target: str | None) -> str:
-    """A redirect target on this site only: a path, never `//host` or a scheme."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
 
 
 def _feed_state(row: dict) -> dict:

@@ -1,8 +1,8 @@
 """Who may read the page, and who may edit: the configured tokens, as a bearer header or a
 login cookie; and the CSRF token every editing form carries.
 
-The cookie carries a value derived from the token (never the token itself), and every
-comparison is constant-time. The reader token reads; the editor token reads and edits
+The cookie carries a random session id (sessions.py), nothing derived from a token, and every
+comparison of a token is constant-time. The reader token reads; the editor token reads and edits
 (DESIGN §18); without an editor token nobody edits.
 """
 
@@ -17,8 +17,9 @@ CSRF_FIELD = "csrf_token"
 Role = Literal["reader", "editor"]
 
 
-def session_value(token: str) -> str:
-    """What the login cookie holds: an HMAC of a fixed label under the token."""
+def fingerprint(token: str) -> str:
+    """What a session remembers of the token it was opened with: an HMAC of a fixed label under
+    the token, so a changed token ends the sessions opened with the old one."""
     return hmac.new(token.encode(), b"news-monitor web session", hashlib.sha256).hexdigest()
 
 
@@ -27,9 +28,10 @@ def same(given: str, expected: str) -> bool:
 
 
 def role(
-    token: str | None, editor_token: str | None, authorization: str | None, cookie: str | None
+    token: str | None, editor_token: str | None, authorization: str | None, held: str | None
 ) -> Role | None:
-    """What a request may do: edit, read, or nothing (None: it must sign in)."""
+    """What a request may do: edit, read, or nothing (None: it must sign in). ``held`` is the
+    fingerprint of the token its session was opened with, if it has a live one."""
 
     def carries(secret: str | None) -> bool:
         if secret is None:
@@ -37,7 +39,7 @@ def role(
         scheme, _, given = (authorization or "").partition(" ")
         if scheme.lower() == "bearer" and same(given.strip(), secret):
             return True
-        return cookie is not None and same(cookie, session_value(secret))
+        return held is not None and same(held, fingerprint(secret))
 
     if carries(editor_token):
         return "editor"

@@ -34,7 +34,9 @@ class WebServer:
                 port=port,
                 threads=THREADS,
                 ident="news-monitor",
-                clear_untrusted_proxy_headers=True,
+                # The app itself believes or drops forwarding headers (web.trusted_proxies):
+                # waitress trusts one address at most, and would drop them before it looks.
+                clear_untrusted_proxy_headers=False,
             )
         except OSError as exc:
             raise ListenError(host, port, exc) from None
