@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -96,6 +98,7 @@ def snippet_around_hits(
     text: str, hits: Sequence[dict], width: int = SNIPPET_CHARS
 ) -> tuple[str, tuple[tuple[int, int], ...]]:
     """A window of `text` around the first hit, cut at word boundaries, with hit spans inside it."""
+    text, hits = _without_repeated_lead(text, hits)
     if not hits:
         cut = _cut_at_space(text[: width + 40], width)
         return cut + ("…" if len(cut) < len(text) else ""), ()
@@ -120,6 +123,29 @@ def snippet_around_hits(
         )
     )
     return prefix + body + ("…" if end < len(text) else ""), spans
+
+
+def _without_repeated_lead(text: str, hits: Sequence[dict]) -> tuple[str, Sequence[dict]]:
+    """The text without its summary when the full text after it starts with the same sentence
+    (most pages repeat the feed's teaser as their first paragraph), hits moved to match, so a
+    snippet does not say the lead twice. Kept whole when a hit lies in a part of the summary
+    that the full text does not repeat."""
+    cut = text.find("\n\n")
+    if cut <= 0:
+        return text, hits
+    lead, rest = text[:cut], text[cut + 2 :]
+    first_sentence = re.split(r"(?<=[.!?])\s", lead, maxsplit=1)[0].strip()
+    if not first_sentence or not rest.startswith(first_sentence):
+        return text, hits
+    same = len(os.path.commonprefix([lead, rest]))
+    if any(h["start"] < cut and h["end"] > same for h in hits):
+        return text, hits
+    shift = cut + 2
+    moved = [
+        h if h["start"] < cut else {**h, "start": h["start"] - shift, "end": h["end"] - shift}
+        for h in hits
+    ]
+    return rest, moved
 
 
 def _cut_at_space(text: str, width: int) -> str:

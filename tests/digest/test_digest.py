@@ -119,3 +119,21 @@ def test_retries_back_off_from_one_minute_to_six_hours_for_48_hours(
     now = T0 + age
     when = retry_at(attempts=attempts, created_at=T0, now=now, retry_after=retry_after)
     assert (when - now if when else None) == expected
+
+
+def test_a_snippet_does_not_say_the_lead_twice_when_the_full_text_repeats_it() -> None:
+    summary = "Leaders met in Astana on Tuesday. They spoke of trade."
+    full = "Leaders met in Astana on Tuesday. They spoke of trade. The Rogun dam came up last."
+    text = f"{summary}\n\n{full}"
+    rogun = text.rindex("Rogun")
+    snippet, spans = snippet_around_hits(text, [{"start": rogun, "end": rogun + 5}])
+    assert snippet.count("Leaders met in Astana") <= 1
+    assert [snippet[s:e] for s, e in spans] == ["Rogun"]
+    # a hit in the summary lands on the same words of the full text
+    astana = text.index("Astana")
+    snippet, spans = snippet_around_hits(text, [{"start": astana, "end": astana + 6}])
+    assert snippet.count("Leaders met in Astana") == 1
+    assert [snippet[s:e] for s, e in spans] == ["Astana"]
+    # a summary the page does not repeat stays
+    other = "A teaser of its own.\n\nLeaders met in Astana."
+    assert snippet_around_hits(other, [])[0].startswith("A teaser of its own.")

@@ -159,7 +159,10 @@ def test_rules_show_their_query_counts_per_day_and_last_matches(site: str) -> No
     assert "&#34;Shanghai Cooperation Organization&#34;" in html or "&quot;Shanghai" in html
     assert "3 in 30 days" in html  # the Rogun rule: three stories in the last 30 days
     assert html.count("<rect") == 60  # 30 days for each of the two rules
-    assert "2026-11-20: 2" in html  # two Rogun matches today (in Dushanbe)
+    assert "Fri 20 Nov: 2" in html  # two Rogun matches today (in Dushanbe)
+    # the chart reads without a mouse: its days on the axis, its peak, and a summary in words
+    assert ">22 Oct</text>" in html and ">20 Nov</text>" in html
+    assert "Rogun: 3 matches in 30 days, most on 20 Nov (2)" in html
 
 
 def test_trying_a_rule_explains_it_with_hits_marked(site: str) -> None:
@@ -290,3 +293,9 @@ def test_search_says_how_many_results_and_orders_them_by_date(site: str) -> None
     assert re.search(r"\d+ results?", page)
     shown = re.findall(r"<time>([^<]+)</time>", page)
     assert shown == sorted(shown, reverse=True) and shown
+
+
+def test_a_story_page_leads_back_to_the_stories_and_its_rules(site: str) -> None:
+    page = get(f"{site}/stories/rogun-1").text
+    assert 'aria-label="Breadcrumb"' in page and '<a href="/">← Recent stories</a>' in page
+    assert '<a href="/?rule=Rogun">Rogun</a>' in page

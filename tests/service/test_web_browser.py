@@ -18,6 +18,7 @@ from web_world import DESK, HOSTILE_TITLE, NOW, Item, store_items, world_config
 from monitor.service.web.app import make_app
 from monitor.service.web.server import WebServer
 from monitor.store.db import Database
+from monitor.store.records import FeedPoll
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -145,3 +146,57 @@ def test_the_page_fits_a_phone(site: str, browser) -> None:  # noqa: ANN001
     # nothing wider than the screen: no sideways scrolling on a phone
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
+
+
+PAGES = ("/", "/search?q=Rogun", "/rules", "/rules/try?q=Rogun&text=Rogun+dam", "/stories/rogun-1",
+         "/feeds", "/deliveries")  # fmt: skip
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_every_page_passes_an_accessibility_check(site: str, browser, width: int) -> None:  # noqa: ANN001
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright", reason="axe is not installed")
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    serious = {}
+    for path in PAGES:
+        page.goto(site + path)
+        found = axe.Axe().run(page).response["violations"]
+        serious[path] = [
+            f"{v['id']}: {v['help']} ({len(v['nodes'])})"
+            for v in found
+            if v["impact"] in {"serious", "critical"}
+        ]
+    context.close()
+    assert serious == {path: [] for path in PAGES}
+
+
+# every table cell holding one word shows it on one line: tables wrap between words only
+_BROKEN_WORDS = """() => [...document.querySelectorAll('td, th')].filter(cell => {
+  const text = cell.innerText.trim();
+  if (!text || /\\s/.test(text)) return false;
+  const range = document.createRange();
+  range.selectNodeContents(cell);
+  return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1;
+}).map(cell => cell.innerText.trim())"""
+
+
+def test_tables_never_break_a_word_while_the_screen_has_room(tmp_path: Path, page) -> None:  # noqa: ANN001
+    config = world_config(tmp_path)
+    store = store_items(config, ITEMS[:1])
+    error = (
+        "connect: HTTPSConnectionPool(host='news.example.org', port=443): Max retries exceeded "
+        "with url: /central-asia/rss.xml?utm_source=feed (Caused by NameResolutionError: "
+        "Failed to resolve 'news.example.org' ([Errno -3] Temporary failure in name resolution))"
+    )
+    store.record_poll(
+        FeedPoll(url=DESK, name="Central Asia desk", polled_at=NOW, status=None, outcome="error",
+                 next_check_at=NOW + timedelta(hours=1), failures=7, error=error)
+    )  # fmt: skip
+    server = WebServer(make_app(config, Database(config.database), clock=lambda: NOW),
+                       "127.0.0.1", 0, token=None).start()  # fmt: skip
+    try:
+        page.goto(server.url + "feeds")
+        assert page.locator("table td", has_text="Max retries exceeded").count() == 1
+        assert page.evaluate(_BROKEN_WORDS) == []
+    finally:
+        server.stop()

@@ -132,7 +132,7 @@ def backtest_view(config: Config, store: Browse, rule: Rule, *, now: datetime) -
     counts = dict.fromkeys(span, 0)
     for hit in found.hits:
         # counted on the day a story came out, so a first poll's backlog spreads over its days
-        seen = from_iso(hit.found.published or hit.found.first_seen)
+        seen = from_iso(hit.found.date)
         if seen is not None and seen.astimezone(tz).date() in counts:
             counts[seen.astimezone(tz).date()] += 1
     days = list(counts.items())
