@@ -7,7 +7,8 @@
     ├── ParseError         bytes that no parser could turn into a feed
     ├── ExtractError       an article page without extractable main text
     ├── StoreError         the database refused a write
-    └── ListenError        a server could not bind its address (busy port, no permission)
+    ├── ListenError        a server could not bind its address (busy port, no permission)
+    └── MissingExtraError  a configured feature needs an optional dependency not installed
 
 Inside a stage, raise; the orchestrator (pipeline) turns errors into recorded outcomes.
 The delivery side has its own tree in ``alerts.errors``.
@@ -69,3 +70,21 @@ class ListenError(MonitorError):
         reason = (cause.strerror or str(cause)).lower()
         shown = f"[{host}]" if ":" in host else host
         super().__init__(f"{setting} {shown}:{port}: cannot listen: {reason}")
+
+
+class MissingExtraError(MonitorError):
+    """A feature the config uses needs an optional dependency (a pyproject extra) that is not
+    installed; the message says what to install."""
+
+    # extra -> (the feature that needs it, the module it installs)
+    EXTRAS: dict[str, tuple[str, str]] = {
+        "postgres": ("a postgresql:// database", "psycopg"),
+    }
+
+    def __init__(self, extra: str) -> None:
+        self.extra = extra
+        self.feature, self.module = self.EXTRAS[extra]
+        super().__init__(
+            f"{self.feature} needs {self.module}, which is not installed: "
+            f"pip install 'news-monitor[{extra}]'"
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from monitor.cli.common import fail, say
+from monitor.cli.common import fail, handle_errors, say
 
 
 @click.group()
@@ -15,6 +15,7 @@ def db() -> None:
 @db.command("copy")
 @click.argument("sqlite_file", type=click.Path(exists=True, dir_okay=False))
 @click.argument("postgres_url")
+@handle_errors
 def copy(sqlite_file: str, postgres_url: str) -> None:
     """Copy the SQLite archive SQLITE_FILE into POSTGRES_URL: articles, sources, matches, the
     outbox, feed state. Rows already there are kept, so an interrupted copy is run again."""

@@ -137,6 +137,11 @@ def _run_once_with_progress(app: Any, run_once: Callable[..., Any]) -> list[Any]
 def check(config_file: str | None) -> None:
     """Validate the config and print what it defines (secrets masked)."""
     config = load_config(config_path(config_file))
+    from monitor.config.extras import missing_extras
+    from monitor.errors import ConfigError
+
+    if problems := missing_extras(config.extras):
+        raise ConfigError(problems)
     say(f"config {config.path}: ok")
     say(f"database: {config.database}  timezone: {config.timezone}")
     say(f"feeds ({len(config.feeds)}):")

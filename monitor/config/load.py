@@ -18,6 +18,7 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from monitor.config.cron import CronError, parse_cron
 from monitor.config.crontimes import never_fires
+from monitor.config.extras import NeededExtra
 from monitor.config.positions import dotted, explain_validation, locate
 from monitor.config.schema import (
     AUTO,
@@ -154,6 +155,7 @@ class Config:
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     web: WebConfig | None = None
     public_url: str | None = None  # WebSub callbacks are offered under it (DESIGN §17)
+    extras: tuple[NeededExtra, ...] = ()  # optional dependencies its features need
     # every secret value in the config (substituted from ${VAR}, passwords, headers, URL
     # credentials, channel secrets), registered with monitor.secrets when loaded
     secrets: tuple[str, ...] = field(default=(), repr=False)
@@ -324,7 +326,17 @@ def _resolve(model: ConfigModel, tree: Any, path: str) -> Config:
         retention=retention,
         web=_resolve_web(model),
         public_url=model.public_url.rstrip("/") if model.public_url else None,
+        extras=_needed_extras(model, tree, path),
     )
+
+
+def _needed_extras(model: ConfigModel, tree: Any, path: str) -> tuple[NeededExtra, ...]:
+    scheme = model.database.partition(":")[0].lower()
+    if scheme in ("postgresql", "postgres"):
+        return (
+            NeededExtra(extra="postgres", where=f"{locate(path, tree, ('database',))}: database"),
+        )
+    return ()
 
 
 def _resolve_health(

@@ -3,6 +3,7 @@ URL (psycopg 3, imported only then: SQLite needs nothing installed)."""
 
 from __future__ import annotations
 
+from monitor.errors import MissingExtraError
 from monitor.store.db import Database
 from monitor.store.dialect import is_postgres
 
@@ -13,8 +14,6 @@ def open_database(setting: str) -> Database:
         try:
             from monitor.store.postgres import PostgresDatabase
         except ImportError as exc:  # the optional extra is missing
-            raise RuntimeError(
-                "a postgresql:// database needs psycopg: pip install 'news-monitor[postgres]'"
-            ) from exc
+            raise MissingExtraError("postgres") from exc
         return PostgresDatabase(setting)
     return Database(setting)
