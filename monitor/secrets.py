@@ -1,9 +1,12 @@
-"""Masking secrets in anything shown: the one function every output path calls (`mask`).
+"""Making text fit to show: the one function every output path calls (`mask`).
 
 A secret is the userinfo of a URL, the value of a query parameter with a secret-looking name,
 or a value the loaded config marked secret (a password, a header value, anything substituted
 from `${VAR}`). The config's values are registered here when it is loaded, so that a log line,
 an error, a page or a payload can be masked without knowing where its text came from.
+
+The same gate drops Unicode bidirectional controls, with which a feed's title can make
+"invoice <U+202E>gpj.exe" read as "invoice exe.jpg" in a mail, a chat or the page.
 """
 
 from __future__ import annotations
@@ -38,6 +41,11 @@ _URL_IN_TEXT = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>()\[\]{}]+")
 # A parameter in free text, with or without its URL (urllib3 writes "url: /f?apikey=…"; HTML
 # writes "&amp;token=…"); whether its name is a secret one is decided by is_secret_param.
 _PARAM_IN_TEXT = re.compile(r"(?<=[?&;])([A-Za-z0-9_.%+-]{1,64})=([^&\s\"'<>#]+)")
+
+# Embeddings, overrides and isolates (U+202A-202E, U+2066-2069) and the marks (LRM, RLM, ALM):
+# nothing a reader needs, and all a title needs to show its words in another order.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+_NO_BIDI = str.maketrans(dict.fromkeys(BIDI_CONTROLS))
 
 _lock = threading.Lock()
 _known: tuple[str, ...] = ()
@@ -105,10 +113,16 @@ def registered() -> tuple[str, ...]:
     return _known
 
 
+def without_bidi_controls(text: str) -> str:
+    return text.translate(_NO_BIDI)
+
+
 def mask(text: str) -> str:
-    """`text` fit to show: every URL in it masked, every registered secret value as ***."""
+    """`text` fit to show: every URL in it masked, every registered secret value as ***, no
+    bidirectional control left."""
     if not text:
         return text
+    text = without_bidi_controls(text)
     if "@" in text and "://" in text:  # userinfo; secret parameters are the next step's
         text = _URL_IN_TEXT.sub(lambda m: mask_url(m[0]) if "@" in m[0] else m[0], text)
     if "=" in text:

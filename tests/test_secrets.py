@@ -186,3 +186,10 @@ def test_a_health_notice_masks_every_spelling_of_a_secret_parameter(
     assert note["state"] == "failing" and "lang=en" in note["url"]
     for value in SPELLED.values():
         assert value not in str(notice)
+
+
+def test_bidi_controls_never_reach_what_is_shown() -> None:
+    assert mask("invoice \u202egpj.exe") == "invoice gpj.exe"
+    every = "".join(chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+    assert mask(f"a{every}\u200e\u200f\u061cb") == "ab"
+    assert mask("Rogun \u0631\u0648\u063a\u0648\u0646") == "Rogun \u0631\u0648\u063a\u0648\u0646"

@@ -26,6 +26,12 @@ HOSTILE_TITLE = (
     "&#13;&#10;Bcc: victim@evil.example&#13;&#10;X-Injected: yes"
 )
 HOSTILE_SUMMARY = "&lt;img src=x onerror=alert(2)&gt;The Rogun dam.&#13;&#10;Subject: forged"
+# Bidi controls: the override makes "gpj.exe" read as "exe.jpg", the isolate hides a swap.
+BIDI_TITLE = "Rogun invoice \u202egpj.exe"
+BIDI_SUMMARY = (
+    "Rogun contract \u2067\u200f\u061csigned\u2069 \u202a\u202b\u202c\u202d\u2066\u2068\u200e"
+)
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 
 
 def feed_xml(items: list[tuple[str, str, str]]) -> bytes:
@@ -73,9 +79,11 @@ def secured_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def _secured_run(tmp_path: Path, feeds: FeedServer, httpserver: HTTPServer) -> dict:
     hook_calls: list[Request] = []
+    hook_bodies: list[str] = []
 
     def refuse(request: Request) -> Response:
         hook_calls.append(request)
+        hook_bodies.append(request.get_data(as_text=True))
         return Response("receiver broken", status=500)
 
     httpserver.expect_request(f"/hook/{URL_TOKEN}", method="POST").respond_with_handler(refuse)
@@ -117,13 +125,20 @@ def _secured_run(tmp_path: Path, feeds: FeedServer, httpserver: HTTPServer) -> d
         outputs = [cli(config, "check"), cli(config, "run", "--once")]
         feeds.set(
             "/evil.xml",
-            feed_xml([("old", "Old story", "Backlog."), ("new", HOSTILE_TITLE, HOSTILE_SUMMARY)]),
+            feed_xml(
+                [
+                    ("old", "Old story", "Backlog."),
+                    ("new", HOSTILE_TITLE, HOSTILE_SUMMARY),
+                    ("bidi", BIDI_TITLE, BIDI_SUMMARY),
+                ]
+            ),
         )
         outputs += [
             cli(config, "run", "--once", "--log-json"),
             cli(config, "deliveries", "--retry"),
             cli(config, "feeds"),
             cli(config, "digest", "preview", "instant"),
+            cli(config, "search", "invoice"),
         ]
     finally:
         inbox.close()
@@ -133,6 +148,7 @@ def _secured_run(tmp_path: Path, feeds: FeedServer, httpserver: HTTPServer) -> d
         "messages": list(inbox.messages),
         "recipients": list(inbox.recipients),
         "hook_calls": len(hook_calls),
+        "hook_bodies": hook_bodies,
     }
 
 
@@ -180,6 +196,27 @@ def test_feed_html_is_escaped_in_html_digests(secured_run: dict) -> None:
         assert "<script>alert(1)" not in html
         assert "<img src=x" not in html and "onerror=alert(2)>" not in html
         assert "&lt;script&gt;" in html
+
+
+def test_bidi_controls_are_dropped_from_mail_files_payloads_and_the_cli(secured_run: dict) -> None:
+    messages = secured_run["messages"]
+    shown = {f"mail {n} {k}": str(v) for n, m in enumerate(messages) for k, v in m.items()}
+    shown |= {
+        f"mail {n} {part.get_content_type()}": part.get_content()
+        for n, message in enumerate(messages)
+        for part in message.walk()
+        if part.get_content_type() in ("text/plain", "text/html")
+    }
+    shown |= {p.name: p.read_text() for p in (secured_run["tmp"] / "digests").glob("*")}
+    shown |= {f"webhook {n}": body for n, body in enumerate(secured_run["hook_bodies"])}
+    shown |= {
+        f"{' '.join(p.args[1:2])}#{n}": p.stdout + p.stderr
+        for n, p in enumerate(secured_run["outputs"])
+    }
+    assert any("Rogun invoice gpj.exe" in text for name, text in shown.items() if "mail" in name)
+    assert any("Rogun invoice gpj.exe" in text for name, text in shown.items() if "webhook" in name)
+    assert any("Rogun invoice gpj.exe" in text for name, text in shown.items() if "search" in name)
+    assert {name for name, text in shown.items() if any(c in text for c in BIDI)} == set()
 
 
 def test_yaml_python_tags_are_refused_and_never_run(tmp_path: Path) -> None:

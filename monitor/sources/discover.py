@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from monitor.errors import FetchError, ParseError
+from monitor.secrets import without_bidi_controls
 from monitor.sources.entries import absolute_link
 from monitor.sources.feed.parse import parse_feed
 from monitor.sources.fetch import FetchResult, FetchSession, fetch, vet_url
@@ -57,7 +58,9 @@ def alternate_feeds(body: bytes, content_type: str | None, url: str) -> list[Can
         kind = (node.attributes.get("type") or "").lower().split(";")[0].strip()
         link = absolute_link(node.attributes.get("href"), url)
         if "alternate" in rel and kind in FEED_TYPES and link and link not in found:
-            title = " ".join((node.attributes.get("title") or "").split()) or None
+            # the title may become the feed's name in the config: no bidi controls there
+            raw = without_bidi_controls(node.attributes.get("title") or "")
+            title = " ".join(raw.split()) or None
             found[link] = Candidate(
                 type="feed", url=link, title=title, found="<link rel=alternate>"
             )
