@@ -21,12 +21,11 @@ def copy(sqlite_file: str, postgres_url: str) -> None:
     outbox, feed state. Rows already there are kept, so an interrupted copy is run again."""
     from monitor.store.backend import open_database
     from monitor.store.copy import copy_archive
-    from monitor.store.db import Database
     from monitor.store.dialect import is_postgres
 
     if not is_postgres(postgres_url):
         fail(f"not a postgresql:// URL: {postgres_url}")
-    counts = copy_archive(Database(sqlite_file), open_database(postgres_url))
+    counts = copy_archive(open_database(sqlite_file), open_database(postgres_url))
     for table, rows in counts.items():
         say(f"{table:16} {rows:>10,}")
     say(f"copied: {sum(counts.values()):,} rows in {len(counts)} tables")

@@ -19,17 +19,11 @@ from monitor.rules import (
     RuleSyntaxError,
     build_rule,
     explain,
-    fts_query,
-    rule_tsquery,
 )
 from monitor.rules.limits import check_text
 from monitor.store.backend import open_database
 from monitor.store.browse import Browse
-from monitor.store.dialect import Dialect
 from monitor.store.store import CHUNK, Store, StoredArticle, iso
-
-# The query language of each backend's search index (Dialect.search) -> the rule written in it.
-_PREFILTERS: dict[str, Callable[[Rule], str | None]] = {"fts5": fts_query, "tsquery": rule_tsquery}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,7 +96,7 @@ def backtest(
     """
     store = Store(open_database(config.database))
     store.index_new_articles()  # a service indexes on its tick: what came since counts too
-    prefilter = index_query(rule, store.db.dialect)
+    prefilter = store.db.search.query_for(rule)
     # A stored publication date is never more than a day after first seen (later ones are
     # taken as first seen), so the articles first seen since a day before the start hold
     # every article published since the start.
@@ -127,12 +121,6 @@ def backtest(
 
 
 _FUTURE_SLACK = timedelta(days=1)
-
-
-def index_query(rule: Rule, dialect: Dialect) -> str | None:
-    """The rule in the language of the backend's search index, finding at least its matches;
-    None when no index query is safe and the matcher reads every article of the period."""
-    return _PREFILTERS[dialect.search](rule)
 
 
 def _judge(
@@ -236,7 +224,7 @@ def search_page(
 def _candidate_chunks(store: Browse, rule: Rule, start: datetime) -> Iterator[list[StoredArticle]]:
     """Candidate articles newest first by first seen, in growing chunks."""
     after: Cursor | None = None
-    prefilter = index_query(rule, store.db.dialect)
+    prefilter = store.db.search.query_for(rule)
     chunk = _FIRST_CHUNK
     if prefilter:
         # The index answers newest first; the rows are read a chunk of ids at a time.

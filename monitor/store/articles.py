@@ -228,7 +228,7 @@ class ArticlesMixin:
         self, fts_query: str, since: datetime, limit: int | None = None
     ) -> list[str]:
         """Articles the backend's full-text index finds for ``fts_query``, written in its
-        language (``db.dialect.search``: FTS5 or tsquery), newest first."""
+        language (``db.search.query_for(rule)``), newest first."""
         return self.db.search_ids(fts_query, iso(since), limit)
 
     def sources_of(self, article_ids: Sequence[str]) -> dict[str, list[str]]:

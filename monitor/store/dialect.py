@@ -1,15 +1,14 @@
-"""What differs between the SQLite and PostgreSQL backends, named once so that SQL outside
-the store stays portable: the URL a database is opened from, row locking, the search engine.
+"""The SQL both backends take, and which backend a ``database`` setting names.
 
-Portable SQL (what every module outside monitor/store/ writes): ``?`` or ``:name`` placeholders,
+Portable SQL (every statement of the store's modules): ``?`` or ``:name`` placeholders,
 ``INSERT ... ON CONFLICT ... DO NOTHING / DO UPDATE``, integers for flags (``gone <> 0``,
-never a bare ``WHERE gone``), ISO-8601 text for times, no engine-only functions.
+never a bare ``WHERE gone``), ISO-8601 text for times, no engine-only functions. What truly
+differs is the backend's (backend.py).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
@@ -25,19 +24,6 @@ class Connection(Protocol):
     def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
 
     def executemany(self, sql: str, parameters: Any, /) -> Any: ...
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Dialect:
-    name: str  # sqlite, postgresql
-    search: str  # the full-text query language the archive's index speaks: fts5, tsquery
-    # Appended to a SELECT that claims rows: other workers skip rows claimed and not committed.
-    # SQLite needs none: BEGIN IMMEDIATE already lets one writer in at a time.
-    skip_locked: str
-
-
-SQLITE = Dialect(name="sqlite", search="fts5", skip_locked="")
-POSTGRES = Dialect(name="postgresql", search="tsquery", skip_locked=" FOR UPDATE SKIP LOCKED")
 
 
 def scheme(database: str) -> str:

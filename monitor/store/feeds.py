@@ -104,7 +104,7 @@ class FeedsMixin:
                     for r in conn.execute(
                         f"""SELECT url FROM feeds WHERE url IN ({marks(window)}) AND {_CLAIMABLE}
                             OR leased_by IN ({marks(dead or [""])}))
-                            {self.db.dialect.skip_locked}""",
+                            {self.db.skip_locked}""",
                         (*window, stamp, stamp, *(dead or [""])),
                     )
                 }

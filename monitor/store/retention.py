@@ -9,26 +9,20 @@ middle leaves each article either fully there or fully gone with its tombstone.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import Any
 
-from monitor.store import search_index
 from monitor.store.db import Database
+from monitor.store.dialect import Connection
 
 BATCH_MS = 30.0  # aimed-for length of one write transaction (polls wait behind it)
 FIRST_BATCH = 20  # articles in the first batch, before the pace (and a warm cache) is known
 MAX_BATCH = 2_000
 VACUUM_PAGES = 500  # pages handed back per incremental_vacuum step (~25 ms)
-# Work per FTS5 merge step. A step ends only at a term's boundary, so it costs at least one
-# term's doclist in one partition (monitor.store.search_index bounds their size); past that,
-# about this many pages. In a prune of 890,000 of a million articles the longest step took
-# 163 ms at 500 pages and 64 ms at 100.
-FTS_MERGE_PAGES = 100
-FTS_AUTOMERGE = 4  # FTS5's default: merge once a level holds this many segments
 # A tombstone whose feed has not been read since it was last listed (a feed unchanged, gone
 # or no longer configured) goes after this, whatever its feed may still list.
 TOMBSTONE_CAP = timedelta(days=365)
@@ -105,7 +99,7 @@ def tombstone_keys(feed: str, guids: Iterable[str]) -> dict[str, str]:
     }
 
 
-def tombstoned(conn: sqlite3.Connection, keys: Sequence[str]) -> set[str]:
+def tombstoned(conn: Connection, keys: Sequence[str]) -> set[str]:
     """Which of ``keys`` (article ids or tombstone_keys) belong to pruned articles."""
     found: set[str] = set()
     for chunk in _chunks(list(keys)):
@@ -118,7 +112,7 @@ def tombstoned(conn: sqlite3.Connection, keys: Sequence[str]) -> set[str]:
     return found
 
 
-def mark_listed(conn: sqlite3.Connection, feed: str, keys: Sequence[str], now: str) -> None:
+def mark_listed(conn: Connection, feed: str, keys: Sequence[str], now: str) -> None:
     """``feed`` was just read, listing the pruned items whose tombstone ``keys`` it hit: those
     stay while it lists them; the others of this feed may go (once past their grace)."""
     conn.execute(
@@ -157,18 +151,11 @@ def prune(
 def _delete(db: Database, cut: Cutoffs, now: datetime, pace: _Pace) -> None:
     report = pace.report
     total = int(db.query("SELECT COUNT(*) FROM articles")[0][0])
-    # The search index merges its segments at whichever COMMIT they fall due in (measured:
-    # a 30 ms batch became 130 ms); while deleting, _compact does that work in steps instead.
-    _set_automerge(db, 0)
-    try:
+    with db.search.pausing_merges():
         _prune_articles(db, cut, _iso(now), pace)
         _drop_full_text(db, cut, pace)
-        if report.rows.get("full_text") and db.dialect.search != "fts5":
-            # PostgreSQL's index of a changed row is rebuilt by the next indexing: until
-            # then the article would not be found at all, by its title either
-            db.index_search()
-    finally:
-        _set_automerge(db, FTS_AUTOMERGE)
+        if report.rows.get("full_text"):
+            db.search.after_text_dropped()
     _prune_small(db, cut, pace)
     _expire_tombstones(db, cut, pace)
     gone = sum(report.rows.get(k, 0) for k in ("articles", "matched"))
@@ -190,7 +177,7 @@ class _Pace:
         self.clock = clock
         self.size = FIRST_BATCH
 
-    def run(self, work: Callable[[sqlite3.Connection], int], *, adapt: bool = True) -> int:
+    def run(self, work: Callable[[Connection], int], *, adapt: bool = True) -> int:
         """``work`` in one write transaction; returns what it returned (rows done)."""
         started = self.clock()
         with self.db.write() as conn:
@@ -216,7 +203,7 @@ class _Pace:
 # articles ----------------------------------------------------------------------
 
 
-def _doomed(row: sqlite3.Row, cut: Cutoffs) -> bool:
+def _doomed(row: Any, cut: Cutoffs) -> bool:
     """Whether an article (first_seen, matched) is past its kind's retention."""
     before = cut.matched if row["matched"] else cut.articles
     return before is not None and row["first_seen"] < _iso(before)
@@ -228,7 +215,7 @@ def _scan_until(cut: Cutoffs) -> str | None:
     return max(ends) if ends else None
 
 
-def _candidates(db: Database, cut: Cutoffs, size: Callable[[], int]) -> Iterable[list[sqlite3.Row]]:
+def _candidates(db: Database, cut: Cutoffs, size: Callable[[], int]) -> Iterable[list[Any]]:
     """Batches of articles past their retention, oldest first (read outside the write lock;
     a keyset cursor, so kept rows are read once, not once per batch)."""
     until = _scan_until(cut)
@@ -253,20 +240,14 @@ def _prune_articles(db: Database, cut: Cutoffs, now: str, pace: _Pace) -> None:
     for batch in _candidates(db, cut, lambda: pace.size):
         if batch:
             pace.run(partial(_delete_articles, batch=batch, cut=cut, now=now, report=pace.report))
-            # each batch adds a segment of deletions to the partitions it touched: merged as
-            # they come, in bounded steps of their own, rather than all at once at a later COMMIT
-            if db.dialect.search == "fts5":
-                touched = search_index.holding(db.connection(), (r["rowid"] for r in batch))
-                for part in touched:
-                    step = partial(search_index.merge_step, part=part, pages=FTS_MERGE_PAGES)
-                    pace.run(step, adapt=False)
+            db.search.after_delete(pace, [r["rowid"] for r in batch])
             _give_back(db, pace, keep=VACUUM_PAGES)
 
 
 def _delete_articles(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
-    batch: list[sqlite3.Row],
+    batch: list[Any],
     cut: Cutoffs,
     now: str,
     report: PruneReport,
@@ -400,7 +381,7 @@ def _expire_tombstones(db: Database, cut: Cutoffs, pace: _Pace) -> None:
             break
 
 
-def _expire_step(conn: sqlite3.Connection, *, params: tuple[str, str], limit: int) -> int:
+def _expire_step(conn: Connection, *, params: tuple[str, str], limit: int) -> int:
     sql = f"DELETE FROM tombstones WHERE key IN ({_EXPIRED} LIMIT ?)"
     return int(conn.execute(sql, (*params, limit)).rowcount)
 
@@ -409,7 +390,7 @@ _EXPIRED = """SELECT t.key FROM tombstones t LEFT JOIN feed_readings r ON r.feed
               WHERE t.listed_at < ? AND (r.read_at > t.listed_at OR t.listed_at < ?)"""
 
 
-def _delete_older(conn: sqlite3.Connection, *, sql: str, before: datetime, limit: int) -> int:
+def _delete_older(conn: Connection, *, sql: str, before: datetime, limit: int) -> int:
     return int(conn.execute(sql, (_iso(before), limit)).rowcount)
 
 
@@ -476,39 +457,12 @@ _KEPT = """a.first_seen >= CASE WHEN EXISTS (SELECT 1 FROM matches m WHERE m.art
 
 
 def _compact(db: Database, pace: _Pace, *, full: bool) -> None:
-    """Merge the search index's segments (a deleted row's terms stay in them until a merge),
-    fold drained partitions together, then hand free pages back to the file system, each in
-    short steps. ``full`` merges each partition down to one segment (after most of it went);
-    otherwise only as SQLite would anyway."""
-    if db.dialect.search != "fts5":
-        return  # PostgreSQL: autovacuum gives space back, the GIN index needs no merging
-    _fold(db, pace)
-    pages = -FTS_MERGE_PAGES if full else FTS_MERGE_PAGES
-    for part in search_index.parts(db.connection()):
-        for _ in range(100_000):
-            if pace.run(partial(search_index.merge_step, part=part, pages=pages), adapt=False) < 2:
-                break  # SQLite's documented sign that a merge had nothing left to do
+    """The search index's upkeep (``full``: after most of the archive went), then free pages
+    handed back to the file system, each in short steps."""
+    db.search.compact(pace, full=full)
     _give_back(db, pace, keep=0)
     db.checkpoint_passive()  # what is left for the truncating checkpoint to copy under the lock
     db.checkpoint()
-
-
-def _fold(db: Database, pace: _Pace) -> None:
-    """Drained neighbouring partitions become one, so their number stays bounded: the new one
-    is filled in steps beside them, then takes their place; they are emptied in steps and
-    dropped (a fold left half-way by a stop is taken up by the next prune)."""
-    while True:
-        started = pace.clock()
-        with db.write() as conn:
-            part = search_index.begin_fold(conn)
-        pace.timed(started)
-        if part is None:
-            break
-        while pace.run(partial(search_index.fold_step, part=part, limit=pace.size)):
-            pass
-    for part in search_index.parts(db.connection(), "retired"):
-        while pace.run(partial(search_index.drop_step, part=part, limit=pace.size)):
-            pass
 
 
 def _give_back(db: Database, pace: _Pace, *, keep: int) -> None:
@@ -524,26 +478,17 @@ def _give_back(db: Database, pace: _Pace, *, keep: int) -> None:
         pace.timed(started)
 
 
-def _set_automerge(db: Database, segments: int) -> None:
-    if db.dialect.search != "fts5":
-        return
-    with db.write() as conn:
-        search_index.set_automerge(conn, segments)
-
-
 # helpers -------------------------------------------------------------------------
 
 
-def _select_in(
-    conn: sqlite3.Connection, sql: str, values: Sequence, *head: object
-) -> list[sqlite3.Row]:
-    out: list[sqlite3.Row] = []
+def _select_in(conn: Connection, sql: str, values: Sequence, *head: object) -> list[Any]:
+    out: list[Any] = []
     for chunk in _chunks(list(values)):
         out += conn.execute(sql.format(_marks(chunk)), chunk).fetchall()
     return out
 
 
-def _delete_in(conn: sqlite3.Connection, sql: str, values: Sequence, *head: object) -> int:
+def _delete_in(conn: Connection, sql: str, values: Sequence, *head: object) -> int:
     """``sql`` (with ``{}`` for an IN list) over ``values`` in chunks; rows changed."""
     return sum(
         conn.execute(sql.format(_marks(chunk)), (*head, *chunk)).rowcount

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from conftest import REPO, now_utc, write_config
 
-from monitor.store.db import Database
+from monitor.store.backend import open_database
 from monitor.store.store import Store, StoredArticle
 
 
@@ -35,7 +35,7 @@ def archive(tmp_path: Path) -> Path:
         retention: {{articles: 90d}}
         """,
     )
-    store = Store(Database(str(tmp_path / "monitor.db")))
+    store = Store(open_database(str(tmp_path / "monitor.db")))
     now = now_utc()
     for age, count in ((timedelta(days=200), 30), (timedelta(0), 5)):
         seen = now - age

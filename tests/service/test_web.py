@@ -21,7 +21,6 @@ from monitor.service.web.auth import COOKIE
 from monitor.service.web.pages import PAGE_SIZE
 from monitor.service.web.server import WebServer
 from monitor.store.backend import open_database
-from monitor.store.db import Database
 
 TOKEN = "correct horse battery staple"
 ITEMS = [
@@ -266,7 +265,7 @@ def test_the_login_form_sets_a_strict_http_only_cookie(guarded: str) -> None:
 def test_without_a_token_only_loopback_is_served(tmp_path: Path) -> None:
     config = world_config(tmp_path)
     with pytest.raises(ConfigError, match="without a token"):
-        WebServer(make_app(config, Database(config.database)), "0.0.0.0", 0, token=None)
+        WebServer(make_app(config, open_database(config.database)), "0.0.0.0", 0, token=None)
     with pytest.raises(ConfigError, match="not loopback: set web.token"):
         world_config(tmp_path, web='web: {listen: "0.0.0.0:8080"}')
 

@@ -17,7 +17,7 @@ from web_world import DESK, HOSTILE_TITLE, NOW, Item, store_items, world_config
 
 from monitor.service.web.app import make_app
 from monitor.service.web.server import WebServer
-from monitor.store.db import Database
+from monitor.store.backend import open_database
 from monitor.store.records import FeedPoll
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -67,7 +67,7 @@ ITEMS = [
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     config = world_config(tmp_path_factory.mktemp("web"))
     store_items(config, ITEMS)
-    app = make_app(config, Database(config.database), clock=lambda: NOW)
+    app = make_app(config, open_database(config.database), clock=lambda: NOW)
     server = WebServer(app, "127.0.0.1", 0, token=None).start()
     yield server.url.rstrip("/")
     server.stop()
@@ -192,7 +192,7 @@ def test_tables_never_break_a_word_while_the_screen_has_room(tmp_path: Path, pag
         FeedPoll(url=DESK, name="Central Asia desk", polled_at=NOW, status=None, outcome="error",
                  next_check_at=NOW + timedelta(hours=1), failures=7, error=error)
     )  # fmt: skip
-    server = WebServer(make_app(config, Database(config.database), clock=lambda: NOW),
+    server = WebServer(make_app(config, open_database(config.database), clock=lambda: NOW),
                        "127.0.0.1", 0, token=None).start()  # fmt: skip
     try:
         page.goto(server.url + "feeds")

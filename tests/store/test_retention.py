@@ -14,7 +14,7 @@ import pytest
 
 from monitor.store import search_index
 from monitor.store.backend import open_database
-from monitor.store.db import VACUUM_MIGRATION, Database
+from monitor.store.db import Database
 from monitor.store.dialect import is_postgres
 from monitor.store.retention import Cutoffs, cutoffs, tombstone_keys
 from monitor.store.store import FeedPoll, MatchRow, SourceUpdate, Store, StoredArticle
@@ -110,7 +110,7 @@ def integrity(store: Store) -> None:
     for table in ("article_sources", "matches", "story_keys"):
         orphans = f"SELECT COUNT(*) FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = t.article_id)"
         assert count(store, orphans) == 0, table
-    if store.db.dialect.name != "sqlite":
+    if is_postgres(store.db.path):
         return  # PostgreSQL enforces the foreign keys itself
     conn = store.db.connection()
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -282,7 +282,7 @@ def test_pruning_most_of_an_archive_gives_the_space_back_to_the_file_system(
     if is_postgres(database_url):
         pytest.skip(SQLITE_ONLY)
     path = Path(database_url)
-    store = Store(Database(str(path)))
+    store = Store(open_database(str(path)))
     rng = random.Random(7)
     for day in range(100):
         seen = NOW - timedelta(days=day, hours=1)
@@ -307,21 +307,17 @@ def test_an_existing_database_is_converted_to_incremental_vacuum_once(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = str(tmp_path / "old.db")
-    Database(path).close()
+    open_database(path).close()
     raw = sqlite3.connect(path, isolation_level=None)  # as files made before the migration are
     raw.execute("PRAGMA auto_vacuum = NONE")
     raw.execute("VACUUM")
-    raw.execute("DELETE FROM migrations WHERE name = ?", (VACUUM_MIGRATION,))
     raw.close()
 
     with caplog.at_level(logging.INFO, logger="monitor.store"):
-        Database(path).close()
-        db = Database(path)  # opened again: nothing left to convert
+        open_database(path).close()
+        db = open_database(path)  # opened again: nothing left to convert
 
     assert db.query("PRAGMA auto_vacuum")[0][0] == 2
-    assert (
-        db.query("SELECT COUNT(*) FROM migrations WHERE name = ?", (VACUUM_MIGRATION,))[0][0] == 1
-    )
     converted = [r.getMessage() for r in caplog.records if "converted" in r.getMessage()]
     assert len(converted) == 1 and "seconds=" in converted[0]
 
@@ -387,30 +383,13 @@ def test_each_feed_shows_the_articles_it_delivered_through_polls_and_a_prune(
     assert shown(store) == counted(store) == {FEED: 1, OTHER_FEED: 1}
 
 
-def test_a_database_made_before_article_counts_were_kept_shows_them_from_its_rows(
-    tmp_path: Path,
-) -> None:
-    path = str(tmp_path / "old.db")
-    store = Store(Database(path))
-    store.save_articles(FEED, [article(n, NOW) for n in range(5)], [], {}, NOW, poll=poll(FEED))
-    store.db.close()
-    raw = sqlite3.connect(path, isolation_level=None)  # as it was before the migration
-    for trigger in ("counted", "uncounted", "recounted"):
-        raw.execute(f"DROP TRIGGER article_sources_{trigger}")
-    raw.execute("DROP TABLE feed_counts")
-    raw.execute("DELETE FROM migrations WHERE name = '0013_feed_article_counts'")
-    raw.close()
-
-    assert shown(Store(Database(path))) == {FEED: 5}
-
-
 def test_while_pruning_no_commit_checkpoints_and_afterwards_they_do_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A checkpoint that falls due in a COMMIT copies and syncs the WAL while every writer
     # waits; a prune checkpoints between its writes instead. Here a checkpoint falls due
     # every 20 pages, and each commit writes about 10.
-    monkeypatch.setattr("monitor.store.db.CHECKPOINT_PAGES", 20)
+    monkeypatch.setattr("monitor.store.sqlite.CHECKPOINT_PAGES", 20)
 
     def wal_pages_after_commits(db: Database) -> int:
         for _ in range(40):
@@ -419,11 +398,11 @@ def test_while_pruning_no_commit_checkpoints_and_afterwards_they_do_again(
                 conn.execute("INSERT INTO blobs VALUES (randomblob(40000))")
         return Path(db.path + "-wal").stat().st_size // 4096
 
-    by_hand = Database(str(tmp_path / "by-hand.db"))
+    by_hand = open_database(str(tmp_path / "by-hand.db"))
     by_hand.migrate()
     with by_hand.checkpoints_by_hand():
         assert wal_pages_after_commits(by_hand) > 300  # never reset: nothing checkpointed it
-    automatic = Database(str(tmp_path / "automatic.db"))
+    automatic = open_database(str(tmp_path / "automatic.db"))
     automatic.migrate()
     assert wal_pages_after_commits(automatic) < 100  # reset every 20 pages or so
     with pytest.raises(RuntimeError), by_hand.checkpoints_by_hand():

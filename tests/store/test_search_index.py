@@ -3,11 +3,9 @@ full-text updates keep the index sound, and databases of the old schema stay sea
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import sqlite_utils
 from conftest import Clock, FeedServer, rss, write_config
 
 from monitor.config.load import Config, load_config
@@ -15,7 +13,7 @@ from monitor.service.app import build_app, poll_feeds, run_once
 from monitor.service.explore import backtest, resolve_rule, search_archive
 from monitor.service.scheduler import Service
 from monitor.store import search_index
-from monitor.store.db import MIGRATIONS, Database
+from monitor.store.db import Database
 from monitor.store.store import Store
 
 PAGE = (
@@ -148,49 +146,3 @@ def test_full_text_updates_before_and_after_indexing_keep_the_index_sound(
     texts = {r[0]: r[1] for r in app.db.query("SELECT title, full_text_status FROM articles")}
     assert texts == {"Story 1": "ok", "Story 2": "ok"}
     assert found_titles(cfg, "Rogun", clock) == ["Story 1", "Story 2"]
-
-
-def old_schema_database(path: Path) -> None:
-    """A database as the insert trigger left it: every migration before batch indexing."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-    for name, apply in MIGRATIONS[: [n for n, _ in MIGRATIONS].index("0005_fts_batch_index")]:
-        apply(sqlite_utils.Database(conn))
-        conn.execute("INSERT INTO migrations (name, applied_at) VALUES (?, '')", (name,))
-    conn.executemany(
-        "INSERT INTO articles (id, url, title, summary, text, first_seen) VALUES (?, ?, ?, '', ?, ?)",
-        [
-            (
-                f"old{n}",
-                f"https://old.example.org/{n}",
-                f"Old {n}",
-                f"Rogun report {n}.",
-                "2026-10-01",
-            )
-            for n in range(3)
-        ],
-    )
-    conn.close()
-
-
-def test_the_migrations_keep_every_old_article_searchable_and_index_new_ones_once(
-    tmp_path, clock: Clock
-) -> None:
-    path = tmp_path / "monitor.db"
-    old_schema_database(path)
-    db = Database(str(path))
-    # the partitioned index (0014) takes every article in again, once
-    assert Store(db).index_new_articles() == 3
-    assert indexed_ids(db, "rogun") == {"old0", "old1", "old2"}
-    assert Store(db).index_new_articles() == 0  # nothing indexed twice
-
-    with db.write() as conn:
-        conn.execute(
-            "INSERT INTO articles (id, url, title, summary, text, first_seen)"
-            " VALUES ('new', 'https://new.example.org/', 'New', '', 'Rogun news.', '2026-11-01')"
-        )
-        conn.execute("UPDATE articles SET text = 'Sarez lake.' WHERE id = 'old1'")
-    assert Store(db).index_new_articles() == 1
-    integrity_check(db)
-    assert indexed_ids(db, "rogun") == {"old0", "old2", "new"}
-    assert indexed_ids(db, "sarez") == {"old1"}

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from monitor.store import search_index
-from monitor.store.db import Database
+from monitor.store.backend import open_database
 from monitor.store.store import Store
 from tests.store.test_retention import NOW, article, matched, policy, search, stored
 
@@ -18,7 +18,7 @@ from tests.store.test_retention import NOW, article, matched, policy, search, st
 def store(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Store:
     monkeypatch.setattr(search_index, "PART_ROWS", 4)
     monkeypatch.setattr(search_index, "FOLD_ROWS", 3)
-    return Store(Database(str(tmp_path / "monitor.db")))
+    return Store(open_database(str(tmp_path / "monitor.db")))
 
 
 def live_parts(store: Store) -> list[search_index.Part]:

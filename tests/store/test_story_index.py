@@ -14,7 +14,7 @@ from conftest import CORPUS
 from test_store import NOW, OTHER, WIRE, article, clusters, save
 
 from monitor.pipeline.refresh import repeated_story
-from monitor.store.db import Database
+from monitor.store.backend import open_database
 from monitor.store.store import HOT_KEY_STORIES, MAX_CANDIDATE_STORIES, Store
 
 FOOTER = (
@@ -37,7 +37,7 @@ TEASERS = openings(HOT_KEY_STORIES + 6)
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    return Store(Database(str(tmp_path / "monitor.db")))
+    return Store(open_database(str(tmp_path / "monitor.db")))
 
 
 def copy_of(n: int, story: str = WIRE) -> str:
