@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from monitor.store import migrations
-from monitor.store.backend import Backend, Search
 from monitor.store.dialect import Connection
+from monitor.store.interface import Backend, Search
 
 
 class Database:

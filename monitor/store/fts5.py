@@ -4,18 +4,18 @@ a delete leaves, in short steps rather than at whichever COMMIT they fall due in
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from monitor.rules import Rule, fts_query
 from monitor.store import search_index
 from monitor.store.dialect import Connection
 
 if TYPE_CHECKING:
-    from monitor.store.backend import Pace
-    from monitor.store.sqlite import SQLiteBackend
+    from monitor.store.interface import Backend, Pace
 
 # Work per FTS5 merge step. A step ends only at a term's boundary, so it costs at least one
 # term's doclist in one partition (search_index bounds their size); past that, about this
@@ -26,7 +26,7 @@ AUTOMERGE = 4  # FTS5's default: merge once a level holds this many segments
 
 
 class Fts5Search:
-    def __init__(self, backend: SQLiteBackend) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
 
     def create(self, conn: Connection) -> None:
@@ -64,7 +64,7 @@ class Fts5Search:
         if first is None:
             return []
         # one snapshot: the partitions as listed are the ones searched
-        own = not conn.in_transaction
+        own = not cast(sqlite3.Connection, conn).in_transaction
         if own:
             conn.execute("BEGIN")
         try:

@@ -18,7 +18,7 @@ from monitor.store import schema
 from monitor.store.dialect import Connection
 
 if TYPE_CHECKING:
-    from monitor.store.backend import Backend
+    from monitor.store.interface import Backend
 
 Step = Callable[[Connection, "Backend"], None]
 

@@ -20,7 +20,7 @@ from monitor.rules.tsquery import tsvector
 from monitor.store.dialect import Connection
 
 if TYPE_CHECKING:
-    from monitor.store.backend import Pace
+    from monitor.store.interface import Pace
 
 INDEX_BATCH = 500  # articles per search-index UPDATE batch
 # ``?``, ``:name`` and ``%`` outside quoted strings and identifiers; ``::`` is a cast.

@@ -27,6 +27,9 @@ import itertools
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
+
+from monitor.store.dialect import Connection
 
 # Articles per partition. A merge step reads at least one term's doclist of one partition:
 # at 50,000 the longest write of a prune of 890,000 of a million articles was 64 ms.
@@ -51,7 +54,7 @@ class Part:
         return f"search_{self.part}"
 
 
-def create_schema(conn: sqlite3.Connection) -> None:
+def create_schema(conn: Connection) -> None:
     """The partition table (the migration's work: the old single index is dropped and every
     article indexed again, once, by the next index_new())."""
     conn.execute(
@@ -64,7 +67,7 @@ def create_schema(conn: sqlite3.Connection) -> None:
     install(conn)
 
 
-def parts(conn: sqlite3.Connection, *states: str) -> list[Part]:
+def parts(conn: Connection, *states: str) -> list[Part]:
     """The partitions in these states (by default the kept ones: live and building), by range."""
     wanted = states or ("live", "building")
     rows = conn.execute(
@@ -102,7 +105,7 @@ _LOWER_WATERMARK = """UPDATE fts_state SET indexed_rowid = (SELECT COALESCE(MAX(
               WHERE indexed_rowid > (SELECT COALESCE(MAX(rowid), 0) FROM articles);"""
 
 
-def install(conn: sqlite3.Connection) -> None:
+def install(conn: Connection) -> None:
     """Write the triggers and content views for the partitions as `search_parts` has them.
 
     One trigger per partition and change, whose WHEN names its range: SQLite tests each WHEN
@@ -145,7 +148,7 @@ def install(conn: sqlite3.Connection) -> None:
         )
 
 
-def _create(conn: sqlite3.Connection, *, lo: int, hi: int | None, state: str) -> Part:
+def _create(conn: Connection, *, lo: int, hi: int | None, state: str) -> Part:
     built = lo - 1 if state == "building" else None
     cursor = conn.execute(
         "INSERT INTO search_parts (lo, hi, built, state) VALUES (?, ?, ?, ?)",
@@ -160,7 +163,7 @@ def _create(conn: sqlite3.Connection, *, lo: int, hi: int | None, state: str) ->
     return part
 
 
-def _drop(conn: sqlite3.Connection, part: Part) -> None:
+def _drop(conn: Connection, part: Part) -> None:
     conn.execute("DELETE FROM search_parts WHERE part = ?", (part.part,))
     conn.execute(f"DROP TABLE IF EXISTS {part.table}")
     conn.execute(f"DROP VIEW IF EXISTS {part.table}_rows")
@@ -169,7 +172,7 @@ def _drop(conn: sqlite3.Connection, part: Part) -> None:
 # indexing ------------------------------------------------------------------------------------
 
 
-def index_new(conn: sqlite3.Connection, limit: int | None = None) -> int:
+def index_new(conn: Connection, limit: int | None = None) -> int:
     """Index up to ``limit`` (a partition's worth) articles past the watermark into the open
     partition, opening a new one when it is full, inside the caller's transaction; returns
     how many."""
@@ -192,7 +195,7 @@ def index_new(conn: sqlite3.Connection, limit: int | None = None) -> int:
 
 
 def _copy(
-    conn: sqlite3.Connection, part: Part, *, after: int, upto: int, limit: int
+    conn: Connection, part: Part, *, after: int, upto: int, limit: int
 ) -> tuple[int, int | None]:
     """Index into ``part`` the first ``limit`` articles with rowids in (after, upto]; returns
     how many and the last rowid indexed (None: there were none)."""
@@ -212,7 +215,7 @@ def _copy(
     return int(copied), int(last)
 
 
-def _clamp(conn: sqlite3.Connection, watermark: int) -> None:
+def _clamp(conn: Connection, watermark: int) -> None:
     """Deleting the newest articles brings the watermark down and lets SQLite hand their
     rowids out again: the ranges past it hold no indexed row any more, so they end at the
     watermark and the open partition starts right after it, to take those rowids."""
@@ -236,7 +239,7 @@ def _clamp(conn: sqlite3.Connection, watermark: int) -> None:
 # searching -----------------------------------------------------------------------------------
 
 
-def search_sql(conn: sqlite3.Connection, first: int) -> str | None:
+def search_sql(conn: Connection, first: int) -> str | None:
     """A query of the rowids that an FTS5 expression (parameter 1) finds at or past rowid
     ``first`` in every live partition; None when no partition reaches that far. Each
     partition is asked within its own range, since a fold leaves stale rows behind it."""
@@ -252,7 +255,7 @@ def search_sql(conn: sqlite3.Connection, first: int) -> str | None:
 # keeping partitions small and few --------------------------------------------------------------
 
 
-def holding(conn: sqlite3.Connection, rowids: Iterable[int]) -> list[Part]:
+def holding(conn: Connection, rowids: Iterable[int]) -> list[Part]:
     """The kept partitions that hold any of ``rowids``."""
     wanted = sorted(rowids)
     out = []
@@ -264,24 +267,24 @@ def holding(conn: sqlite3.Connection, rowids: Iterable[int]) -> list[Part]:
     return out
 
 
-def merge_step(conn: sqlite3.Connection, part: Part, pages: int) -> int:
+def merge_step(conn: Connection, part: Part, pages: int) -> int:
     """One FTS5 merge of about ``pages`` pages in a kept partition ('merge', negative: down to
     one segment); returns the rows it changed (under 2: nothing was left to merge)."""
     if not holds(conn, part, "live", "building"):
         return 0
-    t = part.table
-    before = conn.total_changes
+    t, lite = part.table, cast(sqlite3.Connection, conn)
+    before = lite.total_changes
     conn.execute(f"INSERT INTO {t} ({t}, rank) VALUES ('merge', ?)", (pages,))
-    return conn.total_changes - before
+    return lite.total_changes - before
 
 
-def set_automerge(conn: sqlite3.Connection, segments: int) -> None:
+def set_automerge(conn: Connection, segments: int) -> None:
     """FTS5's automerge in every kept partition (0: merges only when asked)."""
     for t in (p.table for p in parts(conn)):
         conn.execute(f"INSERT INTO {t} ({t}, rank) VALUES ('automerge', ?)", (segments,))
 
 
-def fold_candidates(conn: sqlite3.Connection) -> list[Part]:
+def fold_candidates(conn: Connection) -> list[Part]:
     """The first run of neighbouring closed partitions worth folding into one: two or more
     holding fewer than FOLD_ROWS rows together, or one holding none."""
 
@@ -299,7 +302,7 @@ def fold_candidates(conn: sqlite3.Connection) -> list[Part]:
     return run if worth(run) else []
 
 
-def begin_fold(conn: sqlite3.Connection) -> Part | None:
+def begin_fold(conn: Connection) -> Part | None:
     """The fold under way, else a new one over the first run worth folding, else None."""
     under_way = parts(conn, "building")
     if under_way:
@@ -311,14 +314,14 @@ def begin_fold(conn: sqlite3.Connection) -> Part | None:
     return None
 
 
-def _retire(conn: sqlite3.Connection, run: list[Part]) -> None:
+def _retire(conn: Connection, run: list[Part]) -> None:
     """No longer searched nor kept up to date (drop_step empties and drops them later)."""
     for part in run:
         conn.execute("UPDATE search_parts SET state = 'retired' WHERE part = ?", (part.part,))
     install(conn)
 
 
-def fold_step(conn: sqlite3.Connection, part: Part, limit: int) -> int:
+def fold_step(conn: Connection, part: Part, limit: int) -> int:
     """Copy up to ``limit`` more rows of its range into a building partition; when none are
     left, put it in place of the live partitions of its range, which retire. Returns the rows
     copied (0: it is live now)."""
@@ -347,13 +350,13 @@ def fold_step(conn: sqlite3.Connection, part: Part, limit: int) -> int:
     return 0
 
 
-def holds(conn: sqlite3.Connection, part: Part, *states: str) -> bool:
+def holds(conn: Connection, part: Part, *states: str) -> bool:
     """Whether ``part`` is still there in one of these states (another process's prune may
     have folded or dropped it since it was listed)."""
     return any(p.part == part.part for p in parts(conn, *states))
 
 
-def drop_step(conn: sqlite3.Connection, part: Part, limit: int) -> int:
+def drop_step(conn: Connection, part: Part, limit: int) -> int:
     """Empty a retired partition by up to ``limit`` of its index blocks (a DROP of a large
     one frees every page in one transaction); once empty, drop it. Returns blocks removed."""
     if not holds(conn, part, "retired"):
@@ -369,7 +372,7 @@ def drop_step(conn: sqlite3.Connection, part: Part, limit: int) -> int:
     return 0
 
 
-def check(conn: sqlite3.Connection) -> None:
+def check(conn: Connection) -> None:
     """Raise sqlite3.DatabaseError unless every indexed article is in exactly one live
     partition's range, each partition holds exactly the articles of its range (FTS5's own
     integrity-check against its content view) and counts them right."""
