@@ -13,7 +13,7 @@ from web_world import NOW, Item, store_items, world_config
 from monitor.service.web.app import make_app
 from monitor.service.web.auth import COOKIE
 from monitor.service.web.server import WebServer
-from monitor.store.db import Database
+from monitor.store.backend import open_database
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -33,7 +33,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     web = f'web: {{listen: "127.0.0.1:0", token: "{TOKEN}"}}'
     config = world_config(tmp_path_factory.mktemp("doors"), web=web)
     store_items(config, [Item(id="rogun-1", title="Rogun fills up", summary="Rogun dam.")])
-    app = make_app(config, Database(config.database), clock=lambda: NOW)
+    app = make_app(config, open_database(config.database), clock=lambda: NOW)
     server = WebServer(app, "127.0.0.1", 0, token=TOKEN).start()
     yield server.url.rstrip("/")
     server.stop()
