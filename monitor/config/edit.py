@@ -82,8 +82,16 @@ def delete_rule(text: str, name: str) -> str:
 
 
 def add_feed(text: str, entry: Mapping[str, Value]) -> str:
-    """Append one source (`url`, and `name`, `type` when given) to `feeds:`."""
-    return _append(text, raw_tree(text), "feeds", {k: v for k, v in entry.items() if v})
+    """Append one source (`url`, and `name`, `type`, `tags` when given) to `feeds:`."""
+    return add_feeds(text, [entry])
+
+
+def add_feeds(text: str, entries: Sequence[Mapping[str, Value]]) -> str:
+    """Append sources to `feeds:` in one pass (an OPML file may bring hundreds)."""
+    if not entries:
+        return text
+    items = [{k: v for k, v in e.items() if v} for e in entries]
+    return _append(text, raw_tree(text), "feeds", *items)
 
 
 def set_feed_keys(text: str, index: int, fields: Mapping[str, Value]) -> str:
@@ -198,16 +206,16 @@ def _set_keys(
     return "".join(lines)
 
 
-def _append(text: str, tree: CommentedMap, key: str, fields: Mapping[str, Value]) -> str:
+def _append(text: str, tree: CommentedMap, key: str, *items: Mapping[str, Value]) -> str:
     lines = _lines(text)
     newline = _newline(lines)
-    items = tree.get(key) if key in tree else None
-    if isinstance(items, CommentedSeq) and len(items):
+    existing = tree.get(key) if key in tree else None
+    if isinstance(existing, CommentedSeq) and len(existing):
         spans = _item_spans(lines, tree, key)
         at, col = spans[-1].end, spans[-1].col
-        lines[at:at] = _item_lines(fields, col, newline)
+        lines[at:at] = [line for item in items for line in _item_lines(item, col, newline)]
         return "".join(lines)
-    block = _item_lines(fields, 4, newline)
+    block = [line for item in items for line in _item_lines(item, 4, newline)]
     if key in tree:  # `rules: []`, `rules:` with nothing, written on one line
         line = tree.lc.key(key)[0]
         comment = _comment(lines[line], 0)

@@ -1,18 +1,18 @@
-"""OPML outlines as `feeds:` entries: printed as YAML, or added to a config file in place."""
+"""OPML outlines as `feeds:` entries: printed as YAML, or added to a config file in place\n(through `config.edit`, so every other byte of the file stays as it was)."""
 
 from __future__ import annotations
 
 import io
 import os
-import shutil
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from monitor.config import edit
 from monitor.config.opml import Outline
-from monitor.errors import ConfigError
+from monitor.config.write import read, replace_text
 
 
 def feed_entries_yaml(outlines: Iterable[Outline]) -> str:
@@ -33,60 +33,40 @@ def source_entry_yaml(entry: Mapping[str, str]) -> str:
 
 
 def add_feeds_to_config(path: str | os.PathLike[str], outlines: Iterable[Outline]) -> int:
-    """Append the outlines' feeds to the config's `feeds:` list, keeping its comments.
-
-    Feeds whose URL the file already lists are skipped; returns how many were added. A flow
-    mapping that spans lines comes back on one line (ruamel's round trip); block style is kept.
-    """
-    feeds, save = _feeds_of(path)
-    known = {
-        str(entry.get("url")).strip()
-        for entry in feeds
-        if isinstance(entry, dict) and entry.get("url")
-    }
-    new = _entries(o for o in outlines if o.url not in known)
-    if not len(new):
-        return 0
-    feeds.extend(new)
-    save()
+    """Append the outlines' feeds to the config's `feeds:` list; every other byte of the file
+    stays as it was. Feeds whose URL the file already lists are skipped; returns how many
+    were added."""
+    text = read(path).text
+    known = _listed(text)
+    new = [_fields(o) for o in _unique(outlines) if o.url not in known]
+    if new:
+        replace_text(Path(path), edit.add_feeds(text, new))
     return len(new)
 
 
 def add_source_to_config(path: str | os.PathLike[str], entry: Mapping[str, str]) -> bool:
     """Append one source (``{"url": ...}``, with ``type`` and ``name`` when given) to the
-    config's `feeds:` list, keeping its comments; False when a source of that URL is listed."""
-    feeds, save = _feeds_of(path)
-    if any(isinstance(e, dict) and str(e.get("url", "")).strip() == entry["url"] for e in feeds):
+    config's `feeds:` list, every other byte kept; False when a source of that URL is listed."""
+    text = read(path).text
+    if entry["url"] in _listed(text):
         return False
-    feeds.append(CommentedMap(entry))
-    save()
+    replace_text(Path(path), edit.add_feed(text, dict(entry)))
     return True
 
 
-def _feeds_of(path: str | os.PathLike[str]) -> tuple[CommentedSeq, Callable[[], None]]:
-    """The config's `feeds:` list, as an editable tree, and what writes the file back."""
-    yaml = _yaml()
-    path = Path(path)
-    try:
-        tree = yaml.load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from exc
-    if tree is None:
-        tree = CommentedMap()
-    if not isinstance(tree, CommentedMap):
-        raise ConfigError(f"{path}: the config is not a mapping; cannot add feeds to it")
-    feeds = tree.get("feeds")
-    if feeds is None:
-        feeds = tree["feeds"] = CommentedSeq()
-    if not isinstance(feeds, CommentedSeq):
-        raise ConfigError(f"{path}: 'feeds' is not a list; cannot add feeds to it")
+def _listed(text: str) -> set[str]:
+    return {str(item["url"]).strip() for item in edit.feed_items(text) if item.get("url")}
 
-    def save() -> None:
-        buffer = io.StringIO()
-        yaml.dump(tree, buffer)
-        _replace_file(path, buffer.getvalue())
 
-    return feeds, save
+def _unique(outlines: Iterable[Outline]) -> list[Outline]:
+    by_url: dict[str, Outline] = {}
+    for outline in outlines:
+        by_url.setdefault(outline.url, outline)  # the first listing of a URL wins
+    return list(by_url.values())
+
+
+def _fields(outline: Outline) -> dict[str, edit.Value]:
+    return {"url": outline.url, "name": outline.title, "tags": list(outline.categories)}
 
 
 def _entries(outlines: Iterable[Outline]) -> CommentedSeq:
@@ -121,11 +101,3 @@ def _yaml() -> YAML:
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 4096  # never fold a long URL or query onto a second line
     return yaml
-
-
-def _replace_file(path: Path, text: str) -> None:
-    # Write beside it and rename: a crash mid-write must not leave half a config behind.
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    shutil.copymode(path, temporary)
-    os.replace(temporary, path)

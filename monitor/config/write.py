@@ -69,7 +69,7 @@ def save(
         current = read(path)
         if current.version != version:
             raise ConfigConflict(path, current)
-        _replace(Path(path), text)
+        replace_text(Path(path), text)
     return Snapshot(text=text, version=version_of(text))
 
 
@@ -84,7 +84,7 @@ def _locked(directory: Path) -> Iterator[None]:
             os.close(fd)  # closing releases the flock
 
 
-def _replace(path: Path, text: str) -> None:
+def replace_text(path: Path, text: str) -> None:
     # Beside it, then renamed over it: a crash mid-write never leaves half a config.
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(temporary, "w", encoding="utf-8", newline="") as out:

@@ -339,3 +339,22 @@ def test_write_opml_escapes_and_reads_back() -> None:
     assert read_opml(data) == [
         Outline(url="https://x.example/?a=1&b=2", title='Q "quoted" <tag>', categories=("a", "b"))
     ]
+
+
+def test_write_changes_no_byte_of_what_was_there(tmp_path: Path) -> None:
+    path = write_config(
+        tmp_path / "monitor.yaml",
+        '  - url: https://lenta.ru/rss\n    headers: {Authorization: "Bearer ${LENTA_TOKEN}",\n'
+        "              X-Desk: central-asia}   # a flow mapping over two lines\n",
+    )
+    before = path.read_text(encoding="utf-8")
+    outlines = read_opml(
+        (
+            OPML_CORPUS / "plenaryapp-awesome-rss-feeds/countries/with_category/Russia.opml"
+        ).read_bytes()
+    )
+    add_feeds_to_config(path, outlines)
+    after = path.read_text(encoding="utf-8")
+    head, tail = before.split("  # a comment inside the feeds list\n")
+    assert after.startswith(head) and after.endswith("  # a comment inside the feeds list\n" + tail)
+    assert "${LENTA_TOKEN}" in after
