@@ -36,6 +36,10 @@ from monitor.stories.neardup import Fingerprint, closest, fingerprints, without
 log = logging.getLogger("monitor.pipeline")
 
 MAX_TEXT_CHARS = 200_000  # a stored article's text; longer pages are cut
+# A summary is what a digest quotes and a story page leads with; a feed that puts a whole
+# article (or 9 MB of anything) there has it kept as the text, cut like any text.
+MAX_SUMMARY_CHARS = 5_000
+MAX_TITLE_CHARS = 1_000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -455,7 +459,18 @@ def _texts(entry: Entry, full: tuple[str, str] | None) -> tuple[str, str, str | 
     text, status = full if full else ("", None)
     if not text:
         text = entry.content if entry.content and entry.content != summary else ""
-    return summary, text, status
+    if not text and len(summary) > MAX_SUMMARY_CHARS:
+        text = summary
+    return _cut(summary, MAX_SUMMARY_CHARS), text[:MAX_TEXT_CHARS], status
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, at a space near the end when there is one."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = head.rfind(" ", limit - 200)
+    return (head[:space] if space > 0 else head) + "…"
 
 
 def _article(
@@ -473,10 +488,10 @@ def _article(
         link=identity.link,
         guid=identity.guid,
         feed=feed.url,
-        title=entry.title,
+        title=_cut(entry.title, MAX_TITLE_CHARS),
         summary=summary,
         text=text,
-        author=entry.author,
+        author=_cut(entry.author, 200) if entry.author else None,
         language=entry.language,
         published=entry.published,
         first_seen=now,
