@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 
 from monitor.secrets import mask, register, registered
 
-_KEY_VALUE = re.compile(r"\b(feed|channel|digest|delivery|link)=(\S+)")
+# The value runs to the next space, less the ":" or "," that ends it in a message such as
+# "feed=URL link=URL: why" (a URL never ends in one of those).
+_KEY_VALUE = re.compile(r"\b(feed|channel|digest|delivery|link)=(\S*[^\s:,;])")
 
 
 class PlainFormatter(logging.Formatter):

@@ -86,3 +86,28 @@ def test_plain_logs_are_not_json(tmp_path: Path, feeds: FeedServer) -> None:
     assert result.returncode == 0
     line = next(line for line in result.stderr.splitlines() if broken in line)
     assert not line.startswith("{") and "feed=" + broken in line
+
+
+def test_json_fields_stop_before_the_colon_that_ends_them(capsys) -> None:  # noqa: ANN001
+    import logging
+
+    from monitor.logs import setup_logging
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        setup_logging(json_lines=True)
+        logging.getLogger("monitor.pipeline").info(
+            "full text unavailable feed=%s link=%s: %s",
+            "https://wire.example.org/feed.xml",
+            "https://wire.example.org/story/1?a=b",
+            "timeout: timed out",
+        )
+        logging.getLogger("monitor.delivery").info("sent digest=morning, channel=team")
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    first, second = (json.loads(line) for line in capsys.readouterr().err.splitlines())
+    assert first["feed"] == "https://wire.example.org/feed.xml"
+    assert first["link"] == "https://wire.example.org/story/1?a=b"
+    assert (second["digest"], second["channel"]) == ("morning", "team")
