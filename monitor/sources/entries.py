@@ -61,6 +61,17 @@ def title_value(raw: str | None, content_type: str | None) -> str:
     return collapse_whitespace(text_value(raw, content_type))
 
 
+def person_value(raw: str | None) -> str | None:
+    """An author as one line of plain text. Feeds escape names as they escape titles
+    (`<![CDATA[Tom &amp; Jerry]]>`), so the name is read as HTML, as a title is; kept as
+    given, the page would escape the `&amp;` once more."""
+    return (
+        optional_text(html_to_text(raw))
+        if raw and ("&" in raw or "<" in raw)
+        else optional_text(raw)
+    )
+
+
 def absolute_link(raw: str | None, base: str) -> str | None:
     """An http(s) URL resolved against the feed URL, or None (javascript:, urn:, mailto: ...)."""
     if not raw or not raw.strip():

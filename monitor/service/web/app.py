@@ -417,7 +417,8 @@ def make_app(
 
     @app.get("/metrics")
     def prometheus() -> Response:
-        return Response(metrics.exposition(), mimetype=CONTENT_TYPE_LATEST)
+        # content_type, not mimetype: the type already names its charset, mimetype adds another
+        return Response(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)
 
     @app.errorhandler(404)
     def not_found(_error: Exception) -> tuple[str, int]:

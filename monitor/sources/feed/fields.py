@@ -24,6 +24,7 @@ from monitor.sources.entries import (
     absolute_link,
     language_tag,
     optional_text,
+    person_value,
     text_value,
     title_value,
     utc_datetime,
@@ -172,7 +173,7 @@ class EntryReader:
             title=title_value(title, title_type),
             summary=text_value(summary, summary_type),
             content=text_value(content, content_type) if content is not None else "",
-            author=optional_text(self._author(children)),
+            author=person_value(self._author(children)),
             published=self._date(children, _PUBLISHED) or self._date(children, _UPDATED),
             language=self._language(children) or self.feed_language,
         )

@@ -18,6 +18,7 @@ from monitor.sources.entries import (
     absolute_link,
     language_tag,
     optional_text,
+    person_value,
     text_value,
     title_value,
     ttl_minutes,
@@ -64,7 +65,7 @@ def _entry(raw: dict[str, Any], url: str, feed_language: str | None) -> Entry:
         title=title_value(raw.get("title"), _type_of(raw, "title")),
         summary=text_value(raw.get("summary"), _summary_type(raw)),
         content=_fullest_content(raw.get("content") or []),
-        author=optional_text(raw.get("author")),
+        author=person_value(raw.get("author")),
         # Plain dict lookups: FeedParserDict maps a missing key to another, with a warning.
         published=utc_datetime(
             dict.get(raw, "published_parsed") or dict.get(raw, "updated_parsed")
