@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CONFIG ?= config/monitor.yaml
 
-.PHONY: run test bench eval soak lint clean chromium
+.PHONY: install run test bench eval soak lint clean chromium
 
 # The editable install puts the project directory on sys.path (compat mode) instead of
 # setuptools' import finder, which costs every command ~15 ms at start.
@@ -19,6 +19,8 @@ $(STAMP): pyproject.toml
 # bytecode writing off compiles every module again in every process the service or a
 # benchmark starts.
 COMPILE = $(BIN)/python -m compileall -q monitor alerts bench >/dev/null
+
+install: $(STAMP)
 
 run: $(STAMP)
 	$(COMPILE)

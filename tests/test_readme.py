@@ -15,8 +15,9 @@ from monitor.config.schema import ConfigModel, DigestEntry, FeedDefaults, FeedEn
 README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
-def yaml_blocks() -> list[str]:
-    return re.findall(r"```yaml\n(.*?)```", README, flags=re.S)
+def yaml_blocks(text: str = README[README.index("## A five-minute tour") :]) -> list[str]:
+    """The tour's YAML blocks, and those after it: together they make one config."""
+    return re.findall(r"```yaml\n(.*?)```", text, flags=re.S)
 
 
 def commands(group: click.Group, prefix: str = "news-monitor") -> list[str]:

@@ -131,11 +131,39 @@ def test_a_script_in_a_title_runs_nothing(site: str, page) -> None:  # noqa: ANN
     assert "<script>window.pwned=1</script>" in page.locator("h1").inner_text()
 
 
-def test_home_page_screenshot_for_the_readme(site: str, page) -> None:  # noqa: ANN001
-    page.goto(site + "/")
-    assert page.locator("section h2 a").all_inner_texts() == ["Rogun", "SCO"]
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+# The README's screenshot shows stories an analyst would read, not the hostile test titles.
+SHOWN = [item for item in ITEMS if item.id != "evil"] + [
+    Item(
+        id="sco-2",
+        title="SCO ministers agree on a water-sharing working group",
+        summary="Foreign ministers of the Shanghai Cooperation Organization agreed to set up "
+        "a working group on shared rivers, with Tajikistan and Kyrgyzstan as co-chairs.",
+        age=timedelta(hours=7),
+    ),
+    Item(
+        id="rogun-3",
+        title="World Bank approves new Rogun dam financing",
+        summary="The World Bank approved a new loan for the Rogun dam, the tallest under "
+        "construction in the world, after a review of its resettlement plan.",
+        feed=DESK,
+        age=timedelta(hours=9),
+    ),
+]
+
+
+def test_home_page_screenshot_for_the_readme(tmp_path: Path, page) -> None:  # noqa: ANN001
+    config = world_config(tmp_path)
+    store_items(config, SHOWN)
+    server = WebServer(make_app(config, Database(config.database), clock=lambda: NOW),
+                       "127.0.0.1", 0, token=None).start()  # fmt: skip
+    try:
+        page.goto(server.url)
+        assert page.locator("section h2 a").all_inner_texts() == ["Rogun", "SCO"]
+        assert "script" not in page.locator("main").inner_text()
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
+    finally:
+        server.stop()
     assert SCREENSHOT.stat().st_size > 10_000
 
 
