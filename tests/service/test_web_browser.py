@@ -154,7 +154,7 @@ SHOWN = [item for item in ITEMS if item.id != "evil"] + [
 def test_home_page_screenshot_for_the_readme(tmp_path: Path, page) -> None:  # noqa: ANN001
     config = world_config(tmp_path)
     store_items(config, SHOWN)
-    server = WebServer(make_app(config, Database(config.database), clock=lambda: NOW),
+    server = WebServer(make_app(config, open_database(config.database), clock=lambda: NOW),
                        "127.0.0.1", 0, token=None).start()  # fmt: skip
     try:
         page.goto(server.url)
