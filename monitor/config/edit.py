@@ -31,7 +31,7 @@ class EditError(ConfigError):
 
 
 @dataclass(frozen=True, slots=True)
-class _Span:
+class Span:
     """Lines [start, end) of the text; `col` is where the item's or key's content starts."""
 
     start: int
@@ -58,7 +58,7 @@ def rule_fields(text: str, name: str) -> dict[str, Any] | None:
     if found is None:
         return None
     item = found[1]
-    return {key: _plain(item[key]) for key in RULE_KEYS if key in item}
+    return {key: plain(item[key]) for key in RULE_KEYS if key in item}
 
 
 def set_rule(text: str, original: str | None, fields: Mapping[str, Value]) -> str:
@@ -104,7 +104,7 @@ def feed_items(text: str) -> list[dict[str, Any]]:
     feeds = raw_tree(text).get("feeds")
     if not isinstance(feeds, CommentedSeq):
         return []
-    return [_plain(item) if isinstance(item, CommentedMap) else {} for item in feeds]
+    return [plain(item) if isinstance(item, CommentedMap) else {} for item in feeds]
 
 
 # --- splicing ------------------------------------------------------------------------------
@@ -127,13 +127,13 @@ def _block_list(tree: CommentedMap, key: str) -> CommentedSeq:
     return items
 
 
-def _item_spans(lines: list[str], tree: CommentedMap, key: str) -> list[_Span]:
+def _item_spans(lines: list[str], tree: CommentedMap, key: str) -> list[Span]:
     items = _block_list(tree, key)
     starts = [(items.lc.item(i)[0], items.lc.item(i)[1]) for i in range(len(items))]
     spans = []
     for i, (line, col) in enumerate(starts):
         end = starts[i + 1][0] if i + 1 < len(starts) else _list_end(lines, line, col - 2)
-        spans.append(_Span(line, _trim(lines, line + 1, end, col - 2), col))
+        spans.append(Span(line, trim(lines, line + 1, end, col - 2), col))
     return spans
 
 
@@ -149,7 +149,7 @@ def _list_end(lines: list[str], first: int, dash: int) -> int:
     return len(lines)
 
 
-def _trim(lines: list[str], floor: int, end: int, level: int) -> int:
+def trim(lines: list[str], floor: int, end: int, level: int) -> int:
     """`end` moved up past blank lines and comments at `level` or shallower: those belong to
     what follows (the next item's or key's comment), not to what is being changed."""
     while end > floor:
@@ -161,27 +161,27 @@ def _trim(lines: list[str], floor: int, end: int, level: int) -> int:
     return end
 
 
-def _key_spans(lines: list[str], item: CommentedMap, within: _Span) -> dict[str, _Span]:
+def _key_spans(lines: list[str], item: CommentedMap, within: Span) -> dict[str, Span]:
     keys = sorted((item.lc.key(k)[0], item.lc.key(k)[1], k) for k in item)
     spans = {}
     for i, (line, col, key) in enumerate(keys):
         end = keys[i + 1][0] if i + 1 < len(keys) else within.end
-        spans[str(key)] = _Span(line, _trim(lines, line + 1, end, col), col)
+        spans[str(key)] = Span(line, trim(lines, line + 1, end, col), col)
     return spans
 
 
 def _set_keys(
     text: str, tree: CommentedMap, key: str, index: int, fields: Mapping[str, Value]
 ) -> str:
-    lines = _lines(text)
-    newline = _newline(lines)
+    lines = split_lines(text)
+    newline = line_ending(lines)
     within = _item_spans(lines, tree, key)[index]
     item = tree[key][index]
     spans = _key_spans(lines, item, within)
     edits: list[tuple[int, int, list[str]]] = []
     appended: list[str] = []
     for name, value in fields.items():
-        current = _plain(item[name]) if name in item else None
+        current = plain(item[name]) if name in item else None
         if _same(current, value):
             continue
         span = spans.get(name)
@@ -192,9 +192,9 @@ def _set_keys(
         else:
             first = lines[span.start]
             written = first[: span.col] + _pair(name, value)
-            if span.end == span.start + 1 and (comment := _comment(first, span.col)):
+            if span.end == span.start + 1 and (comment := comment_after(first, span.col)):
                 # a comment after the value stays, at its column where the new value allows
-                at = _comment_col(first, span.col)
+                at = comment_column(first, span.col)
                 written = written.ljust(at - 1) + " " + comment
             edits.append((span.start, span.end, [written + newline]))
     if appended:
@@ -207,18 +207,18 @@ def _set_keys(
 
 
 def _append(text: str, tree: CommentedMap, key: str, *items: Mapping[str, Value]) -> str:
-    lines = _lines(text)
-    newline = _newline(lines)
+    lines = split_lines(text)
+    newline = line_ending(lines)
     existing = tree.get(key) if key in tree else None
     if isinstance(existing, CommentedSeq) and len(existing):
         spans = _item_spans(lines, tree, key)
         at, col = spans[-1].end, spans[-1].col
-        lines[at:at] = [line for item in items for line in _item_lines(item, col, newline)]
+        lines[at:at] = [line for item in items for line in _itemsplit_lines(item, col, newline)]
         return "".join(lines)
-    block = [line for item in items for line in _item_lines(item, 4, newline)]
+    block = [line for item in items for line in _itemsplit_lines(item, 4, newline)]
     if key in tree:  # `rules: []`, `rules:` with nothing, written on one line
         line = tree.lc.key(key)[0]
-        comment = _comment(lines[line], 0)
+        comment = comment_after(lines[line], 0)
         lines[line : line + 1] = [f"{key}:{'  ' + comment if comment else ''}{newline}", *block]
         return "".join(lines)
     if lines and not lines[-1].endswith(("\n", "\r")):
@@ -227,8 +227,8 @@ def _append(text: str, tree: CommentedMap, key: str, *items: Mapping[str, Value]
 
 
 def _delete(text: str, tree: CommentedMap, key: str, index: int) -> str:
-    lines = _lines(text)
-    newline = _newline(lines)
+    lines = split_lines(text)
+    newline = line_ending(lines)
     span = _item_spans(lines, tree, key)[index]
     if len(tree[key]) == 1:
         line = tree.lc.key(key)[0]
@@ -239,7 +239,7 @@ def _delete(text: str, tree: CommentedMap, key: str, index: int) -> str:
     return "".join(lines)
 
 
-def _item_lines(fields: Mapping[str, Value], col: int, newline: str) -> list[str]:
+def _itemsplit_lines(fields: Mapping[str, Value], col: int, newline: str) -> list[str]:
     pairs = [_pair(k, v) for k, v in fields.items() if v is not None]
     dash = " " * (col - 2) + "- "
     return [(dash if i == 0 else " " * col) + p + newline for i, p in enumerate(pairs)]
@@ -251,19 +251,19 @@ def _item_lines(fields: Mapping[str, Value], col: int, newline: str) -> list[str
 def _pair(key: str, value: Value) -> str:
     if key == "query" and isinstance(value, str):  # queries are quoted, as the examples write them
         return f"{key}: {_quoted(value)}"
-    return f"{key}: {_yaml_value(value)}"
+    return f"{key}: {yaml_value(value)}"
 
 
-def _yaml_value(value: Value) -> str:
+def yaml_value(value: Value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return _scalar(value)
+        return scalar(value)
     assert value is not None
-    return "[" + ", ".join(_scalar(v) for v in value) + "]"
+    return "[" + ", ".join(scalar(v) for v in value) + "]"
 
 
-def _scalar(value: str) -> str:
+def scalar(value: str) -> str:
     """A plain scalar where YAML reads it back as this same string, else single-quoted."""
     if "\n" in value or "\r" in value:
         raise EditError("a value may not span lines")
@@ -286,11 +286,11 @@ def _reads_as(written: str, value: str) -> bool:
     return isinstance(loaded, dict) and loaded.get("k") == value
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     if isinstance(value, CommentedMap):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, CommentedSeq):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, str):
         return str(value)
     return value
@@ -304,13 +304,13 @@ def _same(current: Any, new: Value) -> bool:
     return current is not None and str(current) == new
 
 
-def _comment(line: str, col: int) -> str:
+def comment_after(line: str, col: int) -> str:
     """The `# comment` after a value on `line` (quotes respected), or ""."""
-    at = _comment_col(line, col)
+    at = comment_column(line, col)
     return line[at:].rstrip("\r\n") if at < len(line) else ""
 
 
-def _comment_col(line: str, col: int = 0) -> int:
+def comment_column(line: str, col: int = 0) -> int:
     quote = ""
     n = col
     while n < len(line):
@@ -332,11 +332,11 @@ def _comment_col(line: str, col: int = 0) -> int:
     return len(line)
 
 
-def _lines(text: str) -> list[str]:
+def split_lines(text: str) -> list[str]:
     return text.splitlines(keepends=True)
 
 
-def _newline(lines: list[str]) -> str:
+def line_ending(lines: list[str]) -> str:
     return "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
 
 
@@ -349,7 +349,7 @@ def undo(current: str, before: str, after: str) -> str:
     """
     if current == after:
         return before
-    made, now, was = _lines(after), _lines(current), _lines(before)
+    made, now, was = split_lines(after), split_lines(current), split_lines(before)
     where = difflib.SequenceMatcher(a=made, b=now, autojunk=False)
     kept = [b for b in where.get_matching_blocks() if b.size]
     edits: list[tuple[int, int, list[str]]] = []

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from monitor.config import edit
+from monitor.config import edit, edit_entities
 from monitor.config.load import parse_config
 from monitor.config.write import ConfigConflict, read, save
 from monitor.errors import ConfigError
@@ -240,3 +240,43 @@ def test_undo_takes_back_one_change_and_keeps_the_later_ones() -> None:
     )
     with pytest.raises(edit.EditError, match="later changes touched the same lines"):
         edit.undo(edit.set_rule(first, "A", {"query": "a3"}), base, first)
+
+
+ENTITIES = """\
+entities:
+  Rogun: [Rogun, Рогун]      # the dam
+  SCO: ['{SCO}', '"Shanghai Cooperation Organization"']
+rules:
+  - name: A
+    query: '@Rogun'
+    digest: d
+"""
+
+
+def test_entities_are_written_in_place() -> None:
+    assert edit_entities.entity_fields(ENTITIES, "SCO") == {
+        "forms": ["{SCO}", '"Shanghai Cooperation Organization"'],
+        "not": [],
+    }
+    changed = edit_entities.set_entity(ENTITIES, "Rogun", "Rogun", ["Rogun", "Рогун", "Roghun"])
+    assert changed == ENTITIES.replace(
+        "  Rogun: [Rogun, Рогун]      # the dam", "  Rogun: [Rogun, Рогун, Roghun] # the dam"
+    )
+    added = edit_entities.set_entity(
+        ENTITIES, None, "Mirziyoyev", ["Mirziyoyev", "Мирзиёев"], ["Мирзоев"]
+    )
+    assert added == ENTITIES.replace(
+        "rules:\n",
+        "  Mirziyoyev: {forms: [Mirziyoyev, Мирзиёев], not: [Мирзоев]}\nrules:\n",
+    )
+    assert edit_entities.entity_fields(added, "Mirziyoyev") == {
+        "forms": ["Mirziyoyev", "Мирзиёев"],
+        "not": ["Мирзоев"],
+    }
+    assert edit_entities.delete_entity(added, "SCO").count("SCO") == 0
+    one = edit_entities.delete_entity(edit_entities.delete_entity(ENTITIES, "SCO"), "Rogun")
+    assert one.startswith("entities: {}\nrules:\n")
+    assert (
+        edit_entities.set_entity("rules: []\n", None, "X", ["x"])
+        == "rules: []\n\nentities:\n  X: [x]\n"
+    )
