@@ -403,7 +403,6 @@ def unique_items(feed: FeedConfig, entries: tuple[Entry, ...]) -> list[tuple[Ent
             guid=entry.guid,
             link=entry.link,
             title=entry.title,
-            publisher=entry.source_name,
         )
         out.setdefault(identity.article_id, (entry, identity))
     return list(out.values())

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from monitor.stories.urls import canonical_url, google_news_wrapped, site_of, unwrap_link
+from monitor.stories.urls import canonical_url, google_news_id, site_of, unwrap_link
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -26,13 +26,16 @@ def identify(
     guid: str | None,
     link: str | None,
     title: str,
-    publisher: str | None = None,
 ) -> Identity:
     target = unwrap_link(link) if link else None
-    if target and publisher and title and google_news_wrapped(target):
-        # A wrapped link names no article until it is decoded, and Google wraps one story
-        # differently per search: its title and publisher are what identifies it.
-        url = "urn:news-monitor:story:" + _digest(f"{publisher}\n{title}".casefold())
+    wrapped = google_news_id(target) if target else None
+    if wrapped:
+        # A wrapped link names no page until it is decoded, but its id names one article:
+        # two items of one publisher both titled "Morning briefing" are two articles. Once
+        # decoded, the article takes the publisher's URL (Store.relink), and the publisher's
+        # own copy is then this article; another search's wrapping of it folds as a near
+        # duplicate, as any copy from another feed does.
+        url = "urn:news-monitor:google-news:" + wrapped
     elif target:
         url = canonical_url(target)
     else:

@@ -1,4 +1,9 @@
-"""Canonical article URLs (the URL half of the dedupe key) and unwrapping of redirector links."""
+"""Canonical article URLs (the URL half of the dedupe key) and unwrapping of redirector links.
+
+A fragment names a place in a page and is dropped, except a route: `#!/…` (hashbang) and `#/…`
+are how a single-page site names its pages, so `https://x.example/#!/a/status/1` and
+`#!/search/gmail` are two articles, and a reader's link keeps the route.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ _SUB_DELIMS = frozenset("!$&'()*+,;=")
 _PATH_SAFE = _UNRESERVED | _SUB_DELIMS | frozenset(":@/")
 _QUERY_KEY_SAFE = _UNRESERVED | (_SUB_DELIMS - {"&", "="}) | frozenset(":@/?")
 _QUERY_VALUE_SAFE = _QUERY_KEY_SAFE | {"="}
+_FRAGMENT_SAFE = _UNRESERVED | _SUB_DELIMS | frozenset(":@/?")
 _HEX = frozenset("0123456789abcdefABCDEF")
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -50,7 +56,8 @@ def canonical_url(url: str) -> str:
     if port is not None and port != _DEFAULT_PORTS[parts.scheme]:
         netloc += f":{port}"
     path = _remove_dot_segments(_normalise_percent(parts.path, _PATH_SAFE)) or "/"
-    return urlunsplit((parts.scheme, netloc, path, _canonical_query(parts.query), ""))
+    fragment = _normalise_percent(_route(parts.fragment), _FRAGMENT_SAFE)
+    return urlunsplit((parts.scheme, netloc, path, _canonical_query(parts.query), fragment))
 
 
 def clean_link(url: str) -> str:
@@ -64,7 +71,12 @@ def clean_link(url: str) -> str:
     if parts.scheme not in _DEFAULT_PORTS:
         return url
     kept = [f for f in parts.query.split("&") if f and not _is_tracking_param(f.partition("=")[0])]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join(kept), ""))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join(kept), _route(parts.fragment)))
+
+
+def _route(fragment: str) -> str:
+    """The fragment when it is a route (`!/…`, `/…`, a bare `!…` hashbang), else nothing."""
+    return fragment if fragment.startswith(("!", "/")) else ""
 
 
 def site_of(url: str) -> str:
@@ -202,15 +214,16 @@ def unwrap_link(url: str) -> str:
     return current
 
 
-def google_news_wrapped(url: str) -> bool:
-    """Whether ``url`` is a Google News article link that does not carry its target (the
-    newer ``AU_yqL…`` ids): only a request to Google can tell where it leads."""
+def google_news_id(url: str) -> str | None:
+    """The article id of a Google News link that does not carry its target (the newer
+    ``AU_yqL…`` ids: only a request to Google can tell where it leads), else None."""
     try:
         parts = urlsplit(url.strip())
     except ValueError:
-        return False
+        return None
     host = (parts.hostname or "").lower().removeprefix("www.")
-    return host == "news.google.com" and bool(_GOOGLE_NEWS_ARTICLE.match(parts.path))
+    found = _GOOGLE_NEWS_ARTICLE.match(parts.path) if host == "news.google.com" else None
+    return found.group(1) if found else None
 
 
 def _unwrap_once(url: str) -> str | None:

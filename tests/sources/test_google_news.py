@@ -116,16 +116,16 @@ def test_an_html_page_where_the_search_feed_was_expected_is_an_error() -> None:
         parse_google_news(b"<!DOCTYPE html><html><body>Before you continue</body></html>", url="x")
 
 
-def test_undecoded_links_of_one_story_fall_back_on_title_and_publisher() -> None:
-    def ident(n: int, publisher: str, title: str = "Rogun's third unit"):  # noqa: ANN202
+def test_a_wrapped_link_is_known_by_its_own_id() -> None:
+    def ident(n: int, feed: str = "gn", title: str = "Morning briefing"):  # noqa: ANN202
         link = f"https://news.google.com/rss/articles/{wrapped_id(n)}?oc=5"
-        return identify(
-            feed_url=f"gn{n}", guid=wrapped_id(n), link=link, title=title, publisher=publisher
-        )
+        return identify(feed_url=feed, guid=wrapped_id(n), link=link, title=title)
 
-    assert ident(1, "Reuters").article_id == ident(2, "Reuters").article_id
-    assert ident(1, "Reuters").article_id != ident(3, "AFP").article_id
-    assert ident(1, "Reuters").link.startswith("https://news.google.com/rss/articles/")
+    # two items of one publisher with one title, on two days: two articles
+    assert ident(1).article_id != ident(2).article_id
+    # one item is one article whichever search carried it, whatever its headline became
+    assert ident(1).article_id == ident(1, feed="gn-other", title="Morning briefing!").article_id
+    assert ident(1).link.startswith("https://news.google.com/rss/articles/")
 
 
 def test_the_answer_of_batchexecute_gives_the_url_and_garbage_gives_none() -> None:
@@ -182,9 +182,15 @@ def test_a_rogun_story_alerts_once_and_only_its_link_is_decoded(
     assert "Reuters" in text and "Google News: Rogun" not in text  # the publisher is the source
 
     clock.advance(minutes=20)
-    again = (4, "Rogun's third turbine starts", "Reuters", clock.now)  # rewrapped: same story
+    feeds.set("/rss/search", search_rss([new, other, old]), "application/xml")
+    assert run_once(app)[0].matches == 0 and len(digest_texts(tmp_path)) == 1  # seen: no alert
+
+    # the next day, another item of that publisher under the same headline: a new article
+    clock.advance(hours=24)
+    again = (4, "Rogun's third turbine starts", "Reuters", clock.now - timedelta(minutes=5))
     feeds.set("/rss/search", search_rss([again, new, other, old]), "application/xml")
-    assert run_once(app)[0].matches == 0 and len(digest_texts(tmp_path)) == 1
+    assert run_once(app)[0].matches == 1 and len(digest_texts(tmp_path)) == 2
+    assert google.decoded == [wrapped_id(2), wrapped_id(4)]
 
 
 def test_a_link_google_will_not_decode_stays_wrapped(

@@ -24,9 +24,15 @@ CANONICAL = [
     ("https://example.com", "https://example.com/"),
     ("https://example.com/a?", "https://example.com/a"),
     ("https://example.com/a?&&", "https://example.com/a"),
-    # fragments
+    # fragments: a place in the page is dropped, a route (`#!/…`, `#/…`) names the page
     ("https://example.com/a#section-2", "https://example.com/a"),
     ("https://example.com/a?b=1#x?y", "https://example.com/a?b=1"),
+    ("https://example.com/a#", "https://example.com/a"),
+    ("https://x.example/#!/a/status/1", "https://x.example/#!/a/status/1"),
+    ("https://x.example/#!/search/gmail", "https://x.example/#!/search/gmail"),
+    ("https://X.example:443/app/#/news/42?utm_source=x", "https://x.example/app/#/news/42?utm_source=x"),
+    ("https://x.example/#!/caf%c3%a9 x", "https://x.example/#!/caf%C3%A9%20x"),
+    ("https://x.example/?utm_source=rss#!/a/1", "https://x.example/#!/a/1"),
     # tracking parameters
     ("https://example.com/a?utm_source=rss&utm_medium=feed", "https://example.com/a"),
     ("https://example.com/a?id=7&utm_campaign=x", "https://example.com/a?id=7"),
@@ -72,6 +78,29 @@ CANONICAL = [
 @pytest.mark.parametrize(("url", "expected"), CANONICAL)
 def test_canonical_url(url: str, expected: str) -> None:
     assert canonical_url(url) == expected
+
+
+def test_links_that_differ_only_in_their_route_are_two_articles() -> None:
+    status = canonical_url("https://x.example/#!/a/status/1")
+    assert status != canonical_url("https://x.example/#!/search/gmail")
+    assert status != canonical_url("https://x.example/#/a/status/1")
+    assert canonical_url("https://x.example/#top") == canonical_url("https://x.example/")
+    assert clean_link("https://x.example/?utm_source=a#!/a/1") == "https://x.example/#!/a/1"
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("https://example.com/a?utm_source=rss&id=7", "https://example.com/a?id=7&fbclid=x"),
+        ("https://example.com/a?b=2&a=1", "https://example.com/a?a=1&b=2"),
+        ("HTTPS://EXAMPLE.COM/a", "https://example.com/a"),
+        ("https://example.com:443/a", "https://example.com/a"),
+        ("http://example.com:80/a#comments", "http://example.com/a"),
+        ("https://example.com/%7Ea", "https://example.com/~a"),
+    ],
+)
+def test_what_must_still_merge_merges(one: str, other: str) -> None:
+    assert canonical_url(one) == canonical_url(other)
 
 
 def test_same_article_from_two_feeds_gets_one_key() -> None:
