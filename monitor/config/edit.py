@@ -186,12 +186,12 @@ def _set_keys(
             continue
         span = spans.get(name)
         if span is None:
-            appended.append(" " * within.col + _pair(name, value) + newline)
+            appended.append(" " * within.col + pair(name, value) + newline)
         elif value is None:
             edits.append((span.start, span.end, []))
         else:
             first = lines[span.start]
-            written = first[: span.col] + _pair(name, value)
+            written = first[: span.col] + pair(name, value)
             if span.end == span.start + 1 and (comment := comment_after(first, span.col)):
                 # a comment after the value stays, at its column where the new value allows
                 at = comment_column(first, span.col)
@@ -240,7 +240,7 @@ def _delete(text: str, tree: CommentedMap, key: str, index: int) -> str:
 
 
 def _itemsplit_lines(fields: Mapping[str, Value], col: int, newline: str) -> list[str]:
-    pairs = [_pair(k, v) for k, v in fields.items() if v is not None]
+    pairs = [pair(k, v) for k, v in fields.items() if v is not None]
     dash = " " * (col - 2) + "- "
     return [(dash if i == 0 else " " * col) + p + newline for i, p in enumerate(pairs)]
 
@@ -248,7 +248,7 @@ def _itemsplit_lines(fields: Mapping[str, Value], col: int, newline: str) -> lis
 # --- scalars -------------------------------------------------------------------------------
 
 
-def _pair(key: str, value: Value) -> str:
+def pair(key: str, value: Value) -> str:
     if key == "query" and isinstance(value, str):  # queries are quoted, as the examples write them
         return f"{key}: {_quoted(value)}"
     return f"{key}: {yaml_value(value)}"

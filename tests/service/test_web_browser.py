@@ -182,7 +182,9 @@ PAGES = ("/", "/search?q=Rogun", "/rules", "/rules/try?q=Rogun&text=Rogun+dam", 
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_every_page_passes_an_accessibility_check(site: str, browser, width: int) -> None:  # noqa: ANN001
-    axe = pytest.importorskip("axe_playwright_python.sync_playwright", reason="axe is not installed")
+    axe = pytest.importorskip(
+        "axe_playwright_python.sync_playwright", reason="axe is not installed"
+    )
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     serious = {}

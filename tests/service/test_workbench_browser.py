@@ -275,7 +275,7 @@ def test_two_tabs_saving_one_rule_the_second_gets_the_conflict(world: World, con
     second.wait_for_load_state()
     alert = second.locator(".conflict")
     assert "Conflict" in alert.inner_text()
-    assert "query: Rogun NEAR/5 dam" in alert.locator("pre.current").inner_text()
+    assert "query: 'Rogun NEAR/5 dam'" in alert.locator("pre.current").inner_text()
     assert "query: 'Rogun NEAR/5 dam'" in world.config.read_text()
     assert "Rogun HPP" not in world.config.read_text()
     second.get_by_role("button", name="Save").click()  # knowingly, over the current version

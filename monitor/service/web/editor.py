@@ -119,7 +119,7 @@ def editor_routes(
             # the form keeps what was typed, now over the version on disk: saving again is
             # a decision taken with the other change in view
             kept = form.again(version=outcome.conflict.version)
-            return show(kept, original=original, status=409, conflict=theirs or {})
+            return show(kept, original=original, status=409, conflict=_as_yaml(theirs or {}))
         return show(form, original=original, status=422, problems=outcome.problems)
 
     @bp.route("/rules/<path:name>/delete", methods=["GET", "POST"])
@@ -130,7 +130,7 @@ def editor_routes(
             abort(404)
         if request.method == "GET":
             body = render_template(
-                "rule_delete.html", name=name, fields=fields, version=snapshot.version
+                "rule_delete.html", name=name, fields=_as_yaml(fields), version=snapshot.version
             )
             return Response(body, mimetype="text/html")
         outcome = changes.apply(
@@ -143,7 +143,7 @@ def editor_routes(
             body = render_template(
                 "rule_delete.html",
                 name=name,
-                fields=fields,
+                fields=_as_yaml(fields),
                 version=(outcome.conflict or snapshot).version,
                 problems=outcome.problems,
                 conflict=outcome.conflict is not None,
@@ -220,3 +220,8 @@ def editor_routes(
     feed_routes(bp, current=current, store=store, changes=changes)
     judge_routes(bp, current=current, store=store, workbench=workbench, clock=clock)
     return bp
+
+
+def _as_yaml(fields: dict[str, Any]) -> dict[str, str]:
+    """A rule's keys with their values as the file writes them (`[a, b]`, quoted queries)."""
+    return {k: edit.pair(k, v).partition(": ")[2] for k, v in fields.items()}
