@@ -26,7 +26,7 @@ def health_summary(digest: Digest) -> str:
     return f"{noun} {', '.join(parts)}"
 
 
-def feed_sentence(note: FeedNote) -> str:
+def feed_sentence(note: FeedNote, zone: str = "UTC") -> str:
     """One line in words: `Central Asia desk (news.example.org) is failing since 2026-11-28
     08:00 UTC: HTTP 503`."""
     name = one_line(note.name)
@@ -34,16 +34,16 @@ def feed_sentence(note: FeedNote) -> str:
     verb = "has" if note.state == "recovered" else "is"
     line = f"{name} {verb} {state}"
     if note.since:
-        line += f" {'at' if note.state == 'recovered' else 'since'} {format_time(note.since)}"
+        line += f" {'at' if note.state == 'recovered' else 'since'} {format_time(note.since, zone)}"
     if note.error and note.state == "failing":
         line += f": {shorten(one_line(note.error), _ERROR_CHARS)}"
     return line
 
 
-def spike_sentence(spike: SpikeAlert) -> str:
+def spike_sentence(spike: SpikeAlert, zone: str = "UTC") -> str:
     """`Rogun: 14 matches in 1h, usually 2 (since 2026-11-28 08:00 UTC)`."""
     usual = f"{spike.usual:g}"
     return (
         f"{one_line(spike.rule)}: {spike.count} matches in {spike.window}, usually {usual} "
-        f"(since {format_time(spike.started_at)})"
+        f"(since {format_time(spike.started_at, zone)})"
     )

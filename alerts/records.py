@@ -98,6 +98,7 @@ class Digest:
     kind: Literal["digest", "health"] = "digest"
     spikes: tuple[SpikeAlert, ...] = ()
     feeds: tuple[FeedNote, ...] = ()
+    timezone: str = "UTC"  # the digest's: every time it shows is in it (payload times stay UTC)
 
     def __post_init__(self) -> None:
         _require_aware(self.created_at, "created_at")

@@ -83,43 +83,44 @@ def _render(template: str, digest: Digest) -> str:
 
 
 def _digest_view(digest: Digest) -> dict[str, Any]:
+    zone = digest.timezone
     return {
         "subject": subject(digest),
         "name": one_line(digest.name),
-        "created": format_time(digest.created_at),
+        "created": format_time(digest.created_at, zone),
         "total": digest.total,
         "rules": ", ".join(one_line(n) for n in digest.rule_names),
-        "sections": [_section_view(section) for section in digest.sections if section.total],
+        "sections": [_section_view(section, zone) for section in digest.sections if section.total],
         "health": digest.is_health,
         "health_summary": health_summary(digest),
         "spikes": [
             {
-                "sentence": spike_sentence(spike),
-                "entries": [_entry_view(entry) for entry in spike.entries],
+                "sentence": spike_sentence(spike, zone),
+                "entries": [_entry_view(entry, zone) for entry in spike.entries],
             }
             for spike in digest.spikes
         ],
-        "feeds": [feed_sentence(note) for note in digest.feeds],
+        "feeds": [feed_sentence(note, zone) for note in digest.feeds],
     }
 
 
-def _section_view(section: RuleSection) -> dict[str, Any]:
+def _section_view(section: RuleSection, zone: str) -> dict[str, Any]:
     return {
         "rule": one_line(section.rule),
         "total": section.total,
         "more": section.more,
-        "entries": [_entry_view(entry) for entry in section.entries],
+        "entries": [_entry_view(entry, zone) for entry in section.entries],
     }
 
 
-def _entry_view(entry: DigestEntry) -> dict[str, Any]:
+def _entry_view(entry: DigestEntry, zone: str) -> dict[str, Any]:
     segments = highlight_segments(entry.snippet, entry.highlights)
     snippet = "".join(text for text, _ in segments)
     return {
         "title": one_line(entry.title) or "(no title)",
         "href": entry.url if is_web_url(entry.url) else None,
         "source": one_line(entry.source),
-        "published": format_time(entry.published) if entry.published else None,
+        "published": format_time(entry.published, zone) if entry.published else None,
         "segments": segments,
         "snippet_text": textwrap.fill(
             snippet, _TEXT_WIDTH, initial_indent="  ", subsequent_indent="  "

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from alerts.records import utc
 from alerts.safetext import squash
 
 
-def format_time(value: datetime) -> str:
-    """A time as people read it in a digest: `2026-11-28 08:00 UTC`."""
-    return utc(value).strftime("%Y-%m-%d %H:%M UTC")
+def format_time(value: datetime, zone: str = "UTC") -> str:
+    """A time as people read it, in the digest's timezone and written as the web page writes
+    it, so both say the same: `2026-11-28 08:00 UTC`, `2026-11-28 13:00 +05`."""
+    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def highlight_segments(

@@ -38,6 +38,7 @@ def digest_preview(name: str, config_file: str | None, as_html: bool, as_json: b
 
     from alerts.payloads import digest_payload
     from alerts.render import render_html, render_text
+    from alerts.view import format_time
     from monitor.digest.release import digest_hold
     from monitor.digest.select import preview_digest
     from monitor.store.backend import open_database
@@ -50,7 +51,7 @@ def digest_preview(name: str, config_file: str | None, as_html: bool, as_json: b
     waiting = digest_hold(db, config.digests[name], now)
     if waiting is not None and built.total:
         # On stderr, so that the rendered digest on stdout stays what a channel would get.
-        until = waiting.until.strftime("%Y-%m-%d %H:%M:%S UTC")
+        until = format_time(waiting.until, config.digests[name].timezone)
         say(f"held until {until} ({waiting.reason}): {built.total} waiting", err=True)
     if not built.total:
         from monitor.pipeline.refresh import BACKLOG_HINT

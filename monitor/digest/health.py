@@ -183,6 +183,7 @@ def check_sources(db: Database, config: Config, now: datetime) -> Digest | None:
             created_at=now,
             kind="health",
             feeds=tuple(notes),
+            timezone=digest.timezone,
         )
         write_run(conn, notice, digest.channels, entries=len(notes))
     return notice

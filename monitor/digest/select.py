@@ -218,6 +218,7 @@ def open_run(
         ),
         spikes=tuple(_spike_alert(conn, config, row) for row in spike_rows),
         feeds=tuple(feeds),
+        timezone=digest.timezone,
     )
     write_run(conn, built, digest.channels, entries=len(rows), scheduled_for=scheduled_for)
     runs.take(conn, run_id, rows, spike_rows)
@@ -277,7 +278,7 @@ def preview_digest(db: Database, config: Config, digest: DigestConfig, now: date
         max_items=digest.max_items,
     )
     spikes = tuple(_spike_alert(conn, config, row) for row in runs.undelivered_spikes(conn, rules))
-    return replace(built, spikes=spikes)
+    return replace(built, spikes=spikes, timezone=digest.timezone)
 
 
 def _matched_articles(

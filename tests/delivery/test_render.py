@@ -171,3 +171,13 @@ def test_highlight_segments(
     snippet: str, spans: tuple[tuple[int, int], ...], expected: tuple[tuple[str, bool], ...]
 ) -> None:
     assert highlight_segments(snippet, spans) == expected
+
+
+def test_times_are_shown_in_the_digests_timezone_as_the_page_shows_them() -> None:
+    section = RuleSection(rule="Rogun", entries=(entry(),))
+    local = replace(digest_of(section), timezone="Asia/Dushanbe")
+    text, html = render_text(local), render_html(local)
+    # 07:00 UTC published, 08:00 UTC created: 12:00 and 13:00 in Dushanbe (UTC+5)
+    assert "2026-11-28 12:00 +05" in text and "2026-11-28 13:00 +05" in text
+    assert "2026-11-28 12:00 +05" in html and "UTC" not in text
+    assert "2026-11-28 07:00 UTC" in render_text(digest_of(section))  # the default zone
