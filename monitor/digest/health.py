@@ -156,7 +156,7 @@ def source_notes(db: Database, config: Config, now: datetime) -> list[FeedNote]:
         digest=health.digest, failing_for=timedelta(0), silent_after=health.silent_after
     )
     notes = []
-    for facts in feed_facts(db, config.feeds, now):
+    for facts in feed_facts(db, [f for f in config.feeds if not f.paused], now):
         seen = observe(facts, now_failing, now)
         if seen.note is not None:
             notes.append(seen.note)
@@ -168,7 +168,9 @@ def check_sources(db: Database, config: Config, now: datetime) -> Digest | None:
     health = config.health
     if health is None or health.digest not in config.digests:
         return None
-    facts = {f.url: f for f in feed_facts(db, config.feeds, now)}
+    # a paused feed is silent on purpose: no notice about it
+    polled = [f for f in config.feeds if not f.paused]
+    facts = {f.url: f for f in feed_facts(db, polled, now)}
     observed = [observe(f, health, now) for f in facts.values()]
     digest = config.digests[health.digest]
     # Named lock: two workers would both find a feed's change not yet notified.

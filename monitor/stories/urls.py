@@ -71,7 +71,9 @@ def clean_link(url: str) -> str:
     if parts.scheme not in _DEFAULT_PORTS:
         return url
     kept = [f for f in parts.query.split("&") if f and not _is_tracking_param(f.partition("=")[0])]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join(kept), _route(parts.fragment)))
+    return urlunsplit(
+        (parts.scheme, parts.netloc, parts.path, "&".join(kept), _route(parts.fragment))
+    )
 
 
 def _route(fragment: str) -> str:

@@ -187,3 +187,27 @@ def test_a_refinement_is_the_rule_as_one_query_with_not_terms() -> None:
     assert rule_query({"query": "a", "all": ["b"], "none": ["c", '"d e"']}) == (
         '(a) b NOT (c OR "d e")'
     )
+
+
+def test_a_paused_feed_is_listed_but_never_polled(tmp_path: Path, feeds) -> None:  # noqa: ANN001
+    from conftest import rss, write_config
+
+    from monitor.config.load import load_config
+    from monitor.service.app import build_app, run_once
+
+    live = feeds.set("/live.xml", rss([{"title": "a", "guid": "a"}]))
+    quiet = feeds.set("/paused.xml", rss([{"title": "b", "guid": "b"}]))
+    path = write_config(
+        tmp_path,
+        f"""
+        database: {tmp_path / "m.db"}
+        feeds:
+          - url: {live}
+          - url: {quiet}
+            paused: true
+        """,
+    )
+    config = load_config(path)
+    assert [f.paused for f in config.feeds] == [False, True]
+    run_once(build_app(config))
+    assert feeds.requests["/live.xml"] == 1 and feeds.requests["/paused.xml"] == 0
