@@ -3,7 +3,8 @@
 The status table (DESIGN §7):
 
     2xx, 304              the configured interval, lengthened by the feed's TTL or the
-                          response's Cache-Control max-age / Expires (never beyond MAX_HINT)
+                          response's Cache-Control max-age / Expires (never beyond
+                          MAX_HINT_FACTOR times the interval, nor MAX_HINT)
     410                   never again: next_check returns None
     429, 503              Retry-After when the server sent one (never sooner than the interval)
     no response, 4xx, 5xx interval * 2^failures, at most MAX_BACKOFF
@@ -25,6 +26,9 @@ from datetime import datetime, timedelta
 
 MAX_BACKOFF = timedelta(hours=24)
 MAX_HINT = timedelta(hours=24)
+# A publisher's hint may slow a feed down, but not past this many intervals: one real feed's
+# <ttl> of 10 hours would otherwise have hidden most of a day's news from a 15-minute watch.
+MAX_HINT_FACTOR = 4
 MAX_RETRY_AFTER = timedelta(days=7)
 JITTER = 0.10
 GONE = 410
@@ -94,7 +98,7 @@ def hinted_interval(
         hints.append(timedelta(seconds=max_age))
     if not hints:
         return interval
-    return max(interval, min(max(hints), MAX_HINT))
+    return max(interval, min(max(hints), interval * MAX_HINT_FACTOR, MAX_HINT))
 
 
 def _with_jitter(delay: timedelta, rng: random.Random) -> timedelta:
