@@ -211,3 +211,12 @@ def test_a_paused_feed_is_listed_but_never_polled(tmp_path: Path, feeds) -> None
     assert [f.paused for f in config.feeds] == [False, True]
     run_once(build_app(config))
     assert feeds.requests["/live.xml"] == 1 and feeds.requests["/paused.xml"] == 0
+
+
+def test_a_search_becomes_a_new_rule_with_its_backtest(site: Site) -> None:
+    found = site.get("/search?q=Rogun+NOT+football&since=30d").text
+    assert 'href="/rules/new?query=Rogun+NOT+football"' in found
+    form = site.get("/rules/new?query=Rogun+NOT+football").text
+    assert ">Rogun NOT football</textarea>" in form
+    assert "Last 30 days: 1 match" in form and "<mark>Rogun</mark> dam reaches its second" in form
+    assert "New rule from this query" not in site.get("/search?q=Rogun", READER).text

@@ -76,9 +76,14 @@ def editor_routes(
     def new_rule() -> Response:
         snapshot = changes.current()
         if request.method == "GET":
+            # ?query=… (the search page's "New rule from this query"): the form starts from it
             digests = list(current().digests)
-            form = RuleForm(version=snapshot.version, digest=digests[0] if digests else "")
-            return show(form, original=None, preview=None)
+            typed = {
+                "query": request.args.get("query", ""),
+                "digest": digests[0] if digests else "",
+            }
+            form = rule_form(typed, version=snapshot.version, existing=None)
+            return show(form, original=None, **({} if form.query else {"preview": None}))
         return _submit(original=None)
 
     @bp.route("/rules/<path:name>/edit", methods=["GET", "POST"])
