@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import click
 
@@ -210,9 +211,18 @@ def _next_fire(digest: Any) -> str:
 def _masked(settings: BaseModel) -> str:
     """A channel's settings as the user wrote them: durations as `90d` and `10s` (not `P90D`
     and `10.0`), secrets (SecretStr, whose str() is '**********') masked."""
+    from pydantic import SecretStr
+
+    from monitor.secrets import mask
+
     data = settings.model_dump(mode="json", exclude_none=True)
     for name, value in settings.model_dump(exclude_none=True).items():
-        if isinstance(value, timedelta):
+        if name == "url" and isinstance(value, SecretStr):
+            # A webhook URL is a credential (chat hooks carry their token in the path): its
+            # host is shown, so that one can tell where digests go, and its path masked.
+            parts = urlsplit(value.get_secret_value())
+            data[name] = mask(f"{parts.scheme}://{parts.hostname}/***")
+        elif isinstance(value, timedelta):
             data[name] = format_duration(value)
         elif name == "timeout" and isinstance(value, float):
             data[name] = format_duration(timedelta(seconds=value))

@@ -96,6 +96,8 @@ def test_check_echoes_durations_as_written(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert '"keep": "90d"' in result.output and '"timeout": "10s"' in result.output
     assert "P90D" not in result.output and "s3cret" not in result.output
+    # a webhook's host is shown (where digests go), its path, which may hold a token, is not
+    assert '"url": "https://hooks.example.org/***"' in result.output
 
 
 def test_a_busy_port_is_one_line_naming_the_address_and_the_setting(tmp_path) -> None:
