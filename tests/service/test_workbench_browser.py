@@ -351,3 +351,31 @@ def test_not_relevant_proposes_a_refinement_with_its_backtest(world: World, cont
     judged = page.locator("section.judged")
     assert "Judged stories: 2, precision 0%" in judged.inner_text()
     assert "Rogun football club signs a new coach" in judged.inner_text()
+
+
+EDITOR_PAGES = ("/rules/new?query=Kambarata", "/rules/Rogun/edit", "/rules/Rogun/delete",
+                "/rules/Rogun/refine", "/feeds/new", "/feeds", "/history", "/stories/rogun-1")  # fmt: skip
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_every_editing_page_passes_an_accessibility_check(
+    world: World, context, width: int
+) -> None:  # noqa: ANN001
+    axe = pytest.importorskip(
+        "axe_playwright_python.sync_playwright", reason="axe is not installed"
+    )
+    page = signed_in(context, world)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(world.url + "/rules/Rogun/edit")
+    page.get_by_role("button", name="Save").click()  # one change, for /history to show
+    page.wait_for_url("**/rules/Rogun/edit?saved=1")
+    serious = {}
+    for path in EDITOR_PAGES:
+        page.goto(world.url + path)
+        found = axe.Axe().run(page).response["violations"]
+        serious[path] = [
+            f"{v['id']}: {v['help']} ({len(v['nodes'])})"
+            for v in found
+            if v["impact"] in {"serious", "critical"}
+        ]
+    assert serious == {path: [] for path in EDITOR_PAGES}
