@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
+from monitor.errors import StoreError
 from monitor.rules import Rule, rule_tsquery
 from monitor.rules.tsquery import tsvector
 from monitor.store.dialect import Connection
@@ -143,12 +144,19 @@ class PostgresBackend:
         if conn is None or conn.raw.closed:
             # Client-side binding: parameters are quoted into the statement as psycopg2 did, so
             # an untyped NULL (``? IS NOT NULL``) means what it means in SQLite.
-            raw = psycopg.connect(
-                self.path,
-                autocommit=True,
-                cursor_factory=psycopg.ClientCursor,
-                row_factory=_row_factory,
-            )
+            try:
+                raw = psycopg.connect(
+                    self.path,
+                    autocommit=True,
+                    cursor_factory=psycopg.ClientCursor,
+                    row_factory=_row_factory,
+                )
+            except psycopg.OperationalError as exc:
+                # one line that says which database and why, not a driver traceback
+                reason = (
+                    str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                )
+                raise StoreError(f"database {self.path}: cannot connect: {reason}") from None
             conn = PgConnection(raw)
             self._local.conn = conn
         return conn

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
+from monitor.errors import StoreError
 from monitor.store.dialect import Connection, is_postgres, sqlite_path
 from monitor.store.fts5 import Fts5Search
 
@@ -77,7 +78,12 @@ class SQLiteBackend:
         self._write_lock = threading.RLock()
         self._writer_conn: sqlite3.Connection | None = None
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"database {self.path}: cannot create its directory: {exc.strerror or exc}"
+                ) from None
         self.search = Fts5Search(self)
         self.incremental_auto_vacuum()
 
@@ -89,12 +95,16 @@ class SQLiteBackend:
         return conn
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            self.path,
-            timeout=BUSY_TIMEOUT_MS / 1000,
-            isolation_level=None,
-            check_same_thread=False,
-        )
+        try:
+            conn = sqlite3.connect(
+                self.path,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            conn.execute("PRAGMA schema_version").fetchone()  # an unreadable file fails here
+        except sqlite3.Error as exc:
+            raise StoreError(f"database {self.path}: cannot open: {exc}") from None
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode = WAL")

@@ -192,3 +192,23 @@ def test_search_since_counts_from_publication_and_lists_newest_first(
     titles = [line.split("  ", 1)[1] for line in found.output.splitlines() if " UTC  " in line]
     assert titles == ["Rogun today", "Rogun yesterday"]  # not the 2017 story first seen today
     assert "2 article(s), newest first" in found.output
+
+
+def test_a_database_that_cannot_be_reached_or_opened_is_one_line_and_exit_2(tmp_path) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # nothing listens there once the socket is closed
+    not_a_db = tmp_path / "notes.db"
+    not_a_db.write_text("these are notes, not a database")
+    for database, says in (
+        (f"postgresql://monitor@127.0.0.1:{port}/news", f"127.0.0.1:{port}/news: cannot connect"),
+        (str(not_a_db), f"database {not_a_db}: cannot open: file is not a database"),
+        ("/proc/no-such-dir/monitor.db", "cannot create its directory"),
+    ):
+        path = write_config(tmp_path, f"database: {database}\nfeeds: []\n")
+        for args in (["run", "--once"], ["search", "Rogun"], ["feeds"]):
+            result = invoke(*args, "--config", str(path))
+            assert result.exit_code == 2, (database, args, result.output)
+            lines = [line for line in result.output.splitlines() if line.strip()]
+            assert len(lines) == 1 and says in lines[0], (database, args, result.output)
+            assert "Traceback" not in result.output
