@@ -163,8 +163,7 @@ def _refresh(feed: FeedConfig, state: FeedState, ctx: Context, now: datetime) ->
         return _record_failure(
             feed, state, ctx, now, status=result.status, error=f"parse: {exc}", result=result
         )
-    if feed.type != "feed":
-        parsed = _dated(parsed, now)
+    parsed = _dated(parsed, now, fill=feed.type != "feed")
     items = unique_items(feed, parsed.entries)
     warning = "; ".join(
         w for w in (parsed.warning, skip_note(parsed.entries, kept=len(items))) if w
@@ -269,15 +268,24 @@ def _followed(feed: FeedConfig, ctx: Context, index: ParsedFeed) -> tuple[Parsed
     return replace(index, entries=tuple(entries), follow=(), warning=warning), hashes
 
 
-def _dated(parsed: ParsedFeed, now: datetime) -> ParsedFeed:
-    """An entry without a date takes the time it was first seen (sources other than feeds
-    often give none, and a digest sorts by date)."""
-    if all(e.published for e in parsed.entries):
-        return parsed
-    return replace(
-        parsed,
-        entries=tuple(e if e.published else replace(e, published=now) for e in parsed.entries),
-    )
+# A date further ahead than this is a wrong clock or a wrong zone, not news from tomorrow.
+FUTURE_SLACK = timedelta(days=1)
+
+
+def _dated(parsed: ParsedFeed, now: datetime, *, fill: bool) -> ParsedFeed:
+    """Entries' dates as far as they can be trusted: one more than a day ahead is dropped, so
+    the entry is dated when first seen, as one without a date is; ``fill`` writes that time
+    in (sources other than feeds often give none, and a digest sorts by date)."""
+
+    def trusted(entry: Entry) -> Entry:
+        published = entry.published
+        if published is not None and published > now + FUTURE_SLACK:
+            published = None
+        if published is None and fill:
+            published = now
+        return entry if published == entry.published else replace(entry, published=published)
+
+    return replace(parsed, entries=tuple(trusted(e) for e in parsed.entries))
 
 
 def ingest(

@@ -6,10 +6,8 @@ here, so an entry comes out the same whichever parser read it.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
 from monitor.extract.text import collapse_whitespace, html_to_text, plain_text
@@ -90,16 +88,6 @@ def optional_text(raw: str | None) -> str | None:
     return value or None
 
 
-def utc_datetime(parsed: time.struct_time | None) -> datetime | None:
-    """A UTC 9-tuple (as both parsers give dates) as an aware datetime."""
-    if parsed is None:
-        return None
-    try:
-        return datetime(*parsed[:6], tzinfo=UTC)
-    except (TypeError, ValueError):
-        return None
-
-
 def ttl_minutes(raw: str | None) -> int | None:
     """RSS <ttl>, in minutes, when it is a sensible whole number."""
     try:
@@ -113,19 +101,3 @@ def language_tag(raw: str | None) -> str | None:
     """A language tag as feeds write it, with '_' turned into '-'."""
     value = (raw or "").strip().replace("_", "-")
     return value or None
-
-
-def date_value(raw: str | None) -> datetime | None:
-    """A date as sitemaps, pages and APIs write it (ISO 8601, basic or extended, or RFC 822),
-    in UTC; a date without a zone is taken as UTC."""
-    text = (raw or "").strip()
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        try:
-            value = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -15,7 +15,8 @@ from typing import Any
 
 from monitor.errors import ParseError
 from monitor.extract.text import collapse_whitespace, html_to_text
-from monitor.sources.entries import Entry, ParsedFeed, absolute_link, date_value
+from monitor.sources.dates import parse_date
+from monitor.sources.entries import Entry, ParsedFeed, absolute_link
 
 MIN_INTERVAL_S = 5.0  # GDELT's etiquette: one request per 5 s per client
 FIRST_TIMESPAN = timedelta(days=1)  # the first poll (a backlog, never alerted)
@@ -91,7 +92,7 @@ def _entry(article: dict) -> Entry | None:
         summary="",
         content="",
         author=None,
-        published=date_value(_text(article.get("seendate"))),
+        published=parse_date(_text(article.get("seendate"))),
         language=_LANGUAGES.get(language, language or None),
         source_name=_text(article.get("domain")) or None,
     )

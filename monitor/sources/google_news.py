@@ -12,7 +12,8 @@ from typing import Any
 
 from monitor.errors import ParseError
 from monitor.extract.text import collapse_whitespace
-from monitor.sources.entries import Entry, ParsedFeed, absolute_link, date_value, optional_text
+from monitor.sources.dates import parse_date
+from monitor.sources.entries import Entry, ParsedFeed, absolute_link, optional_text
 from monitor.sources.xmldoc import xml_root
 
 MAX_ITEMS = 500
@@ -73,7 +74,7 @@ def _entry(item: Any, base: str) -> Entry | None:
         summary="",  # Google's description repeats the title and the publisher
         content="",
         author=None,
-        published=date_value(item.findtext("pubDate")),
+        published=parse_date(item.findtext("pubDate")),
         language=None,
         source_name=publisher,
     )

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from monitor.errors import ParseError
-from monitor.sources.entries import Entry, ParsedFeed, absolute_link, date_value, optional_text
+from monitor.sources.dates import parse_date
+from monitor.sources.entries import Entry, ParsedFeed, absolute_link, optional_text
 from monitor.sources.html import base_url, html_tree, node_text
 
 MAX_ITEMS = 500
@@ -79,4 +80,4 @@ def _anchor(node: Any, selector: str | None) -> Any:
 def _date(node: Any) -> Any:
     if node is None:
         return None
-    return date_value(node.attributes.get("datetime") or node_text(node))
+    return parse_date(node.attributes.get("datetime") or node_text(node))

@@ -13,11 +13,11 @@ from lxml import etree
 
 from monitor.errors import ParseError
 from monitor.extract.text import collapse_whitespace
+from monitor.sources.dates import parse_date
 from monitor.sources.entries import (
     Entry,
     ParsedFeed,
     absolute_link,
-    date_value,
     language_tag,
     optional_text,
 )
@@ -81,7 +81,7 @@ def _entry(node: Any, base: str) -> Entry | None:
         else "",
         content="",
         author=None,
-        published=date_value(date or _child_text(node, "lastmod")),
+        published=parse_date(date or _child_text(node, "lastmod")),
         language=language_tag(_child_text(publication, "language"))
         if publication is not None
         else None,

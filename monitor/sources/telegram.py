@@ -13,7 +13,8 @@ from typing import Any
 
 from monitor.errors import ParseError
 from monitor.extract.text import html_to_text
-from monitor.sources.entries import Entry, ParsedFeed, date_value
+from monitor.sources.dates import parse_date
+from monitor.sources.entries import Entry, ParsedFeed
 from monitor.sources.html import html_tree, node_text
 
 TITLE_CHARS = 120
@@ -79,6 +80,6 @@ def _entry(message: Any) -> Entry | None:
         summary=text,
         content="",
         author=None,
-        published=date_value(stamp.attributes.get("datetime")) if stamp is not None else None,
+        published=parse_date(stamp.attributes.get("datetime")) if stamp is not None else None,
         language=None,
     )

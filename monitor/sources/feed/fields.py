@@ -14,11 +14,11 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from feedparser.datetimes import _parse_date as parse_reference_date
 from feedparser.html import _cp1252
 from feedparser.mixin import _FeedParserMixin
 from lxml import etree
 
+from monitor.sources.dates import parse_date
 from monitor.sources.entries import (
     Entry,
     absolute_link,
@@ -27,7 +27,6 @@ from monitor.sources.entries import (
     person_value,
     text_value,
     title_value,
-    utc_datetime,
 )
 
 _PREFIXES = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
@@ -258,7 +257,7 @@ class EntryReader:
             raise Declined("several dates of one kind")
         if not found:
             return None
-        return utc_datetime(parse_reference_date(text_fixups(found[0].text or "")))
+        return parse_date(text_fixups(found[0].text or ""))
 
 
 def link_of(links: list[Any]) -> str | None:

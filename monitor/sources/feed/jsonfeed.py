@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from monitor.errors import ParseError
+from monitor.sources.dates import parse_date
 from monitor.sources.entries import (
     Entry,
     ParsedFeed,
@@ -81,15 +82,8 @@ def _author(item: dict[str, Any]) -> str | None:
 
 
 def _date(value: Any) -> datetime | None:
-    """RFC 3339 as JSON Feed requires; a date without zone is taken as UTC."""
-    text = _string(value)
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    """RFC 3339 as JSON Feed requires, or whatever else the one date reader reads."""
+    return parse_date(_string(value))
 
 
 def _string(value: Any) -> str | None:

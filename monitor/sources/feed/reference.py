@@ -12,6 +12,7 @@ import feedparser
 from feedparser.exceptions import NonXMLContentType
 
 from monitor.errors import ParseError
+from monitor.sources.dates import parse_date
 from monitor.sources.entries import (
     Entry,
     ParsedFeed,
@@ -22,7 +23,6 @@ from monitor.sources.entries import (
     text_value,
     title_value,
     ttl_minutes,
-    utc_datetime,
 )
 
 WARNING_LENGTH = 200
@@ -67,9 +67,7 @@ def _entry(raw: dict[str, Any], url: str, feed_language: str | None) -> Entry:
         content=_fullest_content(raw.get("content") or []),
         author=person_value(raw.get("author")),
         # Plain dict lookups: FeedParserDict maps a missing key to another, with a warning.
-        published=utc_datetime(
-            dict.get(raw, "published_parsed") or dict.get(raw, "updated_parsed")
-        ),
+        published=parse_date(dict.get(raw, "published")) or parse_date(dict.get(raw, "updated")),
         language=_entry_language(raw) or feed_language,
     )
 
