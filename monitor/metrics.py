@@ -53,6 +53,18 @@ DELIVERY_DELAY = Histogram(
     buckets=_DELAY_BUCKETS,
     registry=REGISTRY,
 )
+WEBSUB_PUSHES = Counter(
+    "news_monitor_websub_pushes",
+    "WebSub content deliveries by result: accepted, bad_signature (dropped), unknown, too_large.",
+    ["result"],
+    registry=REGISTRY,
+)
+WEBSUB_VERIFICATIONS = Counter(
+    "news_monitor_websub_verifications",
+    "WebSub verifications of intent: confirmed, ended, denied, refused (never asked for).",
+    ["outcome"],
+    registry=REGISTRY,
+)
 OUTBOX_BACKLOG = Gauge(
     "news_monitor_outbox_backlog",
     "Deliveries pending in the outbox (read at scrape time).",
@@ -86,6 +98,14 @@ def record_delivery_delays(channel: str, delays: Iterable[float]) -> None:
     histogram = DELIVERY_DELAY.labels(channel=channel)
     for seconds in delays:
         histogram.observe(seconds)
+
+
+def record_websub_push(result: str) -> None:
+    WEBSUB_PUSHES.labels(result=result).inc()
+
+
+def record_websub_verification(outcome: str) -> None:
+    WEBSUB_VERIFICATIONS.labels(outcome=outcome).inc()
 
 
 def watch_backlog(read_backlog: Callable[[], int]) -> None:

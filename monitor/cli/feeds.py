@@ -25,11 +25,14 @@ def feeds(ctx: click.Context, config_file: str | None) -> None:
     """Feed health: last poll, status, errors, articles, next poll."""
     if ctx.invoked_subcommand is not None:
         return
+    from monitor.service.websub import push_state
     from monitor.store.backend import open_database
     from monitor.store.store import Store
 
     config = load_config(config_path(config_file), delivering=False)
-    rows = {r["url"]: r for r in Store(open_database(config.database)).feed_health()}
+    store = Store(open_database(config.database))
+    rows = {r["url"]: r for r in store.feed_health()}
+    subscriptions = {s.feed: s for s in store.subscriptions()}
     width = max([len("FEED"), *(len(f.name) for f in config.feeds)])
     width = min(width, 40)
     say(
@@ -51,6 +54,9 @@ def feeds(ctx: click.Context, config_file: str | None) -> None:
             say(f"{'':{width}} {feed.url}")
         if r.get("redirect_to"):
             say(f"{'':{width}} moved permanently to {r['redirect_to']}")
+        pushed = push_state(subscriptions.get(feed.url))
+        if pushed:
+            say(f"{'':{width}} {pushed}")
 
 
 def _cut(text: str, width: int) -> str:

@@ -114,8 +114,15 @@ def _serve_web(service: Any, config: Any) -> Any:
         return None
     from monitor.service.web.app import make_app
     from monitor.service.web.server import WebServer
+    from monitor.service.web.websub import websub_routes
 
-    app = make_app(config, service.app.db, clock=service.app.clock, service=service)
+    app = make_app(
+        config,
+        service.app.db,
+        clock=service.app.clock,
+        service=service,
+        websub=websub_routes(service.subscriber),  # a hub's callbacks: DESIGN §17
+    )
     return WebServer(app, config.web.host, config.web.port, token=config.web.token).start()
 
 

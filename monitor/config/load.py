@@ -309,6 +309,11 @@ def _resolve(model: ConfigModel, tree: Any, path: str) -> Config:
     rules = _resolve_rules(model, tree, path, digests, problems, warnings)
     health = _resolve_health(model, tree, path, digests, problems)
     retention = _resolve_retention(model, feeds, tree, path, problems)
+    if model.public_url and model.web is None:
+        problems.append(
+            f"{locate(path, tree, ('public_url',), key_position=True)}: public_url: WebSub "
+            "callbacks are served by the web page: add a web block (web: {listen: ...})"
+        )
     if problems:
         raise ConfigError(problems)
     return Config(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -27,8 +28,10 @@ from monitor.sources.schedule import (
     item_times,
     next_check,
 )
+from monitor.sources.websub import callback_id, discover
 from monitor.store.feeds import MAX_RECENT_ITEMS
 from monitor.store.store import FeedPoll, FeedState, SourceUpdate, Store, StoredArticle
+from monitor.store.subscriptions import Subscription
 from monitor.stories.boilerplate import repeated_lines, without_lines
 from monitor.stories.identity import Identity, alertable, body_hash, identify
 from monitor.stories.neardup import Fingerprint, closest, fingerprints, without
@@ -82,16 +85,47 @@ class Context:
     fingerprints: Callable[[Sequence[tuple[str, str]]], list[Fingerprint]] = fingerprints
 
 
-def refresh_feed(feed: FeedConfig, ctx: Context) -> FeedOutcome:
-    """Poll one feed and record the outcome; never raises for anything the feed does."""
+def refresh_feed(feed: FeedConfig, ctx: Context, pushed: FetchResult | None = None) -> FeedOutcome:
+    """Poll one feed and record the outcome, or read the document its WebSub hub ``pushed``
+    (DESIGN §17) the same way; never raises for anything the feed does."""
     now = ctx.clock()
     state = ctx.store.feed_state(feed.url) or FeedState(url=feed.url)
     try:
+        if pushed is not None:
+            return _read_pushed(feed, state, ctx, now, pushed)
         return _refresh(feed, state, ctx, now)
     except Exception as exc:  # a surprise in one feed is recorded as its error, with backoff
         log.exception("poll crashed feed=%s", feed.url)
         error = f"internal error: {type(exc).__name__}: {exc}"
+        if pushed is not None:  # the hub's document, not the feed, failed: no backoff
+            return FeedOutcome(url=feed.url, outcome="error", error=error)
         return _record_failure(feed, state, ctx, now, status=None, error=error)
+
+
+def _read_pushed(
+    feed: FeedConfig, state: FeedState, ctx: Context, now: datetime, pushed: FetchResult
+) -> FeedOutcome:
+    """A pushed document goes the way of a polled one (parse, identities, dedupe, full text,
+    store, match), so an item pushed and then polled is stored and alerted once. The feed's
+    row is left as the last poll wrote it: its validators, body hash and next poll are the
+    poll's, which still comes at push_poll to notice a hub gone silent."""
+    try:
+        parsed = _parse(feed, ctx, pushed)
+    except ParseError as exc:
+        log.warning("pushed document unreadable feed=%s: %s", feed.url, exc)
+        return FeedOutcome(url=feed.url, outcome="error", error=f"parse: {exc}")
+    parsed = _dated(parsed, now, fill=feed.type != "feed")
+    done = ingest(
+        feed, unique_items(feed, parsed.entries), ctx, now, backlog=not state.backlog_done
+    )
+    return FeedOutcome(
+        url=feed.url,
+        outcome="pushed",
+        status=pushed.status,
+        entries=len(parsed.entries),
+        new_articles=done.new,
+        matches=done.matches,
+    )
 
 
 # The stored body hash of a source's document says what it was, for a type whose documents may
@@ -164,6 +198,8 @@ def _refresh(feed: FeedConfig, state: FeedState, ctx: Context, now: datetime) ->
             feed, state, ctx, now, status=result.status, error=f"parse: {exc}", result=result
         )
     parsed = _dated(parsed, now, fill=feed.type != "feed")
+    if feed.type == "feed" and ctx.config.public_url:
+        _note_hub(feed, ctx, result, now)
     items = unique_items(feed, parsed.entries)
     warning = "; ".join(
         w for w in (parsed.warning, skip_note(parsed.entries, kept=len(items))) if w
@@ -198,6 +234,24 @@ def _refresh(feed: FeedConfig, state: FeedState, ctx: Context, now: datetime) ->
     return _outcome_of(
         done.poll, new=done.new, matches=done.matches, backlog=not state.backlog_done
     )
+
+
+def _note_hub(feed: FeedConfig, ctx: Context, result: FetchResult, now: datetime) -> None:
+    """The WebSub hub a feed names, kept for the service to subscribe to (DESIGN §17)."""
+    links = discover(url=result.final_url, link_header=result.link, body=result.body)
+    if links is None:
+        return
+    known = ctx.store.subscription(feed.url)
+    if known is None or (known.hub, known.topic) != (links.hub, links.topic):
+        found = Subscription(
+            feed=feed.url,
+            callback=callback_id(feed.url),
+            hub=links.hub,
+            topic=links.topic,
+            secret=secrets.token_hex(32),  # this subscription's own, never shown
+        )
+        if ctx.store.note_hub(found, now):
+            log.info("websub hub found feed=%s hub=%s", feed.url, links.hub)
 
 
 def _limiter(feed: FeedConfig, ctx: Context) -> HostLimiter:
@@ -513,9 +567,14 @@ def _article(
 def poll_interval(
     feed: FeedConfig, ctx: Context, now: datetime, fresh: tuple[datetime, ...] = ()
 ) -> timedelta:
-    """The interval before the status table (backoff, Retry-After, TTL) applies: the
-    configured one, or with `interval: auto` the one the feed's publishing rate calls for,
-    counting the items of this poll (``fresh``) with those stored before."""
+    """The interval before the status table (backoff, Retry-After, TTL) applies: push_poll
+    while a WebSub hub pushes the feed, else the configured one, or with `interval: auto` the
+    one the feed's publishing rate calls for, counting the items of this poll (``fresh``)
+    with those stored before."""
+    if ctx.config.public_url:
+        subscription = ctx.store.subscription(feed.url)
+        if subscription is not None and subscription.live(now):
+            return feed.push_poll
     if not feed.adaptive:
         return feed.interval
     recent = ctx.store.recent_items(feed.url, now - LONG_WINDOW)

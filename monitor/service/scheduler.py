@@ -32,6 +32,7 @@ from monitor.service.app import (
     send_scheduled_digest,
 )
 from monitor.service.crontrigger import ScheduleTrigger
+from monitor.service.websub import Subscriber
 
 log = logging.getLogger("monitor.service")
 
@@ -45,6 +46,7 @@ def _seconds_from_env(name: str, default: int) -> int:
 # How long a worker's claim on a feed lasts (DESIGN §15): longer than any poll takes (fetch
 # deadline, then full text page by page); a killed worker's feeds are polled again after it.
 LEASE_SECONDS = _seconds_from_env("NEWS_MONITOR_LEASE_SECONDS", 600)
+PUSH_WORKERS = 2  # threads reading pushed documents
 CLAIM_AHEAD = WORKERS * 2  # feeds claimed but not finished per worker: the pool's queue
 CRON_GRACE_SECONDS = 3600  # a cron job that waited for a thread still runs this late
 TICK_SECONDS = _seconds_from_env("NEWS_MONITOR_TICK_SECONDS", 5)
@@ -87,6 +89,9 @@ class Service:
         self.clock = self.app.clock
         self._load = config_loader
         self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="poll")
+        # Pushed documents are read beside the polls, not behind them: a push is news now.
+        self._push_pool = ThreadPoolExecutor(max_workers=PUSH_WORKERS, thread_name_prefix="push")
+        self.subscriber = Subscriber(lambda: self.app, self._push_pool.submit)
         self._stop = threading.Event()
         self._reload = threading.Event()
         self._reloading = threading.Lock()
@@ -151,6 +156,18 @@ class Service:
             except Exception:
                 log.exception("claiming due feeds failed")
 
+    def resume_subscriptions(self) -> None:
+        """At start: a hub may have dropped us while we could not answer it, so every
+        subscription is asked for again (the next tend makes the requests)."""
+        if self.app.config.public_url:
+            self.app.store.resubscribe_all(self.clock())
+
+    def tend_subscriptions(self) -> None:
+        try:
+            self.subscriber.tend()
+        except Exception:
+            log.exception("websub subscriptions failed")
+
     def forget_old_stories(self) -> None:
         try:
             dropped = forget_old_stories(self.app)
@@ -207,6 +224,8 @@ class Service:
         self._every(self.release_held, RELEASE_SECONDS, "release")
         if self.app.config.health:
             self._every(self.check_health, HEALTH_SECONDS, "health")
+        if self.app.config.public_url:
+            self._every(self.tend_subscriptions, TICK_SECONDS, "websub")
         self._every(self.forget_old_stories, 6 * 3600, "forget")
         self._every(self.prune, PRUNE_SECONDS, "prune")
         for name, trigger in self.cron_triggers().items():
@@ -272,6 +291,7 @@ class Service:
 
     def run(self, *, on_started: Callable[[], None] | None = None) -> None:
         self.started_at = self.clock()
+        self.resume_subscriptions()
         self.schedule_jobs()
         self.scheduler.start()
         self.tick()
@@ -298,6 +318,7 @@ class Service:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._push_pool.shutdown(wait=True)
         try:
             self.app.store.release_feeds(self.worker)  # feeds claimed, never polled: others' now
         except Exception:

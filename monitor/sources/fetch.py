@@ -59,6 +59,7 @@ class FetchResult:
     retry_after: float | None
     max_age: float | None
     elapsed: float
+    link: str | None = None  # the Link header: a WebSub hub may be named there (DESIGN §17)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -391,6 +392,7 @@ def _result(
         retry_after=retry_after_seconds(headers.get("Retry-After"), now),
         max_age=max_age_seconds(headers, now),
         elapsed=time.monotonic() - started,
+        link=headers.get("Link"),
     )
 
 

@@ -34,8 +34,35 @@ def _create_schema(conn: Connection, backend: Backend) -> None:
     backend.search.create(conn)
 
 
+def _ensure(tables: Sequence[str], indexes: Sequence[str]) -> Step:
+    """A step creating the named tables and indexes of schema.py where they are missing (a
+    new database got them from 0001_schema already)."""
+
+    def step(conn: Connection, backend: Backend) -> None:
+        for name in tables:
+            if not backend.columns(conn, name):
+                conn.execute(
+                    schema.create_table(schema.TABLE[name], backend.types, backend.ordered_key)
+                )
+        present = backend.index_names(conn)
+        for index in schema.INDEXES:
+            if index.name in indexes and index.name not in present:
+                conn.execute(schema.create_index(index))
+
+    return step
+
+
 HISTORY: list[tuple[str, Sequence[Step]]] = [
     ("0001_schema", [_create_schema]),
+    (
+        "0002_websub_subscriptions",
+        [
+            _ensure(
+                ["websub_subscriptions"],
+                ["websub_callback", "websub_next_action", "article_sources_feed_seen"],
+            )
+        ],
+    ),
 ]
 
 # A step of each old per-backend list: an archive that had it applied had every step that

@@ -162,6 +162,20 @@ TABLES: tuple[Table, ...] = (
         ),
         key=("article_id", "rule"),
     ),
+    # WebSub subscriptions (DESIGN §17, monitor/store/subscriptions.py): one per feed that
+    # names a hub, with its callback id, its own secret, its state and lease.
+    Table(
+        "websub_subscriptions",
+        (
+            _c("feed"), _c("callback", not_null=True), _c("hub", not_null=True),
+            _c("topic", not_null=True), _c("secret", not_null=True),
+            _c("state", not_null=True), _c("lease_seconds", "int"), _c("lease_until"),
+            _c("requested_at"), _c("verified_at"), _c("next_action_at"),
+            _c("failures", "int", **_NN0), _c("last_push_at"), _c("pushes", "int", **_NN0),
+            _c("error"),
+        ),
+        key=("feed",),
+    ),
 )  # fmt: skip
 
 INDEXES: tuple[Index, ...] = (
@@ -182,6 +196,10 @@ INDEXES: tuple[Index, ...] = (
     Index("story_keys_article", "story_keys", ("article_id",)),  # a pruned article's keys
     Index("tombstones_listed_at", "tombstones", ("listed_at",)),
     Index("spikes_rule_detected", "spikes", ("rule", "detected_at")),
+    Index("websub_callback", "websub_subscriptions", ("callback",), unique=True),
+    Index("websub_next_action", "websub_subscriptions", ("next_action_at",)),
+    # adaptive polling reads a feed's recent sources on every poll (FeedsMixin.recent_items)
+    Index("article_sources_feed_seen", "article_sources", ("feed", "first_seen")),
 )
 
 TABLE = {t.name: t for t in TABLES}

@@ -26,6 +26,7 @@ from monitor.store.retention import Cutoffs, PruneReport, prune
 from monitor.store.sql import CHUNK
 from monitor.store.stats import DatabaseStats, database_stats
 from monitor.store.stories import HOT_KEY_STORIES, MAX_CANDIDATE_STORIES, Fold
+from monitor.store.subscriptions import SubscriptionsMixin
 
 __all__ = [
     "CHUNK",
@@ -48,7 +49,7 @@ __all__ = [
 ]
 
 
-class Store(FeedsMixin, ArticlesMixin, MatchesMixin):
+class Store(FeedsMixin, ArticlesMixin, MatchesMixin, SubscriptionsMixin):
     def __init__(self, db: Database) -> None:
         self.db = db
 

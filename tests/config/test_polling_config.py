@@ -17,6 +17,7 @@ def test_auto_in_defaults_with_a_fixed_feed_beside_it(tmp_path) -> None:
             tmp_path,
             """
             public_url: https://monitor.example.org/
+            web: {listen: "127.0.0.1:8080"}
             defaults: {interval: auto, min_interval: 1m, push_poll: 12h}
             feeds:
               - url: https://a.example.org/feed
@@ -55,3 +56,13 @@ def test_a_word_other_than_auto_is_refused(tmp_path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert "defaults.interval" in caught.value.problems[0]
+
+
+def test_public_url_needs_the_web_page_that_serves_the_callbacks(tmp_path) -> None:
+    path = write_config(tmp_path, "public_url: https://monitor.example.org\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.problems == [
+        f"{path}:1:1: public_url: WebSub callbacks are served by the web page: "
+        "add a web block (web: {listen: ...})"
+    ]

@@ -30,7 +30,10 @@ CANONICAL = [
     ("https://example.com/a#", "https://example.com/a"),
     ("https://x.example/#!/a/status/1", "https://x.example/#!/a/status/1"),
     ("https://x.example/#!/search/gmail", "https://x.example/#!/search/gmail"),
-    ("https://X.example:443/app/#/news/42?utm_source=x", "https://x.example/app/#/news/42?utm_source=x"),
+    (
+        "https://X.example:443/app/#/news/42?utm_source=x",
+        "https://x.example/app/#/news/42?utm_source=x",
+    ),
     ("https://x.example/#!/caf%c3%a9 x", "https://x.example/#!/caf%C3%A9%20x"),
     ("https://x.example/?utm_source=rss#!/a/1", "https://x.example/#!/a/1"),
     # tracking parameters

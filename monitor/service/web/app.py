@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, abort, g, render_template, request
+from flask import Blueprint, Flask, Response, abort, g, render_template, request
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from monitor import metrics
@@ -26,6 +26,7 @@ from monitor.service.web import pages
 from monitor.service.web.auth import csrf_token
 from monitor.service.web.busy import Gate
 from monitor.service.web.doors import install_doors
+from monitor.service.websub import push_state
 from monitor.store.browse import Browse
 from monitor.store.db import Database
 from monitor.store.records import MatchedRow
@@ -120,6 +121,7 @@ def make_app(
     clock: Callable[[], datetime] | None = None,
     service: ServiceView | None = None,
     reload: Callable[[], None] | None = None,
+    websub: Blueprint | None = None,
 ) -> Flask:
     """The WSGI app over `db`; `service` is the running service whose health /healthz reports."""
     clock = clock or (lambda: datetime.now(UTC))
@@ -163,6 +165,9 @@ def make_app(
             current=lambda: current().config, store=store, clock=clock, reload=reload_config
         )
     )
+
+    if websub is not None:  # the service's WebSub callbacks (DESIGN §17)
+        app.register_blueprint(websub)
 
     install_doors(app, web=lambda: current().config.web, clock=clock)
     Gate().install(app)  # after the token check: a stranger's request takes no slot
@@ -371,6 +376,7 @@ def make_app(
         c = current()
         page = pages.page_number(request.args.get("page"))
         health = {r["url"]: r for r in store.feed_health()}
+        subscriptions = {s.feed: s for s in store.subscriptions()}
         shown = c.config.feeds[(page - 1) * pages.PAGE_SIZE : page * pages.PAGE_SIZE]
         return render_template(
             "feeds.html",
@@ -380,6 +386,7 @@ def make_app(
                     "url": f.url,
                     "paused": f.paused,
                     **_feed_state(health.get(f.url, {})),
+                    "push": push_state(subscriptions.get(f.url)),
                 }
                 for f in shown
             ],

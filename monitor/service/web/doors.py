@@ -27,6 +27,9 @@ from monitor.service.web.auth import COOKIE, fingerprint, role, signed_in_as
 from monitor.service.web.sessions import Sessions
 
 OPEN_PATHS = ("/login", "/static/", "/healthz")  # /healthz stays open for orchestrators
+# A WebSub hub has no token and calls the public name (DESIGN §17): each callback is guarded
+# by its subscription's own secret and by answering only what the service asked for.
+CALLBACK_PATHS = ("/websub/",)
 _FORWARDING = ("HTTP_FORWARDED", "HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_BY",
                "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_PROTO")  # fmt: skip
 
@@ -95,6 +98,8 @@ def install_doors(
 
     @app.before_request
     def _check_host_and_token() -> Response | None:
+        if request.path.startswith(CALLBACK_PATHS):
+            return None
         token, editor_token = tokens()
         if token is None and not loopback_host(request.headers.get("Host")):
             return Response(
