@@ -354,6 +354,10 @@ def ingest(
     """Store what is new among a feed's items (``unique_items``) and match it; the feed's row
     ``poll`` makes, given when this poll's new items appeared (its next check may depend on
     them), is recorded in the same transaction as the articles."""
+    # a page whose Google News wrapping was stored and decoded before is that article
+    moved = ctx.store.moved([i.url for _, i in items if not i.url.startswith("urn:")])
+    if moved:
+        items = [(e, replace(i, article_id=moved.get(i.url, i.article_id))) for e, i in items]
     known = ctx.store.known(feed.url, [i.guid for _, i in items], [i.article_id for _, i in items])
     # a pruned article (its tombstone) is neither new nor a source seen again
     unseen = [

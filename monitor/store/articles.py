@@ -22,8 +22,9 @@ from monitor.store.records import (
 from monitor.store.retention import mark_listed, tombstone_keys, tombstoned
 from monitor.store.sql import CHUNK, chunks, insert_rows, marks
 from monitor.store.stories import Fold, _Stories, plan_batch
+from monitor.stories.identity import article_id as key_of
 from monitor.stories.identity import publisher
-from monitor.stories.urls import clean_link
+from monitor.stories.urls import canonical_url, clean_link
 
 
 class ArticlesMixin:
@@ -256,10 +257,30 @@ class ArticlesMixin:
         )
         return [(r["id"], r["link"]) for r in rows]
 
+    def moved(self, urls: Sequence[str]) -> dict[str, str]:
+        """The stored article whose key each of ``urls`` (canonical) is, where its id is not
+        the one that URL gives: a wrapped Google News item whose link was decoded (relink)."""
+        found: dict[str, str] = {}
+        conn = self.db.connection()
+        for chunk in chunks(list(urls), CHUNK):
+            for stored_id, url in conn.execute(
+                f"SELECT id, url FROM articles WHERE url IN ({marks(chunk)})", chunk
+            ):
+                if stored_id != key_of(url):
+                    found[url] = stored_id
+        return found
+
     def relink(self, article_id: str, link: str) -> None:
-        """Point an article (and every source row of it) at ``link``: a wrapped link decoded."""
+        """Point an article (and every source row of it) at ``link``: a wrapped link decoded.
+        The page's canonical URL becomes the article's key too unless another article has it
+        already, so that the publisher's own copy, when it comes, is this article (``moved``)."""
+        page = canonical_url(link)
         with self.db.write() as conn:
             conn.execute("UPDATE articles SET link = ? WHERE id = ?", (link, article_id))
+            conn.execute(
+                "UPDATE articles SET url = ? WHERE id = ? AND NOT EXISTS (SELECT 1 FROM articles WHERE url = ?)",
+                (page, article_id, page),
+            )
             conn.execute(
                 "UPDATE article_sources SET url = ? WHERE article_id = ?", (link, article_id)
             )

@@ -32,9 +32,8 @@ def identify(
     if wrapped:
         # A wrapped link names no page until it is decoded, but its id names one article:
         # two items of one publisher both titled "Morning briefing" are two articles. Once
-        # decoded, the article takes the publisher's URL (Store.relink), and the publisher's
-        # own copy is then this article; another search's wrapping of it folds as a near
-        # duplicate, as any copy from another feed does.
+        # decoded, the article is also keyed by the publisher's URL (Store.relink), and the
+        # publisher's own copy coming later is this article (Store.moved).
         url = "urn:news-monitor:google-news:" + wrapped
     elif target:
         url = canonical_url(target)

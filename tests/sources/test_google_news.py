@@ -12,13 +12,14 @@ from email.utils import format_datetime
 from urllib.parse import parse_qs
 
 import pytest
-from conftest import Clock, FeedServer
+from conftest import Clock, FeedServer, write_config
 from sources_run import FakeTime, digest_texts, source_app
 from werkzeug.wrappers import Request, Response
 
+from monitor.config.load import load_config
 from monitor.errors import ParseError
 from monitor.pipeline.links import DECODER_LIMITER
-from monitor.service.app import run_once
+from monitor.service.app import build_app, run_once
 from monitor.sources.fetch import HostLimiter, make_session
 from monitor.sources.google_links import LinkDecoder, RateLimited, batch_target
 from monitor.sources.google_news import parse_google_news, without_publisher
@@ -207,3 +208,60 @@ def test_a_link_google_will_not_decode_stays_wrapped(
     assert run_once(app)[0].matches == 1
     [text] = digest_texts(tmp_path)
     assert f"/rss/articles/{wrapped_id(7)}" in text
+
+
+def test_once_decoded_the_publishers_own_copy_is_the_same_article(
+    tmp_path, feeds: FeedServer, clock: Clock
+) -> None:
+    google = Google(feeds)
+    base = feeds.url("").rstrip("/")
+    api = feeds.set("/rss/search", search_rss([]), "application/xml")
+    own = feeds.set("/publisher.xml", publisher_rss([]), "application/xml")
+    body = f"""
+        database: {tmp_path / "monitor.db"}
+        feeds:
+          - {source(base, api)}
+          - {{url: {own}}}
+        rules:
+          - {{name: Rogun, any: [Rogun], digest: instant}}
+        digests:
+          instant: {{schedule: instant, channels: [archive]}}
+        channels:
+          archive: {{type: file, path: {tmp_path / "digests"}}}
+        """
+    app = build_app(load_config(write_config(tmp_path, body)), clock=clock)
+    fake = FakeTime()
+    app.ctx.source_limiters[DECODER_LIMITER] = HostLimiter(
+        per_host=1, min_interval=1.0, clock=fake.clock, sleep=fake.sleep
+    )
+    run_once(app)  # both backlogs: empty
+
+    clock.advance(minutes=20)
+    story = (2, "Rogun's third turbine starts", "Reuters", clock.now - timedelta(minutes=5))
+    feeds.set("/rss/search", search_rss([story]), "application/xml")
+    assert sum(o.matches for o in run_once(app)) == 1
+    assert google.decoded == [wrapped_id(2)]
+
+    # the publisher's own feed lists the decoded page (with its tracking parameters): it is
+    # the article already stored and alerted, now with a second source
+    clock.advance(minutes=20)
+    feeds.set(
+        "/publisher.xml",
+        publisher_rss(["https://publisher.example/story/2?utm_source=rss"]),
+        "application/xml",
+    )
+    outcomes = run_once(app)
+    assert [(o.new_articles, o.matches) for o in outcomes] == [(0, 0), (0, 0)]
+    assert len(digest_texts(tmp_path)) == 1
+
+
+def publisher_rss(links: list[str]) -> bytes:
+    items = "".join(
+        f"<item><title>Rogun's third turbine starts</title><link>{link.replace('&', '&amp;')}</link>"
+        "<description>The third unit of the Rogun plant started on Monday.</description></item>"
+        for link in links
+    )
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Reuters</title>'
+        f"<link>https://publisher.example/</link>{items}</channel></rss>"
+    ).encode()
