@@ -569,7 +569,11 @@ def _article(
 
 
 def poll_interval(
-    feed: FeedConfig, ctx: Context, now: datetime, fresh: tuple[datetime, ...] = ()
+    feed: FeedConfig,
+    ctx: Context,
+    now: datetime,
+    fresh: tuple[datetime, ...] = (),
+    state: FeedState | None = None,
 ) -> timedelta:
     """The interval before the status table (backoff, Retry-After, TTL) applies: push_poll
     while a WebSub hub pushes the feed, else the configured one, or with `interval: auto` the
@@ -587,8 +591,13 @@ def poll_interval(
         since: datetime | None = now - LONG_WINDOW
     else:  # known only since its oldest item (or its newest MAX_ITEMS span less than the window)
         since = min(times, default=None)
+    previous = (
+        state.next_check_at - state.last_polled_at
+        if state and state.next_check_at and state.last_polled_at
+        else None
+    )
     return adaptive_interval(
-        History(times=times, since=since),
+        History(times=times, since=since, previous=previous),
         now,
         minimum=feed.min_interval,
         maximum=feed.max_interval,
@@ -636,7 +645,7 @@ def _poll_of(
         outcome=outcome,
         next_check_at=next_check(
             now=now,
-            interval=poll_interval(feed, ctx, now, fresh),
+            interval=poll_interval(feed, ctx, now, fresh, state),
             status=result.status,
             failures=0,
             retry_after=result.retry_after,
@@ -706,7 +715,7 @@ def _record_failure(
     failures = state.consecutive_failures + 1
     when = next_check(
         now=now,
-        interval=poll_interval(feed, ctx, now),
+        interval=poll_interval(feed, ctx, now, state=state),
         status=status,
         failures=failures,
         retry_after=retry_after,

@@ -116,6 +116,7 @@ BURST_ITEMS = 2  # one new item is not a burst
 # for a short while is neither rated busy on one item nor quiet for want of history.
 PRIOR_ITEMS = 1
 PRIOR_SPAN = timedelta(hours=1)
+UNKNOWN_MOST = timedelta(minutes=15)  # a feed that never gave an item waits no longer
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -129,6 +130,7 @@ class History:
 
     times: tuple[datetime, ...] = ()
     since: datetime | None = None
+    previous: timedelta | None = None  # what the last poll waited, if it was scheduled
 
 
 def publishing_rate(history: History, now: datetime) -> float:
@@ -147,7 +149,13 @@ def publishing_rate(history: History, now: datetime) -> float:
 def adaptive_interval(
     history: History, now: datetime, *, minimum: timedelta, maximum: timedelta
 ) -> timedelta:
-    """The interval a feed publishing at its recent rate deserves, within [minimum, maximum]."""
+    """The interval a feed publishing at its recent rate deserves, within [minimum, maximum].
+
+    A feed that never gave an item has no rate: it starts at the minimum and doubles the wait
+    on each empty poll up to UNKNOWN_MOST, so that one that starts publishing is soon read."""
+    if history.since is None and not history.times:
+        doubled = history.previous * 2 if history.previous else minimum
+        return max(minimum, min(doubled, UNKNOWN_MOST, maximum))
     rate = publishing_rate(history, now)
     gap = timedelta(hours=1 / (rate * POLLS_PER_GAP)) if rate > 0 else maximum
     return max(minimum, min(gap, maximum))

@@ -27,7 +27,9 @@ def interval(history: History) -> timedelta:
 @pytest.mark.parametrize(
     ("case", "history", "expected"),
     [
-        ("never stored anything: the old default", History(), 15 * M),
+        ("never gave an item: first the minimum", History(), 2 * M),
+        ("never gave an item: the wait doubles", History(previous=5 * M), 10 * M),
+        ("never gave an item: at most 15 minutes", History(previous=12 * M), 15 * M),
         (
             "an item a minute for days: the minimum",
             History(times=every(M, 3 * D), since=NOW - 30 * D),
