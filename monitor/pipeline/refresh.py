@@ -34,7 +34,7 @@ from monitor.store.store import FeedPoll, FeedState, SourceUpdate, Store, Stored
 from monitor.store.subscriptions import Subscription
 from monitor.stories.boilerplate import repeated_lines, without_lines
 from monitor.stories.identity import Identity, alertable, body_hash, identify
-from monitor.stories.neardup import Fingerprint, closest, fingerprints, without
+from monitor.stories.neardup import Fingerprint, fingerprints
 
 log = logging.getLogger("monitor.pipeline")
 
@@ -385,7 +385,6 @@ def ingest(
         [SourceUpdate(article_id=i.article_id, guid=i.guid, url=i.link or i.url) for _, i in again],
         full_texts,
         now,
-        fold=repeated_story,
         fold_since=now - feed.max_age,
         poll=row,
         tombstones=known.tombstones,
@@ -406,7 +405,6 @@ def ingest(
         with_text = [(e, i) for e, i in items if i.article_id in refreshed]
         ctx.store.refile(
             _articles(with_text, feed, now, full_texts, ctx, furniture),
-            fold=repeated_story,
             fold_since=now - feed.max_age,
         )
     matched = match_articles(
@@ -425,21 +423,6 @@ def skip_note(entries: tuple[Entry, ...], *, kept: int) -> str | None:
     if not reasons:
         return None
     return f"skipped {blank + repeated} of {len(entries)} entries: " + ", ".join(reasons)
-
-
-def repeated_story(
-    article: StoredArticle,
-    candidates: list[tuple[str, bytes]],
-    common: frozenset[int] = frozenset(),
-) -> str | None:
-    """Which earlier article (if any) this one is a near duplicate of; the ``common`` values
-    (boilerplate many stories share) do not count."""
-    if article.fingerprint is None:
-        return None
-    return closest(
-        without(Fingerprint.from_bytes(article.fingerprint), common),
-        ((aid, without(Fingerprint.from_bytes(blob), common)) for aid, blob in candidates if blob),
-    )
 
 
 def source_auth(feed: FeedConfig) -> SourceAuth | None:
@@ -562,7 +545,6 @@ def _article(
         first_seen=now,
         fingerprint=fp.to_bytes(),
         story_keys=fp.index_keys(),
-        probe_keys=fp.probe_keys(),
         full_text_status=status,
         source_name=entry.source_name,
     )

@@ -4,7 +4,6 @@ story each joins, page text arriving later, and the reads over articles and sour
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from datetime import datetime
 
 from monitor.store.db import Database
@@ -21,7 +20,8 @@ from monitor.store.records import (
 )
 from monitor.store.retention import mark_listed, tombstone_keys, tombstoned
 from monitor.store.sql import CHUNK, chunks, insert_rows, marks
-from monitor.store.stories import Fold, _Stories, plan_batch
+from monitor.store.stories import decide, decoded, plan_batch, rename_stories
+from monitor.stories.folding import Newcomer
 from monitor.stories.identity import article_id as key_of
 from monitor.stories.identity import publisher
 from monitor.stories.urls import canonical_url, clean_link
@@ -74,7 +74,6 @@ class ArticlesMixin:
         full_texts: dict[str, tuple[str, str]],
         now: datetime,
         *,
-        fold: Fold | None = None,
         fold_since: datetime | None = None,
         poll: FeedPoll | None = None,
         tombstones: Iterable[str] = (),
@@ -82,42 +81,31 @@ class ArticlesMixin:
         """One transaction: insert new articles and every source row; returns those really new.
 
         Another feed may have stored the same article a moment ago: the ids are checked again
-        under the write lock, and the loser only adds its source row. Each new article joins
-        the story (cluster) of the near duplicate `fold` picks among those sharing an index key
-        since `fold_since`, stored before or earlier in this batch; in the same transaction, so
-        two copies stored at once still fold. ``poll``, the feed's row after this poll, is
+        under the write lock, and the loser only adds its source row. With ``fold_since``, each
+        new article joins the story (cluster) monitor.stories.folding picks among those filed
+        since then, stored before or earlier in this batch, and a story that gains a smaller id
+        is renamed to it; in the same transaction, so two copies stored at once still fold. ``poll``, the feed's row after this poll, is
         written in the same transaction, and so is the note that the feed still lists the
         pruned items whose ``tombstones`` (``Known.tombstones``) it hit.
 
-        The stories are worked out first, from this thread's own snapshot; under the write
-        lock they are only checked (no article or index key of this batch added since) and
-        worked out again in the rare case one was. The rows then go in a handful of
+        The stories are worked out first, from this thread's own snapshot, outside the write
+        lock; under it they are only checked (no article of this batch stored, no index key it
+        looks up filed, no story it joins renamed since) and worked out again in the rare case
+        one was. The rows then go in a handful of
         statements: this transaction holds the process's only write lock, which every poll
         thread waits for.
         """
         stamp = iso(now)
         # The caller passes articles it found unstored: the plan assumes none is, and the
         # check under the lock catches another feed that stored one meanwhile.
-        plan = plan_batch(self.db.connection(), new, fold, fold_since, stored=set())
+        plan = plan_batch(self.db.connection(), new, fold_since, stored=set())
         # Named lock: on PostgreSQL two workers' batches fold one after the other, as two
         # threads' do behind SQLite's single writer.
         with self.db.write(lock="stories") as conn:
             stored = existing_ids(conn, [a.id for a in new])
             if not plan.holds(conn, stored):
-                plan = plan_batch(conn, new, fold, fold_since, stored=stored)
-            insert_rows(
-                conn,
-                """INSERT INTO articles (id, url, link, guid, feed, title, summary, text, author,
-                   language, published, first_seen, fingerprint, cluster_id, full_text_status)""",
-                plan.article_rows,
-                "ON CONFLICT DO NOTHING",
-            )
-            insert_rows(
-                conn,
-                "INSERT INTO story_keys (key, article_id, first_seen)",
-                plan.key_rows,
-                "ON CONFLICT DO NOTHING",
-            )
+                plan = plan_batch(conn, new, fold_since, stored=stored)
+            plan.write(conn)
             # One row per article: PostgreSQL refuses to update a row twice in one statement
             # (SQLite let the last one win, as this does).
             sources = {
@@ -149,20 +137,15 @@ class ArticlesMixin:
             mark_listed(conn, feed, list(tombstones), stamp or "")
         return plan.inserted
 
-    def refile(
-        self,
-        articles: Sequence[StoredArticle],
-        *,
-        fold: Fold,
-        fold_since: datetime | None,
-    ) -> None:
+    def refile(self, articles: Sequence[StoredArticle], *, fold_since: datetime) -> None:
         """Stored articles whose page text arrived later, each with the sketch of its title and
         that text: the sketch replaces the old one, its new keys are filed, and an article that
         was a story of its own joins the story its text repeats (an extended copy)."""
         if not articles:
             return
-        with self.db.write() as conn:
-            stories = _Stories(conn, articles, fold_since)
+        with self.db.write(lock="stories") as conn:
+            placed: list[tuple[StoredArticle, str]] = []
+            batch: list[Newcomer] = []
             for a in articles:
                 row = conn.execute(
                     "SELECT COALESCE(cluster_id, id), first_seen FROM articles WHERE id = ?",
@@ -175,18 +158,20 @@ class ArticlesMixin:
                     "SELECT 1 FROM articles WHERE cluster_id = ? AND id <> ? LIMIT 1",
                     (cluster, a.id),
                 ).fetchone()
-                if alone:
-                    cluster, keys = stories.join(replace(a, cluster_id=None), fold)
-                else:
-                    keys = a.story_keys
+                placed.append((a, first_seen))
+                fp = decoded(a.fingerprint)
+                batch.append(Newcomer(id=a.id, fingerprint=fp, story=None if alone else cluster))
+            folding, _ = decide(conn, batch, fold_since)
+            rename_stories(conn, dict(folding.renamed))
+            for (a, first_seen), joined in zip(placed, folding.joined, strict=True):
                 conn.execute(
                     "UPDATE articles SET fingerprint = ?, cluster_id = ? WHERE id = ?",
-                    (a.fingerprint, cluster, a.id),
+                    (a.fingerprint, joined.story, a.id),
                 )
                 insert_rows(
                     conn,
                     "INSERT INTO story_keys (key, article_id, first_seen)",
-                    [(key, a.id, first_seen) for key in keys],
+                    [(key, a.id, first_seen) for key in joined.keys],
                     "ON CONFLICT (key, article_id) DO NOTHING",
                 )
 

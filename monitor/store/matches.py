@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 
 from monitor.store.db import Database
 from monitor.store.records import MatchRow, iso
@@ -18,11 +19,18 @@ class MatchesMixin:
         # Named lock: two workers matching copies of one story must not both find it unmatched.
         with self.db.write(lock="matches") as conn:
             for m in matches:
+                # The story as it is now, not as the match was made: a story is renamed when
+                # it gains a member with a smaller id (store/stories.py), perhaps meanwhile.
+                row = conn.execute(
+                    "SELECT COALESCE(cluster_id, id) FROM articles WHERE id = ?", (m.article_id,)
+                ).fetchone()
+                m = replace(m, cluster_id=row[0]) if row else m
                 if (
                     m.cluster_id
                     and conn.execute(
-                        "SELECT 1 FROM matches WHERE cluster_id = ? AND rule = ? LIMIT 1",
-                        (m.cluster_id, m.rule),
+                        """SELECT 1 FROM articles a JOIN matches x ON x.article_id = a.id
+                           WHERE (a.cluster_id = ? OR a.id = ?) AND x.rule = ? LIMIT 1""",
+                        (m.cluster_id, m.cluster_id, m.rule),
                     ).fetchone()
                 ):
                     continue

@@ -69,13 +69,10 @@ class StoredArticle:
     fingerprint: bytes | None = None
     cluster_id: str | None = None
     full_text_status: str | None = None
-    story_keys: tuple[int, ...] = ()  # near-duplicate index keys it is filed under (not a column)
-    probe_keys: tuple[int, ...] = ()  # keys its near duplicates are looked up by; story_keys if ()
+    # near-duplicate index keys it is filed under (not a column): those folding chose, or,
+    # stored without folding, those it came with
+    story_keys: tuple[int, ...] = ()
     source_name: str | None = None  # the publisher its source named (article_sources.source_name)
-
-    @property
-    def lookup_keys(self) -> tuple[int, ...]:
-        return self.probe_keys or self.story_keys
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

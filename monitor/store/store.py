@@ -25,16 +25,12 @@ from monitor.store.records import (
 from monitor.store.retention import Cutoffs, PruneReport, prune
 from monitor.store.sql import CHUNK
 from monitor.store.stats import DatabaseStats, database_stats
-from monitor.store.stories import HOT_KEY_STORIES, MAX_CANDIDATE_STORIES, Fold
 from monitor.store.subscriptions import SubscriptionsMixin
 
 __all__ = [
     "CHUNK",
-    "HOT_KEY_STORIES",
-    "MAX_CANDIDATE_STORIES",
     "FeedPoll",
     "FeedState",
-    "Fold",
     "Known",
     "MatchRow",
     "SourceUpdate",

@@ -1,170 +1,173 @@
-"""Which story (cluster) each new article joins: the near-duplicate index as a batch sees
-it, and the plan of a batch as it would be stored."""
+"""The story index's rows: the snapshot a batch's folding reads (monitor.stories.folding
+decides), the check that it still holds under the write lock, and the writes it asks for."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from monitor.store.dialect import Connection
 from monitor.store.records import StoredArticle, iso
-from monitor.store.sql import CHUNK, chunks, marks
-
-# Chooses, among (article id, fingerprint bytes) candidates, the one a new article repeats;
-# called with ``common=``, the index keys too common to count as shared text.
-Fold = Callable[..., str | None]
+from monitor.store.sql import CHUNK, chunks, insert_rows, marks
+from monitor.stories.folding import (
+    Filed,
+    Folding,
+    Newcomer,
+    fold,
+    lookup_keys,
+    members_to_compare,
+)
+from monitor.stories.neardup import Fingerprint
 
 
 @dataclass(frozen=True, slots=True)
 class BatchPlan:
-    """A batch as it would be stored: the articles not stored yet, each with its story."""
+    """A batch as it would be stored: the articles not stored yet, each with its story, and
+    the stored stories to rename; with what it read, to check under the write lock."""
 
     existing: frozenset[str]  # ids of the batch taken as already stored
     watermark: int  # the newest story_keys row the plan saw
-    keys: frozenset[int]  # every key the batch looks its near duplicates up by
+    keys: tuple[int, ...]  # every key the batch looks its near duplicates up by
+    stories: frozenset[str]  # the stored stories it joins or renames, by the id it read
     inserted: list[StoredArticle]
+    renamed: dict[str, str]
     article_rows: list[tuple]
     key_rows: list[tuple[int, str, str | None]]
 
     def holds(self, conn: Connection, stored: set[str]) -> bool:
         """Whether the plan is still right: the batch's ids ``stored`` now are those it took as
-        stored, and no article was filed under a key it looks up by (a story it could join)."""
+        stored, no article was filed under a key it looks up by (a story it could join), and
+        every story it joins still goes by the id it read (none was renamed meanwhile)."""
         if stored != self.existing:
             return False
-        newest = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM story_keys").fetchone()[0]
-        if newest < self.watermark:
+        if newest_key(conn) < self.watermark:
             return False  # rows were deleted and their rowids may be handed out again
         # One row at most: every row fetched is a step that gives the GIL away under the lock.
-        keys = list(self.keys)
-        return not any(
-            conn.execute(
+        for chunk in chunks(list(self.keys), CHUNK):
+            if conn.execute(
                 f"SELECT 1 FROM story_keys WHERE key IN ({marks(chunk)}) AND rowid > ? LIMIT 1",
                 (*chunk, self.watermark),
+            ).fetchone():
+                return False
+        return all(
+            conn.execute(
+                "SELECT 1 FROM articles WHERE cluster_id = ? OR (id = ? AND cluster_id IS NULL) LIMIT 1",
+                (story, story),
             ).fetchone()
-            for chunk in chunks(keys, CHUNK)
+            for story in self.stories
+        )
+
+    def write(self, conn: Connection) -> None:
+        """Rename the stories, insert the articles and file their keys."""
+        rename_stories(conn, self.renamed)
+        insert_rows(
+            conn,
+            """INSERT INTO articles (id, url, link, guid, feed, title, summary, text, author,
+               language, published, first_seen, fingerprint, cluster_id, full_text_status)""",
+            self.article_rows,
+            "ON CONFLICT DO NOTHING",
+        )
+        insert_rows(
+            conn,
+            "INSERT INTO story_keys (key, article_id, first_seen)",
+            self.key_rows,
+            "ON CONFLICT DO NOTHING",
         )
 
 
 def plan_batch(
     conn: Connection,
     new: Sequence[StoredArticle],
-    fold: Fold | None,
     since: datetime | None,
     *,
     stored: set[str],
 ) -> BatchPlan:
     """Which of ``new`` to insert and the story each joins, as ``conn`` sees the database,
-    taking the ids in ``stored`` as already stored."""
-    watermark = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM story_keys").fetchone()[0]
-    stories = _Stories(conn, new if fold else (), since)
+    taking the ids in ``stored`` as already stored; folding only with a ``since`` (the oldest
+    index rows that count)."""
+    watermark = newest_key(conn)
     seen = set(stored)
-    inserted: list[StoredArticle] = []
+    fresh: list[StoredArticle] = []
     for a in new:
         if a.id not in seen:
             seen.add(a.id)
-            cluster, filed = stories.join(a, fold)
-            inserted.append(replace(a, cluster_id=cluster, story_keys=filed))
+            fresh.append(a)
+    batch = [Newcomer(id=a.id, fingerprint=decoded(a.fingerprint)) for a in fresh]
+    if since is None:  # not folded: each its own story, filed under the keys it came with
+        inserted = [replace(a, cluster_id=a.cluster_id or a.id) for a in fresh]
+        folding, read = Folding(joined=(), renamed={}), set[str]()
+    else:
+        folding, read = decide(conn, batch, since)
+        inserted = [
+            replace(a, cluster_id=j.story, story_keys=j.keys)
+            for a, j in zip(fresh, folding.joined, strict=True)
+        ]
     return BatchPlan(
         existing=frozenset(stored),
         watermark=watermark,
-        keys=frozenset(key for a in new for key in a.lookup_keys),
+        keys=tuple(lookup_keys(batch)) if since else (),
+        stories=frozenset(read),
         inserted=inserted,
+        renamed=dict(folding.renamed),
         article_rows=[article_row(a) for a in inserted],
         key_rows=[row for a in inserted for row in story_key_rows(a)],
     )
 
 
-# A key filed by more stories than this within the fold window is boilerplate (a footer, a
-# sign-up line, a phrase every outlet uses), not evidence: it makes no candidates and is not
-# counted as shared text, and it is filed no more, so its postings stop growing.
-HOT_KEY_STORIES = 12
-# Stories compared per new article at most, those sharing the most keys with it first: the
-# cost of joining a story is one comparison, whatever its number of copies.
-MAX_CANDIDATE_STORIES = 6
-
-
-class _Stories:
-    """The near-duplicate index as one batch of new articles sees it: every story filed under
-    a key any of them looks up by (read once, in chunks), then each article of the batch as it
-    joins a story. Each story is compared once, through its member sharing the most keys with
-    the article, and an article files only the keys its story is not filed under yet: copies
-    of one story repeat its keys, so its postings grow with what is new, not with copies."""
-
-    def __init__(
-        self, conn: Connection, batch: Sequence[StoredArticle], since: datetime | None
-    ) -> None:
-        self._conn = conn
-        self._postings: dict[int, dict[str, list[str]]] = {}  # key -> story -> members
-        self._stories: dict[str, str] = {}  # member -> its story (cluster)
-        self._blobs: dict[str, bytes] = {}  # member -> fingerprint, loaded when compared
-        self._age: dict[str, tuple] = {}  # oldest first: a story grows from its first article
-        keys = sorted({key for a in batch for key in a.lookup_keys})
-        for chunk in chunks(keys, CHUNK):
-            for key, article_id, cluster, rowid in conn.execute(
-                f"""SELECT k.key, k.article_id, COALESCE(a.cluster_id, a.id), a.rowid
+def decide(
+    conn: Connection, batch: Sequence[Newcomer], since: datetime
+) -> tuple[Folding, set[str]]:
+    """Load the snapshot ``batch`` needs (index rows under its keys since ``since``, then the
+    fingerprints of the members to compare), fold it, and say which stored stories the result
+    joins or renames."""
+    filed: list[Filed] = []
+    for chunk in chunks(lookup_keys(batch), CHUNK):
+        filed += [
+            Filed(key=key, article_id=article_id, story=story)
+            for key, article_id, story in conn.execute(
+                f"""SELECT k.key, k.article_id, COALESCE(a.cluster_id, a.id)
                     FROM story_keys k JOIN articles a ON a.id = k.article_id
                     WHERE k.key IN ({marks(chunk)}) AND k.first_seen >= ?""",
-                (*chunk, iso(since) or ""),
-            ):
-                self._postings.setdefault(key, {}).setdefault(cluster, []).append(article_id)
-                self._stories[article_id] = cluster
-                self._age[article_id] = (0, rowid)
-        self._load({member for a in batch for member in self._candidates(a.lookup_keys, a.id)[0]})
-
-    def join(self, article: StoredArticle, fold: Fold | None) -> tuple[str, tuple[int, ...]]:
-        """The cluster ``article`` belongs to and the keys to file it under; from now on it is
-        a candidate for the rest of the batch."""
-        if fold is None or not article.lookup_keys:
-            return article.cluster_id or article.id, article.story_keys
-        members, hot = self._candidates(article.lookup_keys, article.id)
-        self._load(members)
-        candidates = [(m, self._blobs[m]) for m in members if self._blobs.get(m)]
-        chosen = fold(article, candidates, common=hot) if candidates else None
-        cluster = self._stories[chosen] if chosen else article.id
-        self._stories[article.id] = cluster
-        self._blobs[article.id] = article.fingerprint or b""
-        self._age[article.id] = (1, len(self._age))
-        filed = []
-        for key in article.story_keys:
-            stories = self._postings.setdefault(key, {})
-            if cluster not in stories and len(stories) <= HOT_KEY_STORIES:
-                filed.append(key)
-            stories.setdefault(cluster, []).append(article.id)
-        return cluster, tuple(filed)
-
-    def _candidates(self, keys: Sequence[int], own: str) -> tuple[list[str], frozenset[int]]:
-        """One member per candidate story (the one sharing most keys, the oldest on a tie),
-        oldest first, and the hot keys among ``keys``."""
-        shared: dict[str, dict[str, int]] = {}
-        hot = set()
-        for key in keys:
-            stories = self._postings.get(key)
-            if not stories:
-                continue
-            if len(stories) > HOT_KEY_STORIES:
-                hot.add(key)
-                continue
-            for story, members in stories.items():
-                counts = shared.setdefault(story, {})
-                for member in members:
-                    if member != own:
-                        counts[member] = counts.get(member, 0) + 1
-        best = [
-            min(counts, key=lambda m: (-counts[m], self._age[m]))
-            for counts in shared.values()
-            if counts
+                (*chunk, iso(since)),
+            )
         ]
-        best.sort(key=lambda m: (-shared[self._stories[m]][m], self._age[m]))
-        return sorted(best[:MAX_CANDIDATE_STORIES], key=self._age.__getitem__), frozenset(hot)
+    fingerprints: dict[str, Fingerprint] = {}
+    for chunk in chunks(sorted(members_to_compare(filed, batch)), CHUNK):
+        for article_id, blob in conn.execute(
+            f"SELECT id, fingerprint FROM articles WHERE id IN ({marks(chunk)})", chunk
+        ):
+            if (fp := decoded(blob)) is not None:
+                fingerprints[article_id] = fp
+    folding = fold(filed, fingerprints, batch)
+    stored = {row.story for row in filed}
+    read = {j.story for j in folding.joined if j.story in stored} | set(folding.renamed)
+    return folding, read
 
-    def _load(self, members: Iterable[str]) -> None:
-        missing = sorted(m for m in members if m not in self._blobs)
-        for chunk in chunks(missing, CHUNK):
-            for article_id, blob in self._conn.execute(
-                f"SELECT id, fingerprint FROM articles WHERE id IN ({marks(chunk)})", chunk
-            ):
-                self._blobs[article_id] = blob or b""
+
+def rename_stories(conn: Connection, renamed: dict[str, str]) -> None:
+    """A story that gained a member with a smaller id goes by that id (its articles and its
+    matches), so that a story's id does not depend on which copy was stored first."""
+    for old, new in renamed.items():
+        conn.execute(
+            "UPDATE articles SET cluster_id = ? WHERE cluster_id = ? OR (id = ? AND cluster_id IS NULL)",
+            (new, old, old),
+        )
+        conn.execute("UPDATE matches SET cluster_id = ? WHERE cluster_id = ?", (new, old))
+
+
+def newest_key(conn: Connection) -> int:
+    return conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM story_keys").fetchone()[0]
+
+
+def decoded(blob: bytes | None) -> Fingerprint | None:
+    """A stored fingerprint, or None for none or one of a format this version does not know."""
+    if not blob:
+        return None
+    try:
+        return Fingerprint.from_bytes(blob)
+    except ValueError:  # a format this version does not know: it folds nothing
+        return None
 
 
 def article_row(a: StoredArticle) -> tuple:
