@@ -91,7 +91,7 @@ def search(query: str, config_file: str | None, since: str, limit: int, as_json:
     from monitor.service.explore import resolve_rule, search_archive
 
     config = load_config(config_path(config_file), delivering=False)
-    rule = resolve_rule(query, None)
+    rule = resolve_rule(query, config, by_name=False)
     results = search_archive(
         config, rule, since=duration_option(since, "--since"), limit=limit, now=datetime.now(UTC)
     )

@@ -25,6 +25,7 @@ from monitor.cli.common import (
     say,
 )
 from monitor.cli.db import db
+from monitor.cli.entities import entities
 from monitor.cli.feeds import feeds
 from monitor.cli.outbox import deliveries
 from monitor.cli.outbox import digest as digest_group
@@ -163,6 +164,10 @@ def check(config_file: str | None) -> None:
             else format_duration(feed.interval)
         )
         say(f"  {feed.name}  {feed.url}  every {every}{extras}")
+    if config.entities:
+        say(f"entities ({len(config.entities)}):")
+        for entity in config.entities.values():
+            say(f"  @{entity.name}: {', '.join(form.source for form in entity.forms)}")
     say(f"rules ({len(config.rules)}):")
     for rule in config.rules:
         say(f"  {rule.name} -> {rule.digest}: {rule.source}{_rule_policy(rule)}")
@@ -244,7 +249,7 @@ def schema() -> None:
     click.echo(json.dumps(json_schema(), indent=2))
 
 
-for command in (feeds, rules, search, digest_group, deliveries, prune, stats, web, db):
+for command in (feeds, rules, search, digest_group, deliveries, prune, stats, web, db, entities):
     main.add_command(command)
 
 

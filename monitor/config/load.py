@@ -19,6 +19,7 @@ from ruamel.yaml.error import MarkedYAMLError
 from monitor.config.cron import CronError, parse_cron
 from monitor.config.crontimes import never_fires
 from monitor.config.extras import NeededExtra
+from monitor.config.entities import resolve_entities
 from monitor.config.positions import dotted, explain_validation, locate
 from monitor.config.schema import (
     AUTO,
@@ -34,6 +35,7 @@ from monitor.config.schema import (
 )
 from monitor.errors import ConfigError
 from monitor.rules import Rule, RuleSyntaxError, build_rule, rule_warnings
+from monitor.rules.entities.compiled import Entity
 from monitor.secrets import host_of, mask_url, register, secrets_in_url
 from monitor.units import format_duration
 
@@ -151,6 +153,7 @@ class Config:
     digests: Mapping[str, DigestConfig]
     channels: Mapping[str, Any]  # name -> alerts channel settings model
     warnings: tuple[str, ...] = field(default=())
+    entities: Mapping[str, Entity] = field(default_factory=dict)  # by name, for @Name
     health: HealthConfig | None = None
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     web: WebConfig | None = None
@@ -306,7 +309,8 @@ def _resolve(model: ConfigModel, tree: Any, path: str) -> Config:
                     f"{locate(path, tree, (*loc, 'channels', i))}: {dotted((*loc, 'channels', i))}: "
                     f"unknown channel '{channel}' (known: {known})"
                 )
-    rules = _resolve_rules(model, tree, path, digests, problems, warnings)
+    entities = resolve_entities(model, tree, path, problems, warnings)
+    rules = _resolve_rules(model, tree, path, digests, entities, problems, warnings)
     health = _resolve_health(model, tree, path, digests, problems)
     retention = _resolve_retention(model, feeds, tree, path, problems)
     if model.public_url and model.web is None:
@@ -324,6 +328,7 @@ def _resolve(model: ConfigModel, tree: Any, path: str) -> Config:
         allow_private_networks=model.allow_private_networks,
         feeds=tuple(feeds),
         rules=tuple(rules),
+        entities=entities,
         digests=digests,
         channels=dict(model.channels),
         warnings=tuple(warnings),
@@ -558,6 +563,7 @@ def _resolve_rules(
     tree: Any,
     path: str,
     digests: Mapping[str, DigestConfig],
+    entities: Mapping[str, Entity],
     problems: list[str],
     warnings: list[str],
 ) -> list[RuleConfig]:
@@ -587,6 +593,7 @@ def _resolve_rules(
                 # a rule names a feed by the URL it is known by, the one without its secrets
                 feeds=[mask_url(f) if "://" in f else f for f in entry.feeds],
                 mentions=entry.mentions,
+                entities=entities,
             )
         except RuleSyntaxError as exc:
             part = _rule_part(exc.item)

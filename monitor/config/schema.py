@@ -351,6 +351,17 @@ SourceEntry = Annotated[
 ]
 
 
+class EntityEntry(Model):
+    """An entity's long form: its base forms and the words never to take for it (DESIGN §16)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, populate_by_name=True)
+
+    forms: list[str] = Field(min_length=1, description="base forms: terms or phrases of a query")
+    not_: list[str] = Field(
+        default_factory=list, alias="not", description="words that look like a form but are not it"
+    )
+
+
 class RuleEntry(Model):
     """A watch rule: a query and/or any/all/none term lists, and the digest it feeds."""
 
@@ -535,6 +546,9 @@ class ConfigModel(Model):
     allow_private_networks: bool = False
     defaults: FeedDefaults = Field(default_factory=FeedDefaults)
     feeds: list[SourceEntry] = Field(default_factory=list)
+    entities: dict[str, list[str] | EntityEntry] = Field(
+        default_factory=dict, description="names matched in every form as @Name in queries"
+    )
     rules: list[RuleEntry] = Field(default_factory=list)
     digests: dict[str, DigestEntry] = Field(default_factory=dict)
     channels: dict[str, ChannelSettings] = Field(default_factory=dict)

@@ -12,7 +12,7 @@ from itertools import islice
 
 from monitor.rules.meta import meta_holds
 from monitor.rules.records import Hit
-from monitor.rules.syntax import And, Meta, Near, Node, Not, Or, Term, Word
+from monitor.rules.syntax import And, EntityRef, Meta, Near, Node, Not, Or, Term, Word
 from monitor.rules.view import DocView, FieldView, Span
 
 # -- words and terms ----------------------------------------------------------------------------
@@ -100,6 +100,10 @@ def spans(node: Node, view: DocView, field: str) -> list[Span]:
             return sorted({s for c in node.children for s in spans(c, view, field)})
         case Near():
             return [_joined(a, b) for a, b in near_pairs(node, view, field)]
+        case EntityRef():
+            if field not in node.fields:
+                return []
+            return [span for span, _ in node.entity.spans(view.field(field), term_spans)]
     return []
 
 
@@ -107,6 +111,14 @@ def spans(node: Node, view: DocView, field: str) -> list[Span]:
 # this many pairs in one field the rest are not looked at. That only ever drops highlights, or
 # spans an enclosing NEAR would measure from: whether a NEAR holds needs one pair.
 MAX_NEAR_PAIRS = 10_000
+
+
+def entity_hits(node: EntityRef, view: DocView, field: str) -> list[tuple[Span, Hit]]:
+    """Where the entity's forms stand in one field, each with its hit (which form it was)."""
+    if field not in node.fields:
+        return []
+    found = node.entity.spans(view.field(field), term_spans)
+    return [(span, _hit(node, view, field, span, form.source)) for span, form in found]
 
 
 def near_pairs(node: Near, view: DocView, field: str) -> list[tuple[Span, Span]]:
@@ -142,7 +154,7 @@ def _joined(a: Span, b: Span) -> Span:
 
 def positional_fields(node: Node) -> tuple[str, ...]:
     match node:
-        case Term():
+        case Term() | EntityRef():
             return node.fields
         case Or():
             return tuple(dict.fromkeys(f for c in node.children for f in positional_fields(c)))
@@ -177,6 +189,9 @@ def compile_check(node: Node) -> Check:
         case Near():
             fields = positional_fields(node)
             return lambda view: any(near_holds(node, view, f) for f in fields)
+        case EntityRef():
+            entity, fields = node.entity, node.fields
+            return lambda view: any(entity.present(view.field(f), term_spans) for f in fields)
     raise TypeError(node)  # pragma: no cover
 
 
@@ -218,6 +233,8 @@ def collect_hits(node: Node, view: DocView) -> list[Hit] | None:
             return [h for p in held for h in p] if held else None
         case Near():
             return _near_hits(node, view) or None
+        case EntityRef():
+            return [hit for f in node.fields for _, hit in entity_hits(node, view, f)] or None
     raise TypeError(node)  # pragma: no cover
 
 
@@ -235,6 +252,8 @@ def _hits_by_span(node: Node, view: DocView, field: str) -> dict[Span, list[Hit]
     found: dict[Span, list[Hit]] = {}
     if isinstance(node, Term):
         return {s: [_hit(node, view, field, s)] for s in spans(node, view, field)}
+    if isinstance(node, EntityRef):
+        return {s: [hit] for s, hit in entity_hits(node, view, field)}
     if isinstance(node, Or):
         for child in node.children:
             for span, hits in _hits_by_span(child, view, field).items():
@@ -247,6 +266,7 @@ def _hits_by_span(node: Node, view: DocView, field: str) -> dict[Span, list[Hit]
     return found
 
 
-def _hit(term: Term, view: DocView, field: str, span: Span) -> Hit:
+def _hit(node: Term | EntityRef, view: DocView, field: str, span: Span, form: str = "") -> Hit:
     start, end = view.field(field).offsets(span)
-    return Hit(term=term.source, field=field, start=start, end=end)
+    term = node.source if isinstance(node, Term) else f"@{node.name}"
+    return Hit(term=term, field=field, start=start, end=end, form=form)

@@ -6,7 +6,7 @@ from monitor.rules.evaluate import collect_hits, positional_fields
 from monitor.rules.matcher import admitted, rule_hits
 from monitor.rules.records import Document, Hit
 from monitor.rules.rule import Rule
-from monitor.rules.syntax import And, Meta, Near, Node, Not, Or, Term, render
+from monitor.rules.syntax import And, EntityRef, Meta, Near, Node, Not, Or, Term, render
 from monitor.rules.view import DocView
 
 _SHOWN_HITS = 10
@@ -54,7 +54,7 @@ def _node_lines(node: Node, view: DocView, depth: int) -> list[str]:
     held = collect_hits(node, view) is not None
     pad = "  " * depth + ("yes " if held else "no  ")
     match node:
-        case Term():
+        case Term() | EntityRef():
             return [pad + f"{render(node)}: {_term_detail(node, view)}"]
         case Meta():
             return [pad + f"{render(node)}: {_meta_detail(node, view.doc)}"]
@@ -73,7 +73,7 @@ def _node_lines(node: Node, view: DocView, depth: int) -> list[str]:
     raise TypeError(node)  # pragma: no cover
 
 
-def _term_detail(term: Term, view: DocView) -> str:
+def _term_detail(term: Term | EntityRef, view: DocView) -> str:
     found = collect_hits(term, view)
     if found is None:
         return f"not found in {' or '.join(positional_fields(term))}"
@@ -81,12 +81,18 @@ def _term_detail(term: Term, view: DocView) -> str:
 
 
 def _hit_list(hits: list[Hit], doc: Document) -> str:
-    shown = ", ".join(
-        f"{h.field}[{h.start}:{h.end}] {getattr(doc, h.field)[h.start : h.end]!r}"
-        for h in hits[:_SHOWN_HITS]
-    )
+    shown = ", ".join(_hit_text(h, doc) for h in hits[:_SHOWN_HITS])
     more = f" and {len(hits) - _SHOWN_HITS} more" if len(hits) > _SHOWN_HITS else ""
     return f"{len(hits)} hit(s) {shown}{more}"
+
+
+def _hit_text(hit: Hit, doc: Document) -> str:
+    """``title[0:9] 'Рогунской'``, and for an entity which form it stands for:
+    ``title[0:9] Рогунской ← @Rogun: Рогун``."""
+    found = getattr(doc, hit.field)[hit.start : hit.end]
+    if hit.form:
+        return f"{hit.field}[{hit.start}:{hit.end}] {found} ← {hit.term}: {hit.form}"
+    return f"{hit.field}[{hit.start}:{hit.end}] {found!r}"
 
 
 def _meta_detail(meta: Meta, doc: Document) -> str:

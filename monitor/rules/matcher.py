@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from monitor.rules.evaluate import collect_hits, compile_check
-from monitor.rules.index import RuleIndex
+from monitor.rules.index import STEM_HITS, RuleIndex
 from monitor.rules.meta import in_feeds, in_tags
 from monitor.rules.records import Document, Hit, RuleMatch
 from monitor.rules.rule import Rule
@@ -27,7 +27,10 @@ class Matcher:
         if doc.author:
             vocabulary |= view.field("author").vocabulary
         found = []
-        for position in self._index.candidates(vocabulary):
+        positions, stems = self._index.lookup(vocabulary)
+        for field in view.fields.values():
+            field.memo[STEM_HITS] = stems
+        for position in positions:
             rule = self.rules[position]
             if admitted(rule, doc) and self._checks[position](view):
                 hits = rule_hits(rule, view)

@@ -6,21 +6,23 @@ Grammar, loosest first::
     and    := unary ((AND)? unary)*          juxtaposition is AND
     unary  := (NOT | -) unary | near
     near   := primary (NEAR/n primary)*
-    primary:= field: primary | ( or ) | "phrase" | {Case Sensitive} | word
+    primary:= field: primary | ( or ) | "phrase" | {Case Sensitive} | @Entity | word
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from monitor.rules.syntax import (
     DEFAULT_FIELDS,
     FIELDS,
     META_FIELDS,
     And,
+    EntityRef,
     Meta,
     Near,
     Node,
@@ -40,12 +42,13 @@ _WORD_END = re.compile(r'[\s()"{}]')
 _FIELD_PREFIX = re.compile(r"([A-Za-z]+):")
 _NEAR = re.compile(r"NEAR(?:/(.*))?")
 _MAX_DEPTH = 100
-_STARTS_TERM = {"word", "phrase", "brace", "field", "not", "("}
+_STARTS_TERM = {"word", "phrase", "brace", "entity", "field", "not", "("}
+_ENTITY = re.compile(r"@([\w.-]+)")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Token:
-    kind: str  # word phrase brace field and or not near ( ) end
+    kind: str  # word phrase brace entity field and or not near ( ) end
     text: str
     offset: int
     distance: int = 0
@@ -57,20 +60,24 @@ class Parsed:
     warnings: tuple[str, ...]
 
 
-def parse_query(source: str) -> Node:
+Entities = Mapping[str, Any]  # the config's entities (entities.compiled.Entity) by name
+
+
+def parse_query(source: str, entities: Entities | None = None) -> Node:
     """Parse a query into its node tree; raises RuleSyntaxError with the column."""
-    return parse(source).tree
+    return parse(source, entities).tree
 
 
-def parse(source: str) -> Parsed:
+def parse(source: str, entities: Entities | None = None) -> Parsed:
     """Parse a query, keeping the warnings `check` shows (ambiguous OR, look-alike operators)."""
-    parser = _Parser(source)
+    parser = _Parser(source, entities or {})
     return Parsed(tree=parser.query(), warnings=tuple(parser.warnings))
 
 
 class _Parser:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, entities: Entities) -> None:
         self.source = source
+        self.entities = entities
         self.warnings: list[str] = []
         self.tokens = list(self._lex())
         self.at = 0
@@ -139,6 +146,8 @@ class _Parser:
             return i + prefix.end()
         if text in _OPERATORS:
             out.append(Token(kind=text.lower(), text=text, offset=i))
+        elif entity := _ENTITY.fullmatch(text):
+            out.append(Token(kind="entity", text=entity.group(1), offset=i))
         elif near := _NEAR.fullmatch(text):
             distance = near.group(1)
             if distance is None or not distance.isdigit() or not distance.isascii():
@@ -258,11 +267,23 @@ class _Parser:
             return inner
         if token.kind in ("word", "phrase", "brace"):
             return self.term(token, scope)
+        if token.kind == "entity":
+            return self.entity(token, scope)
         if token.kind in ("and", "or", "near"):
             raise self.error(f"expected a term before {token.text}", token.offset)
         if token.kind == "end":
             raise self.error("expected a term", token.offset)
         raise self.error(f"unexpected '{token.text}'", token.offset)
+
+    def entity(self, token: Token, scope: str | None) -> Node:
+        entity = self.entities.get(token.text)
+        if entity is None:
+            known = ", ".join(f"@{name}" for name in self.entities) or "none declared"
+            raise self.error(f"unknown entity '@{token.text}' (entities: {known})", token.offset)
+        if scope in META_FIELDS:
+            raise self.error(f"{scope}: takes a value, not an entity", token.offset)
+        fields = (scope,) if scope else DEFAULT_FIELDS
+        return EntityRef(name=token.text, entity=entity, fields=fields, column=token.offset + 1)
 
     def term(self, token: Token, scope: str | None) -> Node:
         return make_term(

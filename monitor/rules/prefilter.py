@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from monitor.rules.syntax import And, Near, Node, Or, Term
+from monitor.rules.syntax import And, EntityRef, Near, Node, Or, Term
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,6 +35,9 @@ def superset(node: Node, language: Language) -> str | None:
             if any(p is None for p in parts):
                 return None
             return language.any_of([p for p in parts if p is not None])
+        case EntityRef():
+            # every form's beginnings as prefixes: the index finds them, the matcher judges
+            return superset(node.entity.search_terms(node.fields), language)
     return None  # NOT and feed/tag/site/lang cannot narrow an index search safely
 
 

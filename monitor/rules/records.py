@@ -23,10 +23,11 @@ class Document:
 class Hit:
     """One occurrence of a positive term: ``document.<field>[start:end]`` is the matched text."""
 
-    term: str  # the term as the rule wrote it (a phrase without its quotes)
+    term: str  # the term as the rule wrote it (a phrase without its quotes), or @Name
     field: str  # title, text or author
     start: int
     end: int
+    form: str = ""  # for @Name: the entity's base form that this inflected text stands for
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

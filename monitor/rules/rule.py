@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from monitor.rules.limits import check_length, check_limits
-from monitor.rules.parser import make_term, parse
+from monitor.rules.parser import Entities, make_term, parse
 from monitor.rules.syntax import (
+    DEFAULT_FIELDS,
     FIELDS,
     And,
+    EntityRef,
     Meta,
     Node,
     Not,
@@ -49,8 +51,11 @@ def build_rule(
     tags: Sequence[str] = (),
     feeds: Sequence[str] = (),
     mentions: int = 1,
+    entities: Entities | None = None,
 ) -> Rule:
-    """Compile a rule; raises RuleSyntaxError naming the query column or the list item."""
+    """Compile a rule; raises RuleSyntaxError naming the query column or the list item.
+
+    ``entities`` are the declared entities a query or list item may name as ``@Name``."""
     if isinstance(any, str) or isinstance(all, str) or isinstance(none, str):
         raise TypeError("any, all and none take lists of terms, not a string")
     if mentions < 1:
@@ -59,16 +64,16 @@ def build_rule(
     warnings: list[str] = []
     if query is not None:
         check_length(query)
-        parsed = parse(query)
+        parsed = parse(query, entities)
         check_limits(parsed.tree, query)
         parts.append(parsed.tree)
         warnings += parsed.warnings
     if any:
-        parts.append(_joined(Or, _items("any", any)))
+        parts.append(_joined(Or, _items("any", any, entities)))
     if all:
-        parts.extend(_items("all", all))
+        parts.extend(_items("all", all, entities))
     if none:
-        parts.append(Not(child=_joined(Or, _items("none", none))))
+        parts.append(Not(child=_joined(Or, _items("none", none, entities))))
     if not parts:
         raise RuleSyntaxError("a rule needs a query or any/all/none terms", column=1)
     tree = _joined(And, parts)
@@ -98,30 +103,32 @@ def _joined(kind: type[And] | type[Or], nodes: list[Node]) -> Node:
     return flat[0] if len(flat) == 1 else kind(children=tuple(flat))
 
 
-def _items(key: str, items: Sequence[str]) -> list[Node]:
-    return [_item(f"{key}[{i}]", item) for i, item in enumerate(items)]
+def _items(key: str, items: Sequence[str], entities: Entities | None) -> list[Node]:
+    return [_item(f"{key}[{i}]", item, entities) for i, item in enumerate(items)]
 
 
-def _item(where: str, item: str) -> Node:
+def _item(where: str, item: str, entities: Entities | None = None) -> Node:
     """A list item is one term or phrase, as in a query; several words make a phrase."""
     if not isinstance(item, str):
         raise RuleSyntaxError(
             f"expected a term, got {builtins.type(item).__name__}", column=1, item=where
         )
     try:
-        return _item_node(item)
+        return _item_node(item, entities)
     except RuleSyntaxError as error:
         raise error.within(where) from None
 
 
-def _item_node(item: str) -> Node:
+def _item_node(item: str, entities: Entities | None = None) -> Node:
     text = item.strip()
     scope, _, rest = text.partition(":")
     if rest and scope.lower() in FIELDS and not scope[-1:].isspace():
-        node = _item_node(rest)
+        node = _item_node(rest, entities)
         return _rescoped(node, scope.lower(), item)
-    if text.startswith(("{", '"')):
-        tree = parse(text).tree
+    if text.startswith(("{", '"', "@")):
+        tree = parse(text, entities).tree
+        if isinstance(tree, EntityRef):
+            return tree
         if isinstance(tree, Term):
             return tree
         raise RuleSyntaxError(f"expected one term or phrase, got {render(tree)}", column=1)
@@ -138,7 +145,17 @@ def _item_node(item: str) -> Node:
     )
 
 
+def term_item(text: str) -> Term:
+    """One term or phrase as a list item reads it (an entity's base form), unscoped."""
+    node = _item_node(text)
+    if not isinstance(node, Term) or node.fields != DEFAULT_FIELDS:
+        raise RuleSyntaxError(f"expected a term or phrase, got {text.strip()!r}", column=1)
+    return node
+
+
 def _rescoped(node: Node, field: str, item: str) -> Node:
+    if isinstance(node, EntityRef) and field in ("title", "text", "author"):
+        return EntityRef(name=node.name, entity=node.entity, fields=(field,), column=node.column)
     if isinstance(node, Term):
         if field in ("title", "text", "author"):
             return Term(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from monitor.errors import MonitorError
 
@@ -106,12 +107,23 @@ class Near:
     distance: int
 
 
-Node = Term | Meta | And | Or | Not | Near
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EntityRef:
+    """``@Name``: any form of a declared entity (rules/entities/) in one or more text fields."""
+
+    name: str
+    # an entities.compiled.Entity, which imports this module: typed loosely to keep one direction
+    entity: Any = field(compare=False, repr=False)
+    fields: tuple[str, ...] = DEFAULT_FIELDS
+    column: int = field(default=1, compare=False)
+
+
+Node = Term | Meta | And | Or | Not | Near | EntityRef
 
 
 def is_positional(node: Node) -> bool:
     """Whether a node has word positions, so NEAR can measure distances from it."""
-    if isinstance(node, Term | Near):
+    if isinstance(node, Term | Near | EntityRef):
         return True
     return isinstance(node, Or) and all(is_positional(c) for c in node.children)
 
@@ -134,6 +146,10 @@ def render(node: Node) -> str:
         case Near():
             side = (_grouped(node.left, And | Or | Not), _grouped(node.right, And | Or | Not))
             return f"{side[0]} NEAR/{node.distance} {side[1]}"
+        case EntityRef():
+            if node.fields == DEFAULT_FIELDS:
+                return f"@{node.name}"
+            return " OR ".join(f"{f}:@{node.name}" for f in node.fields)
     raise TypeError(node)  # pragma: no cover
 
 

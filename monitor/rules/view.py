@@ -29,7 +29,8 @@ class FieldView:
     """One text field of an article as words."""
 
     __slots__ = ("text", "vocabulary", "_parts", "_lowered", "_unusual", "_normal", "_raw",
-                 "_exact", "_positions", "_index", "_offsets", "_sorted", "_wildcards")  # fmt: skip
+                 "_exact", "_positions", "_index", "_offsets", "_sorted", "_wildcards",
+                 "memo")  # fmt: skip
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -41,6 +42,7 @@ class FieldView:
         self._offsets: list[int] | None = None
         self._sorted: dict[bool, list[str]] = {}
         self._wildcards: dict[tuple[bool, str], list[str]] = {}
+        self.memo: dict[object, object] = {}  # what entity matching worked out (entities/)
         lowered = text.lower()
         if len(lowered) != len(text):  # İ and friends: lower() moved the words, go word by word
             self._parts = split_words(text)

@@ -31,9 +31,17 @@ class Explanation:
     matched: bool
     hits: tuple[Hit, ...]
     explanation: str
+    document: Document = Document()
 
     def as_json(self) -> dict:
-        return {"matched": self.matched, "hits": [asdict(h) for h in self.hits]}
+        """Each hit with the text it covers: for @Name, the inflected word and its base form."""
+        return {
+            "matched": self.matched,
+            "hits": [
+                {**asdict(h), "text": getattr(self.document, h.field)[h.start : h.end]}
+                for h in self.hits
+            ],
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,14 +66,16 @@ class FoundArticle:
         return out
 
 
-def resolve_rule(name_or_query: str, config: Config | None) -> Rule:
-    """A configured rule by name, else the text parsed as a query."""
-    if config is not None:
+def resolve_rule(name_or_query: str, config: Config | None, *, by_name: bool = True) -> Rule:
+    """A configured rule by name, else the text parsed as a query (naming the config's
+    entities as @Name)."""
+    if config is not None and by_name:
         for rule in config.rules:
             if rule.name == name_or_query:
                 return rule.rule
     try:
-        return build_rule(name="query", query=name_or_query)
+        entities = config.entities if config is not None else None
+        return build_rule(name="query", query=name_or_query, entities=entities)
     except RuleSyntaxError as exc:
         raise ConfigError(f"query:{exc}") from None
 
@@ -76,7 +86,7 @@ def explain_text(rule: Rule, *, title: str, text: str) -> Explanation:
     doc = Document(title=title, text=text)
     found = Matcher([rule]).match(doc)
     hits = found[0].hits if found else ()
-    return Explanation(matched=bool(found), hits=hits, explanation=explain(rule, doc))
+    return Explanation(matched=bool(found), hits=hits, explanation=explain(rule, doc), document=doc)
 
 
 def backtest(

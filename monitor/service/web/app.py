@@ -235,7 +235,7 @@ def make_app(
         )
         if q:
             try:
-                rule = build_rule(name="query", query=q)
+                rule = build_rule(name="query", query=q, entities=c.config.entities)
             except RuleSyntaxError as exc:
                 context["error"] = exc
                 context["caret"] = pages.caret_line(exc.column)
@@ -304,7 +304,9 @@ def make_app(
         if q:
             configured = {r.name: r.rule for r in c.config.rules}
             try:
-                rule = configured.get(q) or build_rule(name="query", query=q)
+                rule = configured.get(q) or build_rule(
+                    name="query", query=q, entities=c.config.entities
+                )
             except RuleSyntaxError as exc:
                 context["error"] = exc
                 context["caret"] = pages.caret_line(exc.column)
