@@ -18,8 +18,8 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from monitor.config.cron import CronError, parse_cron
 from monitor.config.crontimes import never_fires
-from monitor.config.extras import NeededExtra
 from monitor.config.entities import resolve_entities
+from monitor.config.extras import NeededExtra
 from monitor.config.positions import dotted, explain_validation, locate
 from monitor.config.schema import (
     AUTO,
