@@ -21,8 +21,9 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from urllib3.exceptions import NewConnectionError
+from urllib3.exceptions import LocationParseError, NewConnectionError
 from urllib3.exceptions import TimeoutError as Urllib3TimeoutError
+from urllib3.util import parse_url
 
 from monitor.errors import BlockedAddressError, FetchError
 from monitor.secrets import mask_url
@@ -181,13 +182,19 @@ def vet_url(session: FetchSession, url: str) -> None:
     (BlockedAddressError when one is forbidden); a name that does not resolve cannot be vetted."""
     try:
         scheme, host, port = origin_of(url)
-        vetted = bool(host) and scheme in ("http", "https")
-        if vetted:
-            session.address_guard.vetted_addresses(host, port)
-    except (OSError, UnicodeError) as exc:
-        raise FetchError("connect", f"{mask_url(url)}: cannot resolve the host name") from exc
-    if not vetted:
+        # the host urllib3 connects to, which is not always urlsplit's: in
+        # "http://127.0.0.1\\@example.org/" one reads 127.0.0.1 and the other example.org
+        connected = parse_url(url).host or ""
+    except (ValueError, LocationParseError) as exc:
+        raise FetchError("http", f"{mask_url(url)}: not a URL that can be fetched") from exc
+    if not host or scheme not in ("http", "https"):
         raise FetchError("http", f"{mask_url(url)}: not an http or https URL with a host")
+    if connected.strip("[]").lower() != host:
+        raise FetchError("http", f"{mask_url(url)}: its host reads two ways")
+    try:
+        session.address_guard.vetted_addresses(host, port)
+    except (OSError, UnicodeError) as exc:
+        raise FetchError("connect", f"{mask_url(url)}: cannot resolve {host}") from exc
 
 
 def fetch(

@@ -163,6 +163,8 @@ def home_page(feeds_announced: list[str]) -> bytes:
 def test_discovery_never_proposes_an_internal_feed(feeds: FeedServer, inside: HTTPServer) -> None:
     announced = [_target(location, inside) for location in INSIDE]
     announced += ["http://intranet.test/feed.xml", "https://news.example.org/feed.xml"]
+    # urlsplit reads news.example.org as the host, urllib3 would connect to 127.0.0.1
+    announced += [f"http://127.0.0.1:{inside.port}\\@news.example.org/secret"]
     home = feeds.set("/", home_page(announced), "text/html")
     # names resolve as the system says, but for two the test controls
     dns = TableDNS({"intranet.test": ["10.1.2.3"], "news.example.org": ["93.184.216.34"]})
