@@ -12,6 +12,8 @@ from html.entities import name2codepoint
 
 from lxml import etree
 
+from monitor.secrets import without_bidi_controls
+
 # No entity expansion, no network, no huge trees: OPML files come from anywhere.
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True)
 
@@ -163,7 +165,11 @@ def _walk(node: etree._Element, folders: tuple[str, ...]) -> Iterator[Outline]:
     for child in node:
         if _local_name(child) != "outline":
             continue
-        attrs = {k.lower(): " ".join((v or "").split()) for k, v in child.attrib.items()}
+        # a file from elsewhere: its labels become names in the config, without bidi controls
+        attrs = {
+            k.lower(): " ".join(without_bidi_controls(v or "").split())
+            for k, v in child.attrib.items()
+        }
         # OPML makes `text` the required label; `title` is what some exporters use instead.
         title = attrs.get("text") or attrs.get("title") or None
         url = attrs.get("xmlurl", "")

@@ -92,6 +92,15 @@ def test_html_entities_in_attributes_are_decoded_not_dropped() -> None:
     assert unknown.title == "arch&egregiouslyundefined;ology"
 
 
+def test_bidi_controls_in_a_label_never_reach_a_feed_name() -> None:
+    opml = (
+        '<opml version="2.0"><body><outline text="Invoices \u202egpj.exe\u2069" type="rss" '
+        'xmlUrl="https://e.org/rss"/></body></opml>'
+    ).encode()
+    [outline] = read_opml(opml)
+    assert outline.title == "Invoices gpj.exe"
+
+
 def test_outlines_that_are_not_feeds_are_skipped() -> None:
     # a subscription list (type=source), an empty xmlUrl, an include/link list of their own
     for name in (
