@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from itertools import islice
 
 from monitor.rules.meta import meta_holds
-from monitor.rules.records import Hit
 from monitor.rules.syntax import And, EntityRef, Meta, Near, Node, Not, Or, Term, Word
 from monitor.rules.view import DocView, FieldView, Span
 
@@ -33,8 +32,13 @@ def word_positions(word: Word, case_sensitive: bool, view: FieldView) -> list[in
         return list(range(len(view.normal)))
     if not word.wildcard:
         return view.positions(word.key, case_sensitive)
-    forms = view.matching_forms(word, case_sensitive)
-    return sorted(i for form in forms for i in view.positions(form, case_sensitive))
+    key = ("wild" if case_sensitive else "Wild", word.key)
+    found = view.memo.get(key)
+    if found is None:
+        forms = view.matching_forms(word, case_sensitive)
+        found = sorted(i for form in forms for i in view.positions(form, case_sensitive))
+        view.memo[key] = found
+    return found
 
 
 def term_spans(term: Term, view: FieldView) -> list[Span]:
@@ -92,14 +96,29 @@ def _starts_by_bits(found: list[list[int]], length: int) -> list[int]:
 
 
 def spans(node: Node, view: DocView, field: str) -> list[Span]:
-    """Word spans of a positional node (term, NEAR, OR of those) within one field."""
+    """Word spans of a positional node (term, NEAR, OR of those) within one field, in order."""
+    memo = view.field(field).memo
+    key = memo_key("spans", node)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _spans(node, view, field)
+    return found
+
+
+def memo_key(kind: str, node: Node) -> tuple[str, object]:
+    """A term by its value (a long OR repeats words), anything larger by identity: a tree
+    would be hashed whole at every look-up, and the rule holds its nodes while they are used."""
+    return (kind, node) if isinstance(node, Term) else (kind, id(node))
+
+
+def _spans(node: Node, view: DocView, field: str) -> list[Span]:
     match node:
         case Term():
             return term_spans(node, view.field(field)) if field in node.fields else []
         case Or():
             return sorted({s for c in node.children for s in spans(c, view, field)})
         case Near():
-            return [_joined(a, b) for a, b in near_pairs(node, view, field)]
+            return sorted({joined(a, b) for a, b in near_pairs(node, view, field)})
         case EntityRef():
             if field not in node.fields:
                 return []
@@ -110,20 +129,17 @@ def spans(node: Node, view: DocView, field: str) -> list[Span]:
 # A NEAR between common words of a long text pairs every word with every word in reach; past
 # this many pairs in one field the rest are not looked at. That only ever drops highlights, or
 # spans an enclosing NEAR would measure from: whether a NEAR holds needs one pair.
-MAX_NEAR_PAIRS = 10_000
-
-
-def entity_hits(node: EntityRef, view: DocView, field: str) -> list[tuple[Span, Hit]]:
-    """Where the entity's forms stand in one field, each with its hit (which form it was)."""
-    if field not in node.fields:
-        return []
-    found = node.entity.spans(view.field(field), term_spans)
-    return [(span, _hit(node, view, field, span, form.source)) for span, form in found]
+MAX_NEAR_PAIRS = 2_000
 
 
 def near_pairs(node: Near, view: DocView, field: str) -> list[tuple[Span, Span]]:
     """Pairs of left and right spans that do not overlap and have at most n words between."""
-    return list(islice(_pairs(node, view, field), MAX_NEAR_PAIRS))
+    memo = view.field(field).memo
+    key = memo_key("pairs", node)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = list(islice(_pairs(node, view, field), MAX_NEAR_PAIRS))
+    return found
 
 
 def near_holds(node: Near, view: DocView, field: str) -> bool:
@@ -148,7 +164,7 @@ def _pairs(node: Near, view: DocView, field: str) -> Iterator[tuple[Span, Span]]
             yield a, b
 
 
-def _joined(a: Span, b: Span) -> Span:
+def joined(a: Span, b: Span) -> Span:
     return min(a[0], b[0]), max(a[1], b[1])
 
 
@@ -204,69 +220,3 @@ def _term_check(term: Term) -> Check:
         return lambda view: any(word_present(word, case_sensitive, view.field(f)) for f in fields)
     key = word.key  # the common case: a set look-up per field
     return lambda view: any(key in view.field(f).vocabulary for f in fields)
-
-
-# -- hits --------------------------------------------------------------------------------------
-
-
-def collect_hits(node: Node, view: DocView) -> list[Hit] | None:
-    """The hits of the positive terms in the parts of ``node`` that hold; None if it fails."""
-    match node:
-        case Term():
-            found = [_hit(node, view, f, s) for f in node.fields for s in spans(node, view, f)]
-            return found or None
-        case Meta():
-            return [] if meta_holds(node, view.doc) else None
-        case Not():
-            return [] if collect_hits(node.child, view) is None else None
-        case And():
-            found = []
-            for child in node.children:
-                part = collect_hits(child, view)
-                if part is None:
-                    return None
-                found += part
-            return found
-        case Or():
-            parts = [collect_hits(c, view) for c in node.children]
-            held = [p for p in parts if p is not None]
-            return [h for p in held for h in p] if held else None
-        case Near():
-            return _near_hits(node, view) or None
-        case EntityRef():
-            return [hit for f in node.fields for _, hit in entity_hits(node, view, f)] or None
-    raise TypeError(node)  # pragma: no cover
-
-
-def _near_hits(node: Near, view: DocView) -> list[Hit]:
-    return [
-        h
-        for field in positional_fields(node)
-        for hs in _hits_by_span(node, view, field).values()
-        for h in hs
-    ]
-
-
-def _hits_by_span(node: Node, view: DocView, field: str) -> dict[Span, list[Hit]]:
-    """Each span a positional node yields in one field, with the hits of the terms inside it."""
-    found: dict[Span, list[Hit]] = {}
-    if isinstance(node, Term):
-        return {s: [_hit(node, view, field, s)] for s in spans(node, view, field)}
-    if isinstance(node, EntityRef):
-        return {s: [hit] for s, hit in entity_hits(node, view, field)}
-    if isinstance(node, Or):
-        for child in node.children:
-            for span, hits in _hits_by_span(child, view, field).items():
-                found.setdefault(span, []).extend(hits)
-    elif isinstance(node, Near):
-        left = _hits_by_span(node.left, view, field)
-        right = _hits_by_span(node.right, view, field)
-        for a, b in near_pairs(node, view, field):
-            found.setdefault(_joined(a, b), []).extend(left[a] + right[b])
-    return found
-
-
-def _hit(node: Term | EntityRef, view: DocView, field: str, span: Span, form: str = "") -> Hit:
-    start, end = view.field(field).offsets(span)
-    term = node.source if isinstance(node, Term) else f"@{node.name}"
-    return Hit(term=term, field=field, start=start, end=end, form=form)

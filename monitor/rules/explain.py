@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from monitor.rules.evaluate import collect_hits, positional_fields
+from monitor.rules.evaluate import positional_fields
+from monitor.rules.hits import collect_hits
 from monitor.rules.matcher import admitted, rule_hits
 from monitor.rules.records import Document, Hit
 from monitor.rules.rule import Rule
@@ -14,6 +15,11 @@ _SHOWN_HITS = 10
 
 def explain(rule: Rule, doc: Document) -> str:
     """Matched or not, each part of the rule with yes/no, and every hit with field and offsets."""
+    return explained(rule, doc)[1]
+
+
+def explained(rule: Rule, doc: Document) -> tuple[tuple[Hit, ...] | None, str]:
+    """The rule's hits (None: no match) and the explanation, from one reading of the article."""
     view = DocView(doc)
     hits = rule_hits(rule, view) if admitted(rule, doc) else None
     lines = [
@@ -26,7 +32,7 @@ def explain(rule: Rule, doc: Document) -> str:
         found = len(hits) if hits is not None else len(_content_hits(rule, view))
         verdict = "ok" if found >= rule.mentions else "too few"
         lines.append(f"  mentions: {found} hit(s), at least {rule.mentions} needed: {verdict}")
-    return "\n".join(lines)
+    return hits, "\n".join(lines)
 
 
 def _restrictions(rule: Rule, doc: Document) -> list[str]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from monitor.rules.evaluate import collect_hits, compile_check
+from monitor.rules.evaluate import compile_check
+from monitor.rules.hits import collect_hits
 from monitor.rules.index import STEM_HITS, RuleIndex
 from monitor.rules.meta import in_feeds, in_tags
 from monitor.rules.records import Document, Hit, RuleMatch

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from itertools import filterfalse
+from typing import Any
 
 from monitor.rules.glob import compile_glob
 from monitor.rules.records import Document
@@ -38,11 +39,13 @@ class FieldView:
         self._normal: list[str] | None = None
         self._exact: list[str] | None = None
         self._positions: dict[tuple[bool, str], list[int]] = {}
+        # What matching worked out about this field, so nothing is worked out twice: spans,
+        # pairs and hits per node (evaluate.memo_key), what entity matching found (entities/).
+        self.memo: dict[Any, Any] = {}
         self._index: dict[bool, dict[str, list[int]]] = {}
         self._offsets: list[int] | None = None
         self._sorted: dict[bool, list[str]] = {}
         self._wildcards: dict[tuple[bool, str], list[str]] = {}
-        self.memo: dict[object, object] = {}  # what entity matching worked out (entities/)
         lowered = text.lower()
         if len(lowered) != len(text):  # İ and friends: lower() moved the words, go word by word
             self._parts = split_words(text)

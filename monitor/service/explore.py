@@ -18,8 +18,8 @@ from monitor.rules import (
     Rule,
     RuleSyntaxError,
     build_rule,
-    explain,
 )
+from monitor.rules.explain import explained
 from monitor.rules.limits import check_text
 from monitor.store.backend import open_database
 from monitor.store.browse import Browse
@@ -84,9 +84,10 @@ def explain_text(rule: Rule, *, title: str, text: str) -> Explanation:
     """Whether the rule matches this text, and why; raises TextTooLong past MAX_TRY_CHARS."""
     check_text(title, text)
     doc = Document(title=title, text=text)
-    found = Matcher([rule]).match(doc)
-    hits = found[0].hits if found else ()
-    return Explanation(matched=bool(found), hits=hits, explanation=explain(rule, doc), document=doc)
+    hits, explanation = explained(rule, doc)
+    return Explanation(
+        matched=hits is not None, hits=hits or (), explanation=explanation, document=doc
+    )
 
 
 def backtest(
