@@ -17,8 +17,9 @@ from monitor.errors import FetchError, ParseError
 from monitor.secrets import without_bidi_controls
 from monitor.sources.entries import absolute_link
 from monitor.sources.feed.parse import parse_feed
-from monitor.sources.fetch import FetchResult, FetchSession, fetch, vet_url
+from monitor.sources.fetch import FetchResult, FetchSession, fetch
 from monitor.sources.html import html_tree
+from monitor.sources.netguard import vet_url
 from monitor.sources.sitemap import parse_sitemap
 
 log = logging.getLogger("monitor.sources.discover")
@@ -139,7 +140,7 @@ def _get(
 def _public(session: FetchSession, url: str) -> bool:
     """Whether a feed a page announces leads to an address the guard allows."""
     try:
-        vet_url(session, url)
+        vet_url(session.address_guard, url)
     except FetchError as exc:
         log.info("discovered feed refused url=%s: %s", url, exc)
         return False

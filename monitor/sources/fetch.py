@@ -16,17 +16,15 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from urllib3.exceptions import LocationParseError, NewConnectionError
+from urllib3.exceptions import NewConnectionError
 from urllib3.exceptions import TimeoutError as Urllib3TimeoutError
-from urllib3.util import parse_url
 
 from monitor.errors import BlockedAddressError, FetchError
 from monitor.secrets import mask_url
+from monitor.sources.freshness import max_age_seconds, retry_after_seconds, server_now
 from monitor.sources.netguard import AddressGuard, Deadline, GuardedAdapter
 
 FEED_ACCEPT = (
@@ -175,26 +173,6 @@ class FetchSession(requests.Session):
 def make_session(user_agent: str, *, address_guard: AddressGuard | None = None) -> FetchSession:
     """The session every fetch shares; ``address_guard`` replaces DNS and the policy in tests."""
     return FetchSession(user_agent=user_agent, address_guard=address_guard or AddressGuard())
-
-
-def vet_url(session: FetchSession, url: str) -> None:
-    """Raise FetchError unless every address ``url``'s host resolves to is one the guard allows
-    (BlockedAddressError when one is forbidden); a name that does not resolve cannot be vetted."""
-    try:
-        scheme, host, port = origin_of(url)
-        # the host urllib3 connects to, which is not always urlsplit's: in
-        # "http://127.0.0.1\\@example.org/" one reads 127.0.0.1 and the other example.org
-        connected = parse_url(url).host or ""
-    except (ValueError, LocationParseError) as exc:
-        raise FetchError("http", f"{mask_url(url)}: not a URL that can be fetched") from exc
-    if not host or scheme not in ("http", "https"):
-        raise FetchError("http", f"{mask_url(url)}: not an http or https URL with a host")
-    if connected.strip("[]").lower() != host:
-        raise FetchError("http", f"{mask_url(url)}: its host reads two ways")
-    try:
-        session.address_guard.vetted_addresses(host, port)
-    except (OSError, UnicodeError) as exc:
-        raise FetchError("connect", f"{mask_url(url)}: cannot resolve {host}") from exc
 
 
 def fetch(
@@ -384,7 +362,7 @@ def _result(
 ) -> FetchResult:
     headers = hop.headers
     not_modified = hop.status == 304
-    now = _server_now(headers)
+    now = server_now(headers)
     permanent = bool(redirects) and all(s in _PERMANENT_STATUSES for s in redirects)
     return FetchResult(
         url=url,
@@ -401,43 +379,3 @@ def _result(
         elapsed=time.monotonic() - started,
         link=headers.get("Link"),
     )
-
-
-def _server_now(headers: Mapping[str, str]) -> datetime:
-    # Dates in Retry-After and Expires are on the server's clock; measure against its Date.
-    return _http_date(headers.get("Date")) or datetime.now(UTC)
-
-
-def _http_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def retry_after_seconds(value: str | None, now: datetime) -> float | None:
-    """Retry-After as seconds from ``now``: either delta-seconds or an HTTP-date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    when = _http_date(value)
-    return None if when is None else max(0.0, (when - now).total_seconds())
-
-
-def max_age_seconds(headers: Mapping[str, str], now: datetime) -> float | None:
-    """How long the response says it stays fresh (Cache-Control max-age, else Expires)."""
-    directives = [d.strip().lower() for d in headers.get("Cache-Control", "").split(",")]
-    if "no-store" in directives or "no-cache" in directives:
-        return None
-    for directive in directives:
-        name, _, value = directive.partition("=")
-        if name.strip() == "max-age" and value.strip().strip('"').isdigit():
-            age = headers.get("Age", "0").strip()
-            return max(0.0, float(value.strip().strip('"')) - (float(age) if age.isdigit() else 0))
-    expires = _http_date(headers.get("Expires"))
-    return None if expires is None else max(0.0, (expires - now).total_seconds())

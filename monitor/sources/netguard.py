@@ -18,14 +18,22 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    LocationParseError,
+    NameResolutionError,
+    NewConnectionError,
+)
+from urllib3.util import parse_url
 from urllib3.util.connection import create_connection
 
-from monitor.errors import BlockedAddressError
+from monitor.errors import BlockedAddressError, FetchError
+from monitor.secrets import mask_url
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Sequence[str]]
@@ -126,6 +134,29 @@ class AddressGuard:
                 last_error = exc
         assert last_error is not None  # vetted_addresses never returns an empty list
         raise last_error
+
+
+def vet_url(guard: AddressGuard, url: str) -> None:
+    """Raise FetchError unless every address ``url``'s host resolves to is one ``guard`` allows
+    (BlockedAddressError when one is forbidden), for a URL checked without being fetched; a
+    name that does not resolve cannot be vetted."""
+    try:
+        parts = urlsplit(url)
+        scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+        port = parts.port or (443 if scheme == "https" else 80)
+        # the host urllib3 connects to, which is not always urlsplit's: in
+        # "http://127.0.0.1\\@example.org/" one reads 127.0.0.1 and the other example.org
+        connected = parse_url(url).host or ""
+    except (ValueError, LocationParseError) as exc:
+        raise FetchError("http", f"{mask_url(url)}: not a URL that can be fetched") from exc
+    if not host or scheme not in ("http", "https"):
+        raise FetchError("http", f"{mask_url(url)}: not an http or https URL with a host")
+    if connected.strip("[]").lower() != host:
+        raise FetchError("http", f"{mask_url(url)}: its host reads two ways")
+    try:
+        guard.vetted_addresses(host, port)
+    except (OSError, UnicodeError) as exc:
+        raise FetchError("connect", f"{mask_url(url)}: cannot resolve {host}") from exc
 
 
 def _literal_address(host: str) -> IPAddress | None:

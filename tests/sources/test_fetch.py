@@ -18,13 +18,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from monitor.errors import FetchError
-from monitor.sources.fetch import (
-    FetchSession,
-    HostLimiter,
-    fetch,
-    max_age_seconds,
-    retry_after_seconds,
-)
+from monitor.sources.fetch import FetchSession, HostLimiter, fetch
+from monitor.sources.freshness import max_age_seconds, retry_after_seconds
 
 USER_AGENT = "news-monitor-test/1.0 (+https://example.org/contact)"
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
