@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -14,7 +15,7 @@ from alerts.channels import make_channel
 from monitor import metrics
 from monitor.config.load import Config, DigestConfig, FeedConfig
 from monitor.digest.health import check_sources, source_notes
-from monitor.digest.outbox import DeliveryReport, alive, deliver_pending
+from monitor.digest.outbox import ME, DeliveryReport, alive, deliver_pending
 from monitor.digest.release import Release, open_due_run
 from monitor.digest.select import open_digest_run
 from monitor.digest.spikes import detect_spikes
@@ -31,6 +32,18 @@ from monitor.store.store import Store
 log = logging.getLogger("monitor.app")
 
 WORKERS = 8
+
+
+def seconds_from_env(name: str, default: int) -> int:
+    """A whole number of seconds from the environment (tests run the real service faster)."""
+    value = os.environ.get(name, "")
+    return int(value) if value.isdigit() and int(value) > 0 else default
+
+
+# How long a worker's claim on a feed lasts (DESIGN §15): longer than any poll takes (fetch
+# deadline, then full text page by page); a killed worker's feeds are polled again after it.
+LEASE_SECONDS = seconds_from_env("NEWS_MONITOR_LEASE_SECONDS", 600)
+EVER = datetime.max.replace(tzinfo=UTC)  # run --once: every feed counts as due by then
 PER_HOST = 2
 PAGE_DELAY_S = 0.5  # politeness between two article-page requests to one host
 
@@ -145,8 +158,11 @@ def due_feeds(app: App) -> list[FeedConfig]:
     return [by_url[u] for u in urls]
 
 
-def claim_due_feeds(app: App, *, owner: str, lease: timedelta, limit: int) -> list[FeedConfig]:
-    """Due feeds leased to ``owner`` (one worker of several on one database), up to ``limit``."""
+def claim_due_feeds(
+    app: App, *, owner: str, lease: timedelta, limit: int, due_by: datetime | None = None
+) -> list[FeedConfig]:
+    """Feeds due by ``due_by`` (default: now) leased to ``owner`` (one worker of several on
+    one database), up to ``limit``, most overdue first."""
     urls = app.store.claim_due_feeds(
         [f.url for f in polled(app)],
         app.clock(),
@@ -154,6 +170,7 @@ def claim_due_feeds(app: App, *, owner: str, lease: timedelta, limit: int) -> li
         lease=lease,
         limit=limit,
         alive=alive,
+        due_by=due_by,
     )
     by_url = {f.url: f for f in app.config.feeds}
     return [by_url[u] for u in urls]
@@ -260,10 +277,18 @@ def _detect_spikes(app: App) -> None:
 def run_once(
     app: App, *, progress: Callable[[FeedOutcome], None] | None = None
 ) -> list[FeedOutcome]:
-    """Poll every feed now, index what they stored for search, send the instant digests and
-    whatever the outbox has due."""
-    gone = app.store.gone_feeds()
-    outcomes = poll_feeds(app, [f for f in polled(app) if f.url not in gone], progress=progress)
+    """Poll every feed now (not only those due: each counts as due by the end of time),
+    through the daemon's claims so that a worker polling one of them meanwhile is left to it,
+    then index what they stored for search, send the instant digests and whatever the outbox
+    has due."""
+    feeds = polled(app)
+    lease = timedelta(seconds=LEASE_SECONDS)
+    claimed = claim_due_feeds(app, owner=ME, lease=lease, limit=len(feeds), due_by=EVER)
+    try:
+        chosen = {f.url for f in claimed}
+        outcomes = poll_feeds(app, [f for f in feeds if f.url in chosen], progress=progress)
+    finally:
+        app.store.release_feeds(ME, [f.url for f in claimed])  # a poll that crashed
     app.store.index_new_articles()
     send_instant_digests(app)
     release_held(app)

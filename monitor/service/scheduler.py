@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from monitor.digest.outbox import ME, deliver_pending
 from monitor.errors import ConfigError
 from monitor.pipeline.refresh import backlog_note
 from monitor.service.app import (
+    LEASE_SECONDS,
     WORKERS,
     App,
     _poll_one,
@@ -28,6 +28,7 @@ from monitor.service.app import (
     forget_old_stories,
     prune_archive,
     release_held,
+    seconds_from_env,
     send_instant_digests,
     send_scheduled_digest,
 )
@@ -37,25 +38,16 @@ from monitor.service.websub import Subscriber
 log = logging.getLogger("monitor.service")
 
 
-def _seconds_from_env(name: str, default: int) -> int:
-    """A whole number of seconds from the environment (tests run the real service faster)."""
-    value = os.environ.get(name, "")
-    return int(value) if value.isdigit() and int(value) > 0 else default
-
-
-# How long a worker's claim on a feed lasts (DESIGN §15): longer than any poll takes (fetch
-# deadline, then full text page by page); a killed worker's feeds are polled again after it.
-LEASE_SECONDS = _seconds_from_env("NEWS_MONITOR_LEASE_SECONDS", 600)
 PUSH_WORKERS = 2  # threads reading pushed documents
 CLAIM_AHEAD = WORKERS * 2  # feeds claimed but not finished per worker: the pool's queue
 CRON_GRACE_SECONDS = 3600  # a cron job that waited for a thread still runs this late
-TICK_SECONDS = _seconds_from_env("NEWS_MONITOR_TICK_SECONDS", 5)
-OUTBOX_SECONDS = _seconds_from_env("NEWS_MONITOR_OUTBOX_SECONDS", 30)
+TICK_SECONDS = seconds_from_env("NEWS_MONITOR_TICK_SECONDS", 5)
+OUTBOX_SECONDS = seconds_from_env("NEWS_MONITOR_OUTBOX_SECONDS", 30)
 # Held digests go within a minute of the end of quiet hours.
-RELEASE_SECONDS = _seconds_from_env("NEWS_MONITOR_RELEASE_SECONDS", 20)
+RELEASE_SECONDS = seconds_from_env("NEWS_MONITOR_RELEASE_SECONDS", 20)
 # Source health reads every feed's recent history: once a minute is soon enough for a notice.
-HEALTH_SECONDS = _seconds_from_env("NEWS_MONITOR_HEALTH_SECONDS", 60)
-PRUNE_SECONDS = _seconds_from_env("NEWS_MONITOR_PRUNE_SECONDS", 24 * 3600)
+HEALTH_SECONDS = seconds_from_env("NEWS_MONITOR_HEALTH_SECONDS", 60)
+PRUNE_SECONDS = seconds_from_env("NEWS_MONITOR_PRUNE_SECONDS", 24 * 3600)
 
 
 def last_fire_time(trigger: ScheduleTrigger, now: datetime) -> datetime | None:

@@ -48,16 +48,11 @@ class FeedsMixin:
         )
 
     def due_feeds(self, urls: Iterable[str], now: datetime) -> list[str]:
-        """Configured feeds whose next check has come (or that were never polled), oldest first."""
-        known = {r["url"]: r for r in self.db.query("SELECT url, next_check_at, gone FROM feeds")}
-        due: list[tuple[str, str]] = []
-        for url in urls:
-            row = known.get(url)
-            if row is None:
-                due.append(("", url))
-            elif not row["gone"] and row["next_check_at"] and row["next_check_at"] <= iso(now):
-                due.append((row["next_check_at"], url))
-        return [url for _, url in sorted(due)]
+        """Of the configured feeds, those due now (DUE), most overdue first."""
+        configured = self._add_feeds(urls)
+        rows = self.db.query(f"SELECT url, next_check_at FROM feeds WHERE {DUE}", (iso(now),))
+        due = sorted((r[1] or "", r[0]) for r in rows if r[0] in configured)
+        return [url for _, url in due]
 
     def claim_due_feeds(
         self,
@@ -68,11 +63,13 @@ class FeedsMixin:
         lease: timedelta,
         limit: int,
         alive: Callable[[str], bool] = lambda holder: True,
+        due_by: datetime | None = None,
     ) -> list[str]:
-        """Up to ``limit`` of the configured feeds that are due, claimed for ``owner`` until
-        ``now + lease``, most overdue first: several workers on one database each poll a feed
-        only while they hold its lease (DESIGN §15). A poll's row ends the lease; a worker
-        that dies leaves it to run out, and then another claims the feed.
+        """Up to ``limit`` of the configured feeds due by ``due_by`` (default: now) and free,
+        claimed for ``owner`` until ``now + lease``, most overdue first: several workers on
+        one database each poll a feed only while they hold its lease (DESIGN §15). A poll's
+        row ends the lease; a worker that dies leaves it to run out, and then another claims
+        the feed.
 
         Rows other workers are claiming at this moment are skipped, not waited for (``FOR
         UPDATE SKIP LOCKED`` on PostgreSQL; SQLite lets one writer in at a time anyway).
@@ -80,32 +77,25 @@ class FeedsMixin:
         after a SIGKILL and restart) lapses at once.
         """
         stamp = iso(now)
-        rows = {r[0]: r for r in self.db.query(f"SELECT url, {_DUE_COLUMNS} FROM feeds")}
-        dead = sorted({r[5] for r in rows.values() if r[5] and r[5] != owner and not alive(r[5])})
-        configured = list(dict.fromkeys(urls))
-        missing = [(url,) for url in configured if url not in rows]
-        if missing:  # a row to hold the lease of a feed never polled
-            with self.db.write() as conn:
-                insert_rows(
-                    conn, "INSERT INTO feeds (url)", missing, "ON CONFLICT (url) DO NOTHING"
-                )
-        candidates = [
-            ((rows[url][1] or "") if url in rows else "", url)
-            for url in configured
-            if url not in rows or _claimable(rows[url], stamp, dead)
-        ]
+        configured = self._add_feeds(urls)
+        holders = self.db.query(
+            "SELECT DISTINCT leased_by FROM feeds WHERE leased_until > ?", (stamp,)
+        )
+        dead = sorted(h for (h,) in holders if h and h != owner and not alive(h)) or [""]
+        claimable = f"{DUE} AND {FREE.format(dead=marks(dead))}"
+        params = (iso(due_by or now), stamp, *dead)
+        rows = self.db.query(f"SELECT next_check_at, url FROM feeds WHERE {claimable}", params)
+        queue = claim_order((r[0] or "", r[1]) for r in rows if r[1] in configured)
         claimed: list[str] = []
-        queue = claim_order(candidates)
         while queue and len(claimed) < limit:
             window, queue = queue[: limit - len(claimed)], queue[limit - len(claimed) :]
             with self.db.write() as conn:
                 got = {
                     r[0]
                     for r in conn.execute(
-                        f"""SELECT url FROM feeds WHERE url IN ({marks(window)}) AND {_CLAIMABLE}
-                            OR leased_by IN ({marks(dead or [""])}))
+                        f"""SELECT url FROM feeds WHERE url IN ({marks(window)}) AND {claimable}
                             {self.db.skip_locked}""",
-                        (*window, stamp, stamp, *(dead or [""])),
+                        (*window, *params),
                     )
                 }
                 if got:
@@ -116,17 +106,27 @@ class FeedsMixin:
             claimed += [url for url in window if url in got]
         return claimed
 
-    def release_feeds(self, owner: str) -> int:
-        """Give up ``owner``'s leases (a worker stopping cleanly): others may poll them now."""
+    def _add_feeds(self, urls: Iterable[str]) -> set[str]:
+        """A row for each configured feed never polled (to hold its lease); returns the urls."""
+        configured = set(urls)
+        known = {r[0] for r in self.db.query("SELECT url FROM feeds")}
+        missing = [(url,) for url in sorted(configured - known)]
+        if missing:
+            with self.db.write() as conn:
+                insert_rows(
+                    conn, "INSERT INTO feeds (url)", missing, "ON CONFLICT (url) DO NOTHING"
+                )
+        return configured
+
+    def release_feeds(self, owner: str, urls: Sequence[str] | None = None) -> int:
+        """Give up ``owner``'s leases (of ``urls`` only, when given): others may poll them now."""
+        listed = [] if urls is None else list(urls) or [""]
+        only = f" AND url IN ({marks(listed)})" if listed else ""
         with self.db.write() as conn:
             return conn.execute(
-                "UPDATE feeds SET leased_by = NULL, leased_until = NULL WHERE leased_by = ?",
-                (owner,),
+                f"UPDATE feeds SET leased_by = NULL, leased_until = NULL WHERE leased_by = ?{only}",
+                (owner, *listed),
             ).rowcount
-
-    def gone_feeds(self) -> set[str]:
-        """Feeds that answered 410 Gone: they are not polled again."""
-        return {r[0] for r in self.db.query("SELECT url FROM feeds WHERE gone <> 0")}
 
     def record_poll(self, poll: FeedPoll) -> None:
         with self.db.write() as conn:
@@ -161,10 +161,12 @@ class FeedsMixin:
         ]
 
 
-# A feed may be claimed when it is due (or never polled), not gone, and nobody's lease runs.
-_DUE_COLUMNS = "next_check_at, last_polled_at, gone, leased_until, leased_by"
-_CLAIMABLE = """gone = 0 AND (next_check_at <= ? OR (next_check_at IS NULL AND last_polled_at IS NULL))
-                AND (leased_until IS NULL OR leased_until <= ?"""  # ... OR a dead holder)
+# The one rule of which feeds are due (parameter: the time they are due by): their next check
+# has come, or they were never polled; and not gone.
+DUE = """(gone = 0 AND (next_check_at <= ?
+          OR (next_check_at IS NULL AND last_polled_at IS NULL)))"""
+# ... and free to claim (parameters: now, then the holders known dead): nobody's lease runs.
+FREE = "(leased_until IS NULL OR leased_until <= ? OR leased_by IN ({dead}))"
 
 
 def claim_order(candidates: Iterable[tuple[str, str]]) -> list[str]:
@@ -178,13 +180,6 @@ def claim_order(candidates: Iterable[tuple[str, str]]) -> list[str]:
         keyed.append(((minute, ranked[minute, host], due, url), url))
         ranked[minute, host] += 1
     return [url for _, url in sorted(keyed)]
-
-
-def _claimable(row: Sequence, stamp: str | None, dead: Sequence[str]) -> bool:
-    next_check, polled, gone, leased_until, holder = row[1:6]
-    due = (next_check is not None and next_check <= stamp) or (next_check is None and not polled)
-    free = leased_until is None or leased_until <= stamp or holder in dead
-    return bool(due and not gone and free)
 
 
 def write_poll(conn: Connection, poll: FeedPoll) -> None:

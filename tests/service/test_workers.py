@@ -7,11 +7,12 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from conftest import Clock, FeedServer, rss, write_config
 
 from monitor.config.load import Config, load_config
-from monitor.service.app import claim_due_feeds
+from monitor.service.app import claim_due_feeds, run_once
 from monitor.service.scheduler import CLAIM_AHEAD, LEASE_SECONDS, Service
 
 FEEDS = CLAIM_AHEAD + 6  # more than one worker claims at once: the second gets the rest
@@ -114,6 +115,27 @@ def test_a_worker_stopping_cleanly_gives_its_claims_back_at_once(
         settle(staying)
     finally:
         staying.shutdown()
+
+
+def test_run_once_polls_every_feed_through_the_claims_and_leaves_a_held_one_to_its_worker(
+    tmp_path: Path, database_url: str, feeds: FeedServer, clock: Clock
+) -> None:
+    urls = serve(feeds, clock, count=3)
+    cfg = config(tmp_path, database_url, urls)
+    daemon = Service(cfg, clock=clock, worker="daemon")
+    try:
+        [held] = claim_due_feeds(
+            daemon.app, owner="daemon", lease=timedelta(seconds=LEASE_SECONDS), limit=1
+        )
+        outcomes = run_once(daemon.app)  # as `run --once` beside a running worker
+        assert sorted(o.url for o in outcomes) == sorted(u for u in urls if u != held.url)
+        clock.advance(minutes=1)  # nothing is due yet: run --once polls every feed anyway
+        assert len(run_once(daemon.app)) == 2
+        leases = daemon.app.db.query("SELECT url, leased_by FROM feeds WHERE leased_by IS NOT NULL")
+        assert [tuple(r) for r in leases] == [(held.url, "daemon")]  # none of its own left
+        assert feeds.requests[urlsplit(held.url).path] == 0  # its worker polls it
+    finally:
+        daemon.shutdown()
 
 
 def test_a_cron_time_opens_one_run_whichever_workers_fire(
