@@ -18,9 +18,9 @@ from monitor.store.records import (
     iso,
     stored_article,
 )
-from monitor.store.retention import mark_listed, tombstone_keys, tombstoned
 from monitor.store.sql import CHUNK, chunks, insert_rows, marks
 from monitor.store.stories import decide, decoded, plan_batch, rename_stories
+from monitor.store.tombstones import mark_listed, tombstone_keys, tombstoned
 from monitor.stories.folding import Newcomer
 from monitor.stories.identity import article_id as key_of
 from monitor.stories.identity import publisher

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 class Pace(Protocol):
-    """A prune's pacing of its short write transactions (retention._Pace)."""
+    """A prune's pacing of its short write transactions (pacing.Pace)."""
 
     size: int
     clock: Callable[[], float]
