@@ -180,3 +180,17 @@ def test_trusted_proxies_must_be_addresses(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match=r"trusted_proxies.*'proxy.example' is not an IP"):
         world_config(tmp_path, web='web: {token: "x", trusted_proxies: ["proxy.example"]}')
+
+
+def test_another_sites_page_cannot_load_a_search_but_may_link_to_one(open_site: str) -> None:
+    search = open_site + "/rules/try?q=Rogun&text=Rogun"
+    image = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"}
+    assert requests.get(search, headers=image, timeout=10).status_code == 403
+    link = {
+        "Sec-Fetch-Site": "cross-site",
+        "Sec-Fetch-Mode": "navigate",
+        "Sec-Fetch-Dest": "document",
+    }
+    assert requests.get(search, headers=link, timeout=10).status_code == 200
+    own = {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"}
+    assert requests.get(search, headers=own, timeout=10).status_code == 200

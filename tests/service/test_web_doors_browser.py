@@ -1,5 +1,6 @@
 """The login door in a real browser (Debian's Chromium through Playwright): a lure link's
-`next` cannot take the analyst off the site, and signing out kills the cookie for good."""
+`next` cannot take the analyst off the site, signing out kills the cookie for good, and an
+image on another site cannot run a search."""
 
 from __future__ import annotations
 
@@ -79,3 +80,53 @@ def test_signing_out_revokes_the_cookie(site: str, browser) -> None:  # noqa: AN
     assert replay.locator('input[name="token"]').is_visible()
     thief.close()
     context.close()
+
+
+def test_an_image_on_another_site_cannot_run_a_search(
+    tmp_path: Path,
+    browser,  # noqa: ANN001
+) -> None:
+    import http.server
+    import threading
+
+    config = world_config(tmp_path)
+    store_items(config, [Item(id="rogun-1", title="Rogun fills up", summary="Rogun dam.")])
+    app = make_app(config, open_database(config.database), clock=lambda: NOW)
+    seen: list[tuple[str, int]] = []
+
+    @app.after_request
+    def _record(response):  # noqa: ANN001, ANN202
+        from flask import request
+
+        seen.append((request.path, response.status_code))
+        return response
+
+    server = WebServer(app, "127.0.0.1", 0, token=None).start()
+    target = f"http://127.0.0.1:{server.port}/rules/try?q=Rogun&text=Rogun"
+    lure = f'<!DOCTYPE html><title>lure</title><img src="{target}">'.encode()
+
+    class Lure(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(lure)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Lure)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        context = browser.new_context()
+        page = context.new_page()
+        # `localhost` and `127.0.0.1` are two sites to a browser: the lure is another site.
+        page.goto(f"http://localhost:{other.server_address[1]}/")
+        page.wait_for_load_state("networkidle")
+        assert ("/rules/try", 403) in seen and ("/rules/try", 200) not in seen
+        page.goto(target)  # the analyst following a link opens the page as ever
+        assert page.locator(".verdict h2").inner_text() == "Matched"
+        context.close()
+    finally:
+        other.shutdown()
+        server.stop()

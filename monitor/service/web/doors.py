@@ -8,6 +8,8 @@ and where the login form may send a browser afterwards.
 - A proxy named in `web.trusted_proxies` may say the browser came over TLS
   (`X-Forwarded-Proto: https`); the cookie is then Secure. Anyone else's forwarding headers
   are dropped before the page sees them.
+- A request another site's page makes by loading something (an `<img>`, a script, a fetch)
+  is refused where the browser says so (Sec-Fetch-Site); a link from elsewhere still opens.
 - `next` after login is a path on this site, never `//host`, a scheme, or anything a browser
   would read differently from what was checked (it drops tabs and line breaks from URLs).
 """
@@ -15,7 +17,7 @@ and where the login form may send a browser afterwards.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -59,6 +61,20 @@ def loopback_host(host: str | None) -> bool:
         return ipaddress.ip_address(name).is_loopback
     except ValueError:
         return False
+
+
+def cross_site_subresource(method: str, headers: Mapping[str, str]) -> bool:
+    """Whether a browser says another site made this request other than by opening a page:
+    an `<img>` or a script of a page elsewhere, aimed at a search that costs (Fetch Metadata;
+    a client that sends none, like curl or an orchestrator, is not refused)."""
+    site = headers.get("Sec-Fetch-Site")
+    if site in (None, "same-origin", "same-site", "none"):
+        return False
+    return not (
+        method == "GET"
+        and headers.get("Sec-Fetch-Mode") == "navigate"
+        and headers.get("Sec-Fetch-Dest", "document") == "document"
+    )
 
 
 def trusted(peer: str | None, networks: Iterable[str]) -> bool:
@@ -106,6 +122,12 @@ def install_doors(
                 "This page answers only to localhost without a token: set web.token to serve "
                 "it under another name.\n",
                 status=421,
+                mimetype="text/plain",
+            )
+        if cross_site_subresource(request.method, dict(request.headers)):
+            return Response(
+                "Another site may link to this page, not load from it.\n",
+                status=403,
                 mimetype="text/plain",
             )
         held = sessions.credential(request.cookies.get(COOKIE), clock())
