@@ -220,3 +220,57 @@ def test_a_search_becomes_a_new_rule_with_its_backtest(site: Site) -> None:
     assert ">Rogun NOT football</textarea>" in form
     assert "Last 30 days: 1 match" in form and "<mark>Rogun</mark> dam reaches its second" in form
     assert "New rule from this query" not in site.get("/search?q=Rogun", READER).text
+
+
+def test_entities_are_listed_with_their_forms_and_edited_like_rules(tmp_path: Path) -> None:
+    from conftest import write_config
+    from web_world import DESK, WIRE
+
+    from monitor.config.load import load_config
+
+    path = write_config(
+        tmp_path,
+        f"""
+        database: {tmp_path / "m.db"}
+        feeds:
+          - url: {WIRE}
+          - url: {DESK}
+        entities:
+          Rogun: [Rogun, Рогун]   # the dam
+        rules:
+          - name: Rogun
+            query: '@Rogun'
+            digest: daily
+        digests:
+          daily: {{schedule: "0 8 * * *", channels: [console]}}
+        channels:
+          console: {{type: console}}
+        web: {{token: "{READER}", editor_token: "{EDITOR}"}}
+        """,
+    )
+    config = load_config(path)
+    store_items(
+        config,
+        [Item(id="ges", title="Строительство Рогунской ГЭС", summary="Рогунская ГЭС растёт.")],
+    )
+    client = make_app(config, open_database(config.database), clock=lambda: NOW).test_client()
+    listed = client.get("/entities", headers=_bearer(READER)).get_data(as_text=True)
+    assert "@Rogun" in listed and "<code>Рогун</code>" in listed and "stems" in listed
+    page = client.get("/entities/Rogun/edit", headers=_bearer(EDITOR)).get_data(as_text=True)
+    assert "The forms it will match" in page and "Last 30 days: 1 match" in page
+    assert "<mark>Рогунской</mark>" in page
+    hidden = dict(re.findall(r'name="(csrf_token|version)" value="([^"]*)"', page))
+    saved = client.post(
+        "/entities/Rogun/edit",
+        headers=_bearer(EDITOR),
+        data=hidden | {"name": "Rogun", "forms": "Rogun, Рогун, Roghun", "action": "save"},
+    )
+    assert saved.status_code == 303
+    assert "  Rogun: [Rogun, Рогун, Roghun] # the dam\n" in path.read_text()
+    broken = client.post(
+        "/entities/new",
+        headers=_bearer(EDITOR),
+        data={"csrf_token": hidden["csrf_token"], "name": "SCO", "forms": "{SCO", "action": "save"},
+    )
+    assert broken.status_code == 422 and "column 1" in broken.get_data(as_text=True)
+    assert client.get("/entities/new", headers=_bearer(READER)).status_code == 403

@@ -354,7 +354,8 @@ def test_not_relevant_proposes_a_refinement_with_its_backtest(world: World, cont
 
 
 EDITOR_PAGES = ("/rules/new?query=Kambarata", "/rules/Rogun/edit", "/rules/Rogun/delete",
-                "/rules/Rogun/refine", "/feeds/new", "/feeds", "/history", "/stories/rogun-1")  # fmt: skip
+                "/rules/Rogun/refine", "/feeds/new", "/feeds", "/history", "/stories/rogun-1",
+                "/entities", "/entities/new")  # fmt: skip
 
 
 @pytest.mark.parametrize("width", [1280, 390])

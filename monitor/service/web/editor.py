@@ -17,6 +17,7 @@ from monitor.config.load import Config
 from monitor.service.web import pages
 from monitor.service.web.auth import CSRF_FIELD, csrf_ok
 from monitor.service.web.changes import Changes, Outcome, diff
+from monitor.service.web.entities_edit import entity_routes
 from monitor.service.web.feeds_edit import feed_routes
 from monitor.service.web.judge import judge_routes, judged_view, proposal
 from monitor.service.web.preview import RuleForm, backtest_view, rule_form
@@ -39,8 +40,8 @@ def editor_routes(
 
     @bp.before_request
     def _editors_only() -> None:
-        if request.endpoint == "editor.preview":
-            return  # a read: what a query would match, as /search shows any reader
+        if request.endpoint in ("editor.preview", "editor.entities"):
+            return  # reads: what a query would match (as /search), the entities' forms
         config = current()
         editor_token = config.web.editor_token if config.web else None
         if g.get("role") != "editor" or editor_token is None:
@@ -68,7 +69,7 @@ def editor_routes(
     @bp.get("/rules/preview")
     def preview() -> str:
         """The backtest beside the form, as an HTML fragment (the live preview's script)."""
-        form = rule_form(request.args, version="", existing=None)
+        form = rule_form(request.args, version="", existing=None, entities=current().entities)
         view = backtest_view(current(), store, form.rule, now=clock()) if form.rule else None
         return render_template("_preview.html", form=form, preview=view)
 
@@ -82,8 +83,12 @@ def editor_routes(
                 "query": request.args.get("query", ""),
                 "digest": digests[0] if digests else "",
             }
-            form = rule_form(typed, version=snapshot.version, existing=None)
-            return show(form, original=None, **({} if form.query else {"preview": None}))
+            form = rule_form(
+                typed, version=snapshot.version, existing=None, entities=current().entities
+            )
+            if form.query:
+                return show(form, original=None)
+            return show(form, original=None, preview=None)  # an empty form: no backtest yet
         return _submit(original=None)
 
     @bp.route("/rules/<path:name>/edit", methods=["GET", "POST"])
@@ -93,7 +98,7 @@ def editor_routes(
         if fields is None:
             abort(404)
         if request.method == "GET":
-            form = RuleForm.of(fields, version=snapshot.version)
+            form = RuleForm.of(fields, version=snapshot.version, entities=current().entities)
             return show(form, original=name, saved=request.args.get("saved") == "1")
         return _submit(original=name)
 
@@ -101,7 +106,12 @@ def editor_routes(
         existing = None
         if original is not None:
             existing = edit.rule_fields(changes.current().text, original)
-        form = rule_form(request.form, version=request.form.get("version", ""), existing=existing)
+        form = rule_form(
+            request.form,
+            version=request.form.get("version", ""),
+            existing=existing,
+            entities=current().entities,
+        )
         if request.form.get("action") != "save":
             return show(form, original=original)
         if not form.name:
@@ -209,7 +219,7 @@ def editor_routes(
         fields = edit.rule_fields(snapshot.text, name)
         if fields is None:
             abort(404)
-        form = RuleForm.of(fields, version=snapshot.version)
+        form = RuleForm.of(fields, version=snapshot.version, entities=current().entities)
         if form.rule is None:
             return show(form, original=name)
         proposed = proposal(current(), store, workbench, fields, form.rule, clock())
@@ -219,10 +229,13 @@ def editor_routes(
             "digest": form.digest,
             "priority": form.priority,
         }
-        refined = rule_form(typed, version=snapshot.version, existing=fields)
+        refined = rule_form(
+            typed, version=snapshot.version, existing=fields, entities=current().entities
+        )
         return show(refined, original=name, proposal=proposed)
 
     feed_routes(bp, current=current, store=store, changes=changes)
+    entity_routes(bp, current=current, store=store, changes=changes, clock=clock)
     judge_routes(bp, current=current, store=store, workbench=workbench, clock=clock)
     return bp
 

@@ -45,7 +45,9 @@ class RuleForm:
     existing: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, fields: Mapping[str, Any], *, version: str) -> RuleForm:
+    def of(
+        cls, fields: Mapping[str, Any], *, version: str, entities: Mapping[str, Any] | None = None
+    ) -> RuleForm:
         """The form of a rule as the file writes it."""
         typed = {
             "name": str(fields.get("name", "")),
@@ -54,7 +56,7 @@ class RuleForm:
             "priority": str(fields.get("priority") or "normal"),
             **{k: ", ".join(str(t) for t in fields.get(k) or ()) for k in ("any", "all", "none")},
         }
-        return rule_form(typed, version=version, existing=fields)
+        return rule_form(typed, version=version, existing=fields, entities=entities)
 
     def fields(self) -> dict[str, Any]:
         """What `edit.set_rule` writes: an empty field removes its key."""
@@ -77,7 +79,11 @@ def split_terms(text: str) -> list[str]:
 
 
 def rule_form(
-    typed: Mapping[str, str], *, version: str, existing: Mapping[str, Any] | None
+    typed: Mapping[str, str],
+    *,
+    version: str,
+    existing: Mapping[str, Any] | None,
+    entities: Mapping[str, Any] | None = None,
 ) -> RuleForm:
     """The form from request fields; the rule keeps what the form does not show (tags, feeds,
     mentions) from the file."""
@@ -107,6 +113,7 @@ def rule_form(
                 mask_url(str(f)) if "://" in str(f) else str(f) for f in existing.get("feeds") or ()
             ],
             mentions=int(existing.get("mentions") or 1),
+            entities=entities,  # @Name, as the config declares them
         )
     except RuleSyntaxError as exc:
         return replace(
