@@ -44,6 +44,8 @@ def feeds(ctx: click.Context, config_file: str | None) -> None:
         status = r.get("last_outcome") or "never polled"
         if r.get("last_status"):
             status += f" {r['last_status']}"
+        if feed.paused:  # `paused: true`: listed, not polled
+            status = "paused"
         say(
             f"{_cut(feed.name, width):{width}} {feed.type:11} "
             f"{_when(r.get('last_polled_at'), '-'):20} {status[:14]:14} "

@@ -274,3 +274,27 @@ def test_entities_are_listed_with_their_forms_and_edited_like_rules(tmp_path: Pa
     )
     assert broken.status_code == 422 and "column 1" in broken.get_data(as_text=True)
     assert client.get("/entities/new", headers=_bearer(READER)).status_code == 403
+
+
+def test_feeds_says_which_feed_is_paused(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+    from conftest import write_config
+
+    from monitor.cli.main import main
+
+    path = write_config(
+        tmp_path,
+        f"""
+        database: {tmp_path / "m.db"}
+        feeds:
+          - url: https://a.example.org/rss
+            name: Alpha
+          - url: https://b.example.org/rss
+            name: Beta
+            paused: true
+        """,
+    )
+    result = CliRunner().invoke(main, ["feeds", "--config", str(path)])
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0]: line for line in result.output.splitlines() if line[:1] in "AB"}
+    assert " paused " in rows["Beta"] and " paused " not in rows["Alpha"]
