@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 from monitor import metrics
 from monitor.config.load import Config, FeedConfig
-from monitor.errors import ExtractError, FetchError, ParseError
+from monitor.errors import BlockedAddressError, ExtractError, FetchError, ParseError
 from monitor.extract.page import extract_text
 from monitor.pipeline.latency import detection_delays
 from monitor.pipeline.links import decode_matched_links
@@ -139,22 +139,7 @@ def _refresh(feed: FeedConfig, state: FeedState, ctx: Context, now: datetime) ->
     kind = source_type(feed.type)
     conditional = not kind.may_be_index or (state.body_hash or "").startswith(_LEAF)
     try:
-        result = fetch(
-            ctx.session,
-            kind.request_url(
-                state.redirect_to or feed.request_url, last_polled=state.last_polled_at, now=now
-            ),
-            guard=not ctx.config.allow_private_networks,
-            # the URL the operator wrote; a stored redirect target is the server's word
-            trusted=not state.redirect_to,
-            etag=state.etag if conditional else None,
-            last_modified=state.last_modified if conditional else None,
-            timeout=feed.timeout.total_seconds(),
-            max_bytes=feed.max_bytes,
-            limiter=_limiter(feed, ctx),
-            accept=kind.accept,
-            auth=source_auth(feed),
-        )
+        result = _fetch_source(feed, state, ctx, now, conditional=conditional)
     except FetchError as exc:
         return _record_failure(
             feed,
@@ -252,6 +237,36 @@ def _note_hub(feed: FeedConfig, ctx: Context, result: FetchResult, now: datetime
         )
         if ctx.store.note_hub(found, now):
             log.info("websub hub found feed=%s hub=%s", feed.url, links.hub)
+
+
+def _fetch_source(
+    feed: FeedConfig, state: FeedState, ctx: Context, now: datetime, *, conditional: bool
+) -> FetchResult:
+    """The source's document, from where it moved permanently, else from its configured URL.
+    Only the configured URL is trusted; a stored move the guard refuses now (stored before every
+    hop was vetted, or a name that resolves inside today) is passed over for it."""
+    kind = source_type(feed.type)
+    moved = state.redirect_to
+    for url in (moved, feed.request_url) if moved else (feed.request_url,):
+        try:
+            return fetch(
+                ctx.session,
+                kind.request_url(url, last_polled=state.last_polled_at, now=now),
+                guard=not ctx.config.allow_private_networks,
+                trusted=url != moved,
+                etag=state.etag if conditional else None,
+                last_modified=state.last_modified if conditional else None,
+                timeout=feed.timeout.total_seconds(),
+                max_bytes=feed.max_bytes,
+                limiter=_limiter(feed, ctx),
+                accept=kind.accept,
+                auth=source_auth(feed),
+            )
+        except BlockedAddressError as exc:
+            if url != moved:
+                raise
+            log.warning("stored move refused feed=%s: %s", feed.url, exc)
+    raise AssertionError("the configured URL is always tried last")
 
 
 def _limiter(feed: FeedConfig, ctx: Context) -> HostLimiter:

@@ -214,3 +214,23 @@ def test_google_news_decoding_does_not_follow_a_redirect_inside(
     )
     assert decoder.decode("https://news.google.com/rss/articles/AU_yqL2") is None
     assert inside.log == []
+
+
+def test_a_move_inside_stored_before_the_guard_is_passed_over_for_the_configured_url(
+    tmp_path, feeds: FeedServer, inside: HTTPServer, clock: Clock
+) -> None:
+    # An archive from before every hop was vetted: the feed's 301 to an internal address was
+    # stored as its new URL (allow_private_networks plays that older version here).
+    url = feeds.fail("/feed.xml", 301, {"Location": f"http://127.0.0.1:{inside.port}/secret"})
+    before = source_app(tmp_path, f"{{url: {url}}}", clock, extra="allow_private_networks: true")
+    run_once(before)
+    assert before.store.feed_health()[0]["redirect_to"] == f"http://127.0.0.1:{inside.port}/secret"
+    assert len(inside.log) == 1
+
+    feeds.http.clear()  # the publisher serves its feed at the configured URL again
+    feeds.requests.clear()
+    feeds.set("/feed.xml", rss([{"title": "Rogun", "link": "https://e.org/1"}]))
+    clock.advance(hours=3)
+    [outcome] = run_once(source_app(tmp_path, f"{{url: {url}}}", clock))
+    assert outcome.outcome == "ok" and outcome.new_articles == 1
+    assert len(inside.log) == 1  # the internal server was not asked again
