@@ -54,11 +54,14 @@ def raw_tree(text: str) -> CommentedMap:
 
 def rule_fields(text: str, name: str) -> dict[str, Any] | None:
     """The form keys of rule `name` as the file writes them, or None when there is none."""
+    entry = rule_entry(text, name)
+    return None if entry is None else {k: entry[k] for k in RULE_KEYS if k in entry}
+
+
+def rule_entry(text: str, name: str) -> dict[str, Any] | None:
+    """Every key of rule `name` as the file writes it (tags, mentions, spike... too)."""
     found = _find(raw_tree(text), "rules", lambda item: str(item.get("name")) == name)
-    if found is None:
-        return None
-    item = found[1]
-    return {key: plain(item[key]) for key in RULE_KEYS if key in item}
+    return None if found is None else {str(k): plain(v) for k, v in found[1].items()}
 
 
 def set_rule(text: str, original: str | None, fields: Mapping[str, Value]) -> str:

@@ -298,3 +298,22 @@ def test_feeds_says_which_feed_is_paused(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     rows = {line.split()[0]: line for line in result.output.splitlines() if line[:1] in "AB"}
     assert " paused " in rows["Beta"] and " paused " not in rows["Alpha"]
+
+
+def test_a_rules_other_keys_are_kept_and_count_in_its_backtest(site: Site) -> None:
+    path = Path(site.config.path)
+    path.write_text(
+        path.read_text().replace(
+            "    any: [Rogun, Рогун]\n", "    any: [Rogun, Рогун]\n    mentions: 3   # thrice\n"
+        )
+    )
+    page = site.get("/rules/Rogun/edit").text
+    assert "<code>mentions: 3</code>" in page
+    assert "Last 30 days: 0 matches" in page  # no story says Rogun three times
+    hidden = site.form("/rules/Rogun/edit")
+    site.post(
+        "/rules/Rogun/edit",
+        hidden
+        | {"name": "Rogun", "any": "Rogun, Рогун, Roghun", "digest": "daily", "action": "save"},
+    )
+    assert "    any: [Rogun, Рогун, Roghun]\n    mentions: 3   # thrice\n" in path.read_text()

@@ -94,7 +94,7 @@ def editor_routes(
     @bp.route("/rules/<path:name>/edit", methods=["GET", "POST"])
     def edit_rule(name: str) -> Response:
         snapshot = changes.current()
-        fields = edit.rule_fields(snapshot.text, name)
+        fields = edit.rule_entry(snapshot.text, name)
         if fields is None:
             abort(404)
         if request.method == "GET":
@@ -105,7 +105,7 @@ def editor_routes(
     def _submit(*, original: str | None) -> Response:
         existing = None
         if original is not None:
-            existing = edit.rule_fields(changes.current().text, original)
+            existing = edit.rule_entry(changes.current().text, original)
         form = rule_form(
             request.form,
             version=request.form.get("version", ""),
@@ -216,7 +216,7 @@ def editor_routes(
     def refine_rule(name: str) -> Response:
         """The rule with the `NOT` terms its rejected stories suggest, backtested, unsaved."""
         snapshot = changes.current()
-        fields = edit.rule_fields(snapshot.text, name)
+        fields = edit.rule_entry(snapshot.text, name)
         if fields is None:
             abort(404)
         form = RuleForm.of(fields, version=snapshot.version, entities=current().entities)

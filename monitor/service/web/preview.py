@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from monitor.config.edit import RULE_KEYS
 from monitor.config.load import Config
 from monitor.rules import Rule, RuleSyntaxError, build_rule
 from monitor.secrets import mask_url
@@ -58,6 +59,12 @@ class RuleForm:
         }
         return rule_form(typed, version=version, existing=fields, entities=entities)
 
+    @property
+    def kept(self) -> list[str]:
+        """The rule's other keys (tags, feeds, mentions, spike...): kept as written, and part
+        of the backtest as they are of `rules test`."""
+        return [f"{k}: {_shown(v)}" for k, v in self.existing.items() if k not in RULE_KEYS]
+
     def fields(self) -> dict[str, Any]:
         """What `edit.set_rule` writes: an empty field removes its key."""
         lists = {k: split_terms(getattr(self, k)) or None for k in ("any", "all", "none")}
@@ -72,6 +79,14 @@ class RuleForm:
 
     def again(self, *, version: str) -> RuleForm:
         return replace(self, version=version)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
+    return str(value)
 
 
 def split_terms(text: str) -> list[str]:
