@@ -317,3 +317,13 @@ def test_a_rules_other_keys_are_kept_and_count_in_its_backtest(site: Site) -> No
         | {"name": "Rogun", "any": "Rogun, Рогун, Roghun", "digest": "daily", "action": "save"},
     )
     assert "    any: [Rogun, Рогун, Roghun]\n    mentions: 3   # thrice\n" in path.read_text()
+
+
+def test_a_post_without_a_button_name_saves_and_preview_never_does(site: Site) -> None:
+    before = Path(site.config.path).read_text()
+    hidden = site.form("/rules/new")
+    fields = hidden | {"name": "Dam", "query": "dam", "digest": "daily"}
+    assert site.post("/rules/new", fields | {"action": "preview"}).status_code == 200
+    assert Path(site.config.path).read_text() == before
+    assert site.post("/rules/new", fields).status_code == 303
+    assert "  - name: Dam\n" in Path(site.config.path).read_text()

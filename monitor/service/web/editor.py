@@ -112,7 +112,7 @@ def editor_routes(
             existing=existing,
             entities=current().entities,
         )
-        if request.form.get("action") != "save":
+        if request.form.get("action") == "preview":  # a POST without a button name saves
             return show(form, original=original)
         if not form.name:
             form = replace(form, error={"reason": "a rule needs a name", "column": None})

@@ -124,7 +124,7 @@ def entity_routes(
 
     def _submit(original: str | None) -> Response:
         form = entity_form(request.form, version=request.form.get("version", ""))
-        if request.form.get("action") != "save":
+        if request.form.get("action") == "preview":  # a POST without a button name saves
             return show(form, original=original)
         if form.error is not None or not form.name:
             error = form.error or {"reason": "an entity needs a name", "column": None}
