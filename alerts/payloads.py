@@ -91,6 +91,7 @@ def _article(entry: DigestEntry) -> dict[str, Any]:
         "title": entry.title,
         "url": entry.url,
         "source": entry.source,
+        "language": entry.language or None,
         "published": iso_time(entry.published) if entry.published else None,
         "detected_at": iso_time(entry.detected_at) if entry.detected_at else None,
         "snippet": entry.snippet,

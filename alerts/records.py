@@ -30,6 +30,7 @@ class DigestEntry:
     highlights: tuple[tuple[int, int], ...] = ()  # (start, end) spans inside snippet
     matched_terms: tuple[str, ...] = ()
     also_reported_by: tuple[str, ...] = ()  # names of other feeds that carried the story
+    language: str = ""  # the article's language tag (its feed's, else detected), "" unknown
     detected_at: datetime | None = None  # when the service first saw it (older rows: None)
 
     def __post_init__(self) -> None:

@@ -119,7 +119,9 @@ def _entry_view(entry: DigestEntry, zone: str) -> dict[str, Any]:
     return {
         "title": one_line(entry.title) or "(no title)",
         "href": entry.url if is_web_url(entry.url) else None,
-        "source": one_line(entry.source),
+        # the language beside the source: a reader of several sees which one to open
+        "source": one_line(entry.source)
+        + (f" [{one_line(entry.language)}]" if entry.language else ""),
         "published": format_time(entry.published, zone) if entry.published else None,
         "segments": segments,
         "snippet_text": textwrap.fill(

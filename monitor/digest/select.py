@@ -44,6 +44,7 @@ class MatchedArticle:
     hits: tuple[dict, ...]
     terms: tuple[str, ...]
     also_reported_by: tuple[str, ...]
+    language: str = ""
 
 
 def build_digest(
@@ -91,6 +92,7 @@ def _entry(item: MatchedArticle) -> DigestEntry:
         highlights=highlights if shown == snippet else (),
         matched_terms=tuple(mask(t) for t in item.terms),
         also_reported_by=tuple(mask(s) for s in item.also_reported_by),
+        language=item.language,
     )
 
 
@@ -308,6 +310,7 @@ def _matched_articles(
                 hits=r.hits,
                 terms=r.terms,
                 also_reported_by=tuple(dict.fromkeys(s for s in sources if s != source)),
+                language=r.language,
             )
         )
     return items

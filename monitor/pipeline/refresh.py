@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from monitor import metrics
 from monitor.config.load import Config, FeedConfig
 from monitor.errors import BlockedAddressError, ExtractError, FetchError, ParseError
+from monitor.extract.language import detect_language
 from monitor.extract.page import extract_text
 from monitor.pipeline.latency import detection_delays
 from monitor.pipeline.links import decode_matched_links
@@ -555,7 +556,8 @@ def _article(
         summary=summary,
         text=text,
         author=_cut(entry.author, 200) if entry.author else None,
-        language=entry.language,
+        # the source's word when it gives one, else a guess from the words themselves
+        language=entry.language or detect_language(entry.title, summary, text),
         published=entry.published,
         first_seen=now,
         fingerprint=fp.to_bytes(),

@@ -158,6 +158,7 @@ class MatchedRow:
     published: datetime | None
     first_seen: datetime | None
     cluster_id: str | None  # the article's story
+    language: str = ""  # the feed's, else detected at ingest
 
 
 def matched_row(row: Any) -> MatchedRow:
@@ -179,4 +180,5 @@ def matched_row(row: Any) -> MatchedRow:
         published=from_iso(row["published"]),
         first_seen=from_iso(row["first_seen"]),
         cluster_id=row["acluster"],
+        language=row["language"] or "",
     )

@@ -17,7 +17,7 @@ from monitor.store.records import MatchedRow, from_iso, iso, matched_row
 # The columns of a match joined with its article, as MatchedRow reads them.
 MATCH_COLUMNS = """m.article_id, m.rule, m.digest, m.terms, m.hits, m.matched_at, m.run_id,
     a.title, a.link, a.url, a.feed, a.summary, a.text, a.published, a.first_seen,
-    a.cluster_id AS acluster"""
+    a.cluster_id AS acluster, a.language"""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

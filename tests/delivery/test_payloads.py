@@ -14,6 +14,7 @@ ARTICLE_KEYS = {
     "title",
     "url",
     "source",
+    "language",
     "published",
     "detected_at",
     "snippet",

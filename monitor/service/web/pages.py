@@ -29,6 +29,7 @@ class StoryItem:
     segments: Segments
     terms: tuple[str, ...]
     also_reported_by: tuple[str, ...]
+    language: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,6 +65,7 @@ def story_items(ids: Sequence[str], articles: Sequence[MatchedArticle]) -> list[
             segments=snippet(item.summary_text, item.hits),
             terms=item.terms,
             also_reported_by=item.also_reported_by,
+            language=item.language,
         )
         for article_id, item in zip(ids, articles, strict=True)
     ]
