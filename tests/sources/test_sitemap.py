@@ -212,5 +212,7 @@ def test_feeds_shows_the_type_and_the_recorded_error(
     run_once(app)
     result = CliRunner().invoke(main, ["feeds", "--config", app.config.path])
     assert result.exit_code == 0, result.output
-    [row] = [line for line in result.output.splitlines() if "sitemap.xml" in line]
+    lines = result.output.splitlines()
+    [at] = [i for i, line in enumerate(lines) if "sitemap.xml" in line]
+    row = lines[at - 1]  # the feed's row, its URL on the line beneath
     assert " sitemap " in row and "error" in row and "got an HTML page" in row
