@@ -52,6 +52,9 @@ RULES = [
     "cooperation OR co-operation",
     "tag:asia OR news",
     "-NATO",
+    "@Rogun",
+    "@SCO",
+    "title:@Rogun OR @Rogun NEAR/2 dam",
 ]
 
 
@@ -68,6 +71,9 @@ def config_for(tmp_path: Path, database: str, feed: str, name: str) -> Config:
         allow_private_networks: true
         feeds:
           - {{url: {feed}, name: Wire, tags: [asia]}}
+        entities:
+          Rogun: [Rogun, Рогун]
+          SCO: ['"Shanghai Cooperation Organization"', 上海合作组织]
         rules:
           - {{name: Rogun, any: [Rogun], digest: daily}}
         digests:
@@ -136,6 +142,12 @@ def test_both_backends_find_the_same_articles_for_every_rule(archives: Archives)
     assert answers['"Rogun dam"'][1] == ["Anti-missile shield"]
     assert len(answers["Rogun NEAR/2 dam"][1]) == 2
     assert len(answers["tag:asia OR news"][1]) == len(STORIES)
+    # entities: found in their inflected forms through the index's prefixes, on both backends
+    assert answers["@Rogun"][1] == ["Королёв и ракета", "Anti-missile shield", "Йошкар-Ола"]
+    assert answers["@SCO"][1] == [
+        "中国人民银行",
+        "Shanghai Cooperation Organization summit",
+    ]
 
 
 def test_the_search_page_reads_the_same_pages_on_both_backends(archives: Archives) -> None:
@@ -167,6 +179,12 @@ def test_on_postgresql_the_matcher_reads_only_what_the_index_finds(
     found = backtest(cfg, rule, since=timedelta(days=7), now=clock.now, track=count)
     assert sorted(f.title for f in found) == ["The dam at Rogun", "Weather 7"]
     assert read == [2]  # of the 300 articles of the period
+    # an entity: the index is asked for its forms' beginnings, the matcher judges
+    found = backtest(
+        cfg, resolve_rule("@Rogun", cfg), since=timedelta(days=7), now=clock.now, track=count
+    )
+    assert sorted(f.title for f in found) == ["The dam at Rogun", "Weather 7"]
+    assert read[-1] == 2
     # a rule the index cannot narrow (a lone NOT) reads the period, and finds the same way
     every = backtest(
         cfg, resolve_rule("-Rogun", cfg), since=timedelta(days=7), now=clock.now, track=count
