@@ -33,6 +33,8 @@ def world_config(tmp: Path, *, web: str = "", database: str | None = None) -> Co
             name: Wire
           - url: {DESK}
             name: Central Asia desk
+        entities:
+          Rogun: [Rogun, Рогун]
         rules:
           - name: Rogun
             any: [Rogun, Рогун]
