@@ -119,3 +119,13 @@ def test_recall_figures_printed_for_the_record(capsys: pytest.CaptureFixture[str
         by_lang.setdefault(lang, []).append(expected in found(entity, sentence))
     with capsys.disabled():
         print(json.dumps({k: f"{sum(v)}/{len(v)}" for k, v in by_lang.items()}))
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["iifhak", "Шанхай", "O'zbekiston", "Qoʻqon", "Ёлкин", "Ўзбекистон", "Xi", "Ли", "Цзиньпин",
+     "Shchukin", "Дмитрий", "Алматы", "Лукашенко"],
+)  # fmt: skip
+def test_a_form_always_finds_itself_as_written(written: str) -> None:
+    entities = declare_all([EntitySpec(name="E", forms=(written,))])
+    assert _hits("@E", f"Сегодня {written} здесь.", entities) == [written]

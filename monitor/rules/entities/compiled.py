@@ -248,7 +248,10 @@ def entity_word(text: str, refused: tuple[Stem, ...]) -> EntityWord:
                 if letter == "a"
             ]
     beginnings = frozenset(p for stem in found for p in prefixes(stem.stem))
-    keys = _word_anchors(found, beginnings)
+    # The form as written always finds itself, whatever folding shortened its skeleton (ii).
+    cut = STEM_LETTERS if len(text) >= STEM_LETTERS else SHORT_LETTERS
+    own = {("stem", text[:cut])} if len(text) >= SHORT_LETTERS else {("word", text)}
+    keys = _word_anchors(found, beginnings) | own
     return EntityWord(
         text=text,
         stems=tuple(found),
