@@ -40,6 +40,8 @@ _PARADIGMS = (
     ("ия", "ия ии ию ией иею иям иями иях ие ій ії ією ію ія"),
     ("я", "я и е ю ей ею ям ями ях і ї єю"),
     ("а", "а ы и е у ой ою ей ею ам ами ах і ою"),
+    # surnames in -ко: Ukrainian and Belarusian decline them (Лукашенка, Лукашэнку, Лукашенкові)
+    ("о", "о а у і ы е ом ові"),
 )
 # Turkic suffixes: plural, then possessive, then case, each optional (Назарбаевтың,
 # Рахмонро, Mirziyoyevning, Mirziyoyevga, Рогундағы, Президентининг). Vowel harmony is not

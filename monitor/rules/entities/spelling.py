@@ -24,7 +24,9 @@ from anyascii import anyascii
 from monitor.rules.tokens import normal
 
 # Before anyascii: the letters whose table entry does not suit the folding below.
-_BEFORE = str.maketrans({"є": "ye", "ь": "", "ъ": "", "х": "h", "щ": "sh", "ʻ": "'", "ʼ": "'"})
+_BEFORE = str.maketrans(
+    {"є": "ye", "ь": "", "ъ": "", "х": "h", "щ": "sh", "ғ": "g", "ʻ": "'", "ʼ": "'"}
+)
 _APOSTROPHES = re.compile("['`’‘]")
 # After transliteration, in order: each rule sees the result of the ones before it.
 _FOLDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -35,7 +37,9 @@ _FOLDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"shch", "sh"),
         (r"dzh|dj", "j"),
         (r"zh", "j"),
-        (r"ng", "n"),  # before gh: Shanghai = Шанхай
+        # ң, ñ, ng: before gh (Shanghai = Шанхай); not before a vowel, where it is more often
+        # a name's n and a suffix's g (Рахмонға, Rahmonga)
+        (r"ng(?![aeiouy])", "n"),
         (r"kh|x", "h"),
         (r"gh", "g"),
         (r"q", "k"),
