@@ -41,6 +41,7 @@ class Options:
     in_process_parse: bool = False  # parse in the polling process instead of build_app's choice
     syndication_feeds: int = 150  # outlets of the syndication world (bench/syndication.py)
     rounds: int = 16  # its poll rounds
+    cycle_only: bool = False  # the poll cycle's figures alone (no matching, no syndication)
 
 
 def run_bench(options: Options, workdir: Path) -> dict[str, Any]:
@@ -68,9 +69,10 @@ def run_bench(options: Options, workdir: Path) -> dict[str, Any]:
         server.change()
         changed_run = poll | {"label": "changed", "profile": _profile(options, "changed")}
         runs["changed"] = _measured(server, workdir, "poll", changed_run)
-    matching = {"rules": options.rules, "articles": options.rule_articles}
-    runs["rules"] = _measured(None, workdir, "rules", matching)
-    runs["syndication"] = _syndication(options, workdir)
+    if not options.cycle_only:
+        matching = {"rules": options.rules, "articles": options.rule_articles}
+        runs["rules"] = _measured(None, workdir, "rules", matching)
+        runs["syndication"] = _syndication(options, workdir)
     expected = {
         "cold_new_articles": len(story_keys(world)),
         "changed_new_articles": len(story_keys(changed(world)) - story_keys(world)),
@@ -144,6 +146,11 @@ def parse_args(argv: list[str] | None) -> tuple[Options, Path]:
         "--syndication-feeds", type=int, help="outlets of the syndication world (default 150)"
     )
     parser.add_argument("--rounds", type=int, help="its poll rounds (default 16)")
+    parser.add_argument(
+        "--cycle-only",
+        action="store_true",
+        help="cold, warm and changed cycles, their floor and rss2email only",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="where results.json goes")
     args = parser.parse_args(argv)
     feeds = args.feeds or (20 if args.quick else 1000)
@@ -156,6 +163,7 @@ def parse_args(argv: list[str] | None) -> tuple[Options, Path]:
         in_process_parse=args.in_process_parse,
         syndication_feeds=args.syndication_feeds or (12 if args.quick else 150),
         rounds=args.rounds or (4 if args.quick else 16),
+        cycle_only=args.cycle_only,
     )
     return options, args.out
 

@@ -1,5 +1,12 @@
-"""The synthetic world the benchmark polls: N feeds of M news items, a fifth of them
-cross-posted between feeds, and the change that replaces a fifth of every feed's items.
+"""The world the benchmark polls: N feeds of M news items, a fifth of them carried by two
+feeds, and the change that replaces a fifth of every feed's items.
+
+Items share text the way real news does: an English item is three real paragraphs (the article
+bodies of the corpus's extraction benchmark, each paragraph reused in about twenty unrelated
+items, as wire paragraphs, quotes and boilerplate are), so that many stored articles share a
+paragraph without being one story. Of the stories two feeds carry, half are cross-posted under
+the same link with tracking parameters, half syndicated: the second feed's copy is cut to the
+first paragraph under a longer headline and a link of its own (one story, two articles).
 
 Everything is a pure function of (seed, feeds, items, generation), so two runs serve the same
 bytes and a feed's ETag only changes when its items do.
@@ -8,11 +15,13 @@ bytes and a feed's ETag only changes when its items do.
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from functools import cache
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 SEED = 20261128
@@ -55,6 +64,10 @@ WATCH_TERMS = (
 _WATCH_TERMS_RU = ("ШОС", "Рогунской ГЭС", "Рогун", "НАТО")
 _SYLLABLES = "ka ro gu na ta ji ki sh an da be ra mo zo lu ve ni te sa mi ob ur al is".split()  # noqa: SIM905
 _SITES = ("news.example.org", "www.example.com", "daily.example.net", "asia.example.info")
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+BODIES = CORPUS / "articles" / "article-extraction-benchmark" / "ground-truth.json"
+PARAGRAPHS_PER_ITEM = 3
+MIN_PARAGRAPH_WORDS = 30
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,8 +128,23 @@ def feed_stories(world: World, index: int) -> list[Story]:
 
 
 def story_keys(world: World) -> set[str]:
-    """Every distinct story the world holds right now (a cross-post counted once)."""
-    return {story_key(world, i, seq) for i in range(world.feeds) for seq in feed_window(world)}
+    """Every distinct article the world holds right now (a cross-post counted once, a
+    syndicated copy on its own: it has a link of its own)."""
+    return {article_key(world, i, seq) for i in range(world.feeds) for seq in feed_window(world)}
+
+
+def article_key(world: World, index: int, seq: int) -> str:
+    """The article slot ``seq`` of feed ``index`` holds: its story, or the story's syndicated
+    copy (the second feed of every other shared slot)."""
+    key = story_key(world, index, seq)
+    return key + "~cut" if _syndicated(key, index) else key
+
+
+def _syndicated(key: str, index: int) -> bool:
+    if not key.startswith("s-"):
+        return False
+    _, first, _, seq = key.split("-")
+    return (int(seq) // SHARE_EVERY) % 2 == 1 and index != int(first)
 
 
 def render(world: World, index: int) -> FeedDocument:
@@ -155,6 +183,17 @@ def _story_at(world: World, index: int, seq: int) -> Story:
     story = _story(world.seed, world.epoch, key, seq)
     if key.startswith("f-"):
         return story
+    if _syndicated(key, index):  # the first paragraph under a longer headline, its own link
+        rng = random.Random(f"{world.seed}:{key}:cut")
+        site = f"syndicated{index}.example.org"
+        return replace(
+            story,
+            key=key + "~cut",
+            title=f"{story.title}: what we know so far about the story",
+            link=f"https://{site}/{key.replace('-', '/')}/copy.html",
+            guid=f"feed{index}-{key}-copy",
+            summary_html=_summary_html(rng, story_paragraphs(world.seed, key)[:1], site),
+        )
     # Cross-posts carry their own guid and tracking parameters; the URL is the same story.
     return replace(
         story,
@@ -196,23 +235,50 @@ def _story(seed: int, epoch: datetime, key: str, seq: int) -> Story:
     title = sentences[0].rstrip(".")[:90].rsplit(" ", 1)[0] + f" ({seq})"
     site = rng.choice(_SITES)
     slug = key.replace("-", "/")
+    if russian:
+        paragraphs = [" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3)]
+    else:  # real paragraphs; the watched subjects as often as in a synthetic story
+        paragraphs = list(story_paragraphs(seed, key))
+        paragraphs[0] = f"{sentences[0]} {paragraphs[0]}"
     return Story(
         key=key,
         title=title,
         link=f"https://{site}/{slug}/story.html",
         guid=f"https://{site}/{slug}/story.html",
-        summary_html=_summary_html(rng, sentences, site),
+        summary_html=_summary_html(rng, paragraphs, site),
         author=rng.choice(("Staff", "Reuters", "AP", "Рустам Каримов", "Dilnoza Yusupova")),
         published=epoch + ITEM_SPACING * seq,
         russian=russian,
     )
 
 
-def _summary_html(rng: random.Random, sentences: list[str], site: str) -> str:
+@cache
+def _paragraph_pool() -> tuple[str, ...]:
+    """Every paragraph of the corpus's real article bodies long enough to be one."""
+    try:
+        items = json.loads(BODIES.read_text(encoding="utf-8")).values()
+    except OSError as exc:
+        raise SystemExit(f"bench: the corpus's article bodies are needed: {BODIES}: {exc}") from exc
+    return tuple(
+        " ".join(p.split())
+        for item in items
+        for p in item["articleBody"].split("\n")
+        if len(p.split()) >= MIN_PARAGRAPH_WORDS
+    )
+
+
+def story_paragraphs(seed: int, key: str) -> tuple[str, ...]:
+    """A story's real paragraphs, drawn from the pool: each is reused by about
+    (stories x PARAGRAPHS_PER_ITEM / pool size) unrelated stories."""
+    pool = _paragraph_pool()
+    rng = random.Random(f"{seed}:{key}:paragraphs")
+    return tuple(pool[i] for i in rng.sample(range(len(pool)), PARAGRAPHS_PER_ITEM))
+
+
+def _summary_html(rng: random.Random, texts: list[str] | tuple[str, ...], site: str) -> str:
     """Paragraphs with links, inline markup, entities and the odd image, as CMSs write them."""
     paragraphs = []
-    for start in range(0, len(sentences), 3):
-        text = " ".join(sentences[start : start + 3])
+    for text in texts:
         words = text.split(" ")
         if len(words) > 6 and rng.random() < 0.6:
             at = rng.randrange(1, len(words) - 3)
