@@ -1,12 +1,13 @@
 """The world the benchmark polls: N feeds of M news items, a fifth of them carried by two
 feeds, and the change that replaces a fifth of every feed's items.
 
-Items share text the way real news does: an English item is three real paragraphs (the article
-bodies of the corpus's extraction benchmark, each paragraph reused in about twenty unrelated
+Items share text the way real news does: an English item is its own lede and three real paragraphs
+(the article bodies of the corpus's extraction benchmark, each reused in about twenty unrelated
 items, as wire paragraphs, quotes and boilerplate are), so that many stored articles share a
 paragraph without being one story. Of the stories two feeds carry, half are cross-posted under
-the same link with tracking parameters, half syndicated: the second feed's copy is cut to the
-first paragraph under a longer headline and a link of its own (one story, two articles).
+the same link with tracking parameters, half syndicated: the second feed's copy is cut to its
+first two paragraphs (the story's own lede and a real one) under a longer headline and a link of
+its own (one story, two articles).
 
 Everything is a pure function of (seed, feeds, items, generation), so two runs serve the same
 bytes and a feed's ETag only changes when its items do.
@@ -15,8 +16,10 @@ bytes and a feed's ETag only changes when its items do.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import random
+import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -67,7 +70,8 @@ _SITES = ("news.example.org", "www.example.com", "daily.example.net", "asia.exam
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 BODIES = CORPUS / "articles" / "article-extraction-benchmark" / "ground-truth.json"
 PARAGRAPHS_PER_ITEM = 3
-MIN_PARAGRAPH_WORDS = 30
+MIN_PARAGRAPH_WORDS = 30  # a news paragraph: long enough to be one, short enough that three
+MAX_PARAGRAPH_WORDS = 90  # make an item (a longer one would be most of the item it is in)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -192,7 +196,7 @@ def _story_at(world: World, index: int, seq: int) -> Story:
             title=f"{story.title}: what we know so far about the story",
             link=f"https://{site}/{key.replace('-', '/')}/copy.html",
             guid=f"feed{index}-{key}-copy",
-            summary_html=_summary_html(rng, story_paragraphs(world.seed, key)[:1], site),
+            summary_html=_summary_html(rng, _opening(story.summary_html), site),
         )
     # Cross-posts carry their own guid and tracking parameters; the URL is the same story.
     return replace(
@@ -237,9 +241,8 @@ def _story(seed: int, epoch: datetime, key: str, seq: int) -> Story:
     slug = key.replace("-", "/")
     if russian:
         paragraphs = [" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3)]
-    else:  # real paragraphs; the watched subjects as often as in a synthetic story
-        paragraphs = list(story_paragraphs(seed, key))
-        paragraphs[0] = f"{sentences[0]} {paragraphs[0]}"
+    else:  # its own lede (where a watched subject may be named), then real paragraphs
+        paragraphs = [" ".join(sentences[:2]), *story_paragraphs(seed, key)]
     return Story(
         key=key,
         title=title,
@@ -250,6 +253,12 @@ def _story(seed: int, epoch: datetime, key: str, seq: int) -> Story:
         published=epoch + ITEM_SPACING * seq,
         russian=russian,
     )
+
+
+def _opening(summary_html: str) -> list[str]:
+    """The text of a story's first two paragraphs as served: its lede and the paragraph after."""
+    texts = re.findall(r"<p>(.*?)</p>", summary_html, flags=re.S)[:2]
+    return [html.unescape(re.sub(r"<[^>]+>", "", text)) for text in texts]
 
 
 @cache
@@ -263,7 +272,7 @@ def _paragraph_pool() -> tuple[str, ...]:
         " ".join(p.split())
         for item in items
         for p in item["articleBody"].split("\n")
-        if len(p.split()) >= MIN_PARAGRAPH_WORDS
+        if MIN_PARAGRAPH_WORDS <= len(p.split()) <= MAX_PARAGRAPH_WORDS
     )
 
 

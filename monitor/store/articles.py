@@ -19,12 +19,16 @@ from monitor.store.records import (
     stored_article,
 )
 from monitor.store.sql import CHUNK, chunks, insert_rows, marks
-from monitor.store.stories import decide, decoded, plan_batch, rename_stories
+from monitor.store.stories import BatchPlan, decide, decoded, plan_batch, rename_stories
 from monitor.store.tombstones import mark_listed, tombstone_keys, tombstoned
 from monitor.stories.folding import Newcomer
 from monitor.stories.identity import article_id as key_of
 from monitor.stories.identity import publisher
 from monitor.stories.urls import canonical_url, clean_link
+
+# Plans of a batch made outside the write lock before the last is made under it: on a busy
+# archive another batch often files under a key this one looks up between plan and write.
+PLAN_ATTEMPTS = 3
 
 
 class ArticlesMixin:
@@ -99,43 +103,25 @@ class ArticlesMixin:
         # The caller passes articles it found unstored: the plan assumes none is, and the
         # check under the lock catches another feed that stored one meanwhile.
         plan = plan_batch(self.db.connection(), new, fold_since, stored=set())
-        # Named lock: on PostgreSQL two workers' batches fold one after the other, as two
-        # threads' do behind SQLite's single writer.
-        with self.db.write(lock="stories") as conn:
-            stored = existing_ids(conn, [a.id for a in new])
-            if not plan.holds(conn, stored):
-                plan = plan_batch(conn, new, fold_since, stored=stored)
-            plan.write(conn)
-            # One row per article: PostgreSQL refuses to update a row twice in one statement
-            # (SQLite let the last one win, as this does).
-            sources = {
-                a.id: (a.id, feed, a.guid, a.link or a.url, stamp, a.source_name) for a in new
-            }
-            sources |= {
-                s.article_id: (s.article_id, feed, s.guid, s.url, stamp, None) for s in seen_again
-            }
-            insert_rows(
-                conn,
-                "INSERT INTO article_sources (article_id, feed, guid, url, first_seen, source_name)",
-                list(sources.values()),
-                "ON CONFLICT (article_id, feed) DO UPDATE SET guid = excluded.guid, url = excluded.url",
-            )
-            # Page text for articles stored before (by this feed or, a moment ago, another):
-            # text a feed already gave is never replaced, nor its 'ok' by a failure.
-            inserted = {a.id for a in plan.inserted}
-            conn.executemany(
-                """UPDATE articles SET text = CASE WHEN ? = 'ok' THEN ? ELSE text END, full_text_status = ?
-                   WHERE id = ? AND COALESCE(full_text_status, '') <> 'ok'""",
-                [
-                    (status, text, status, aid)
-                    for aid, (text, status) in full_texts.items()
-                    if aid not in inserted
-                ],
-            )
-            if poll is not None:
-                write_poll(conn, poll)
-            mark_listed(conn, feed, list(tombstones), stamp or "")
-        return plan.inserted
+        for attempt in range(1, PLAN_ATTEMPTS + 1):
+            # Named lock: on PostgreSQL two workers' batches fold one after the other, as two
+            # threads' do behind SQLite's single writer.
+            with self.db.write(lock="stories") as conn:
+                stored = existing_ids(conn, [a.id for a in new])
+                holds = plan.holds(conn, stored)
+                if not holds and attempt == PLAN_ATTEMPTS:
+                    plan = plan_batch(conn, new, fold_since, stored=stored)  # under the lock
+                if holds or attempt == PLAN_ATTEMPTS:
+                    plan.write(conn)
+                    _write_sources(conn, feed, new, seen_again, full_texts, stamp, plan)
+                    if poll is not None:
+                        write_poll(conn, poll)
+                    mark_listed(conn, feed, list(tombstones), stamp or "")
+                    return plan.inserted
+            # Another batch filed under a key this one looks up: worked out again from a
+            # fresh snapshot, outside the lock, while the other poll threads write.
+            plan = plan_batch(self.db.connection(), new, fold_since, stored=stored)
+        raise AssertionError("unreachable: the last attempt plans under the lock")
 
     def refile(self, articles: Sequence[StoredArticle], *, fold_since: datetime) -> None:
         """Stored articles whose page text arrived later, each with the sketch of its title and
@@ -302,3 +288,37 @@ def existing_ids(conn: Connection, ids: list[str]) -> set[str]:
             for r in conn.execute(f"SELECT id FROM articles WHERE id IN ({marks(chunk)})", chunk)
         }
     return existing
+
+
+def _write_sources(
+    conn: Connection,
+    feed: str,
+    new: Sequence[StoredArticle],
+    seen_again: Sequence[SourceUpdate],
+    full_texts: dict[str, tuple[str, str]],
+    stamp: str | None,
+    plan: BatchPlan,
+) -> None:
+    """A batch's source rows, and the page text of its articles stored before."""
+    # One row per article: PostgreSQL refuses to update a row twice in one statement
+    # (SQLite let the last one win, as this does).
+    sources = {a.id: (a.id, feed, a.guid, a.link or a.url, stamp, a.source_name) for a in new}
+    sources |= {s.article_id: (s.article_id, feed, s.guid, s.url, stamp, None) for s in seen_again}
+    insert_rows(
+        conn,
+        "INSERT INTO article_sources (article_id, feed, guid, url, first_seen, source_name)",
+        list(sources.values()),
+        "ON CONFLICT (article_id, feed) DO UPDATE SET guid = excluded.guid, url = excluded.url",
+    )
+    # Page text for articles stored before (by this feed or, a moment ago, another):
+    # text a feed already gave is never replaced, nor its 'ok' by a failure.
+    inserted = {a.id for a in plan.inserted}
+    conn.executemany(
+        """UPDATE articles SET text = CASE WHEN ? = 'ok' THEN ? ELSE text END, full_text_status = ?
+           WHERE id = ? AND COALESCE(full_text_status, '') <> 'ok'""",
+        [
+            (status, text, status, aid)
+            for aid, (text, status) in full_texts.items()
+            if aid not in inserted
+        ],
+    )

@@ -6,7 +6,7 @@ The store loads the snapshot (``Filed`` rows under the keys the batch looks up, 
 fingerprints of the members ``members_to_compare`` names), calls ``fold``, and writes what it
 returns. The decision does not depend on the order copies arrive in, as far as the index finds each
 copy's near duplicates: candidates are ranked by counts and ids, never by arrival, similarity is
-symmetric, an article that repeats two stories makes them one, and a story's id is the smallest
+symmetric, an article that resembles two stories as a whole makes them one, and a story's id is the smallest
 id among its members, so a story that gains a member with a smaller id is renamed.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from monitor.stories.neardup import THRESHOLD, Fingerprint, similarity, without
+from monitor.stories.neardup import THRESHOLD, Fingerprint, resemblance, similarity, without
 
 # A key filed by more stories than this within the fold window is boilerplate (a footer, a
 # sign-up line, a phrase every outlet uses), not evidence: it makes no candidates and is not
@@ -92,7 +92,7 @@ def fold(
         if not stories and fp is not None and fp.foldable:
             stories = _repeated(index, known, n.id, fp)
         # The smallest id among the article and the stories it repeats names the story, whoever
-        # came first; an article that repeats two stories makes them one.
+        # came first; an article that resembles two stories as a whole makes them one.
         story = min([n.id, *stories])
         for other in stories:
             if other != story:
@@ -108,15 +108,31 @@ def fold(
 def _repeated(
     index: _Index, known: Mapping[str, Fingerprint], own: str, fp: Fingerprint
 ) -> list[str]:
-    """The candidate stories ``fp`` is a near duplicate of (at or above THRESHOLD), comparing
-    with each story's members that share most keys with it."""
+    """The candidate stories ``fp`` belongs to: every one it resembles as a whole (Jaccard
+    resemblance at or above THRESHOLD) or holds a copy of (it is the longer text: a full story
+    after its cut-short copies), else the one it is nearest to (the smallest id on a tie): a
+    short text found in several stories (a shared wire paragraph) joins one and merges none.
+    Each story is compared through its members that share most keys with ``fp``."""
     stories, hot = index.candidates(fp.probe_keys(), own)
     fp = without(fp, hot)
-    return [
-        story
-        for story, members in stories.items()
-        if any(similarity(fp, without(known[m], hot)) >= THRESHOLD for m in members if m in known)
-    ]
+    resembling: list[str] = []
+    best: tuple[float, str] | None = None
+    for story, members in stories.items():
+        compared = [without(known[m], hot) for m in members if m in known]
+        resembled = [resemblance(fp, other) for other in compared]
+        scores = [similarity(fp, o, r) for o, r in zip(compared, resembled, strict=True)]
+        # evidence enough to merge: the texts resemble, or this one holds the other whole
+        if any(
+            r >= THRESHOLD or (score >= THRESHOLD and fp.shingles >= other.shingles)
+            for other, r, score in zip(compared, resembled, scores, strict=True)
+        ):
+            resembling.append(story)
+        score = max(scores, default=0.0)
+        if score >= THRESHOLD and (best is None or (-score, story) < (-best[0], best[1])):
+            best = (score, story)
+    if resembling:
+        return resembling
+    return [best[1]] if best else []
 
 
 class _Index:

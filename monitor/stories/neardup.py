@@ -9,7 +9,6 @@ bench/neardup_calibration.py, which runs that same folding.
 
 from __future__ import annotations
 
-import heapq
 import re
 import struct
 import unicodedata
@@ -206,13 +205,15 @@ def without(fp: Fingerprint, common: Iterable[int]) -> Fingerprint:
 
 
 def resemblance(a: Fingerprint, b: Fingerprint) -> float:
-    """Estimated Jaccard resemblance of the two shingle sets (exact when both are small)."""
+    """Estimated Jaccard resemblance of the two shingle sets (exact when both are small): the
+    share of the union's SKETCH_SIZE smallest values that both sketches hold."""
     if not a.hashes or not b.hashes:
         return 0.0
-    in_a, in_b = set(a.hashes), set(b.hashes)
-    union = heapq.nsmallest(SKETCH_SIZE, in_a | in_b)
-    shared = sum(1 for value in union if value in in_a and value in in_b)
-    return shared / len(union)
+    in_b = set(b.hashes)
+    # one sort of at most 2 x SKETCH_SIZE values in C (heapq.nsmallest took 60% of a fold)
+    union = sorted(in_b.union(a.hashes))[:SKETCH_SIZE]
+    cutoff = union[-1]
+    return sum(1 for value in a.hashes if value <= cutoff and value in in_b) / len(union)
 
 
 def containment(a: Fingerprint, b: Fingerprint) -> float:
@@ -240,11 +241,14 @@ def lead_containment(a: Fingerprint, b: Fingerprint) -> float:
     return sum(1 for value in small if value in in_large) / len(small)
 
 
-def similarity(a: Fingerprint, b: Fingerprint) -> float:
-    """How near two articles are, 0 to 1; at or above THRESHOLD they are one story."""
+def similarity(a: Fingerprint, b: Fingerprint, resembling: float | None = None) -> float:
+    """How near two articles are, 0 to 1; at or above THRESHOLD they are one story.
+    ``resembling``: their ``resemblance`` when the caller has it already."""
     if not (a.foldable and b.foldable):
         return 0.0
-    score = max(resemblance(a, b), CONTAINMENT_WEIGHT * containment(a, b))
+    if resembling is None:
+        resembling = resemblance(a, b)
+    score = max(resembling, CONTAINMENT_WEIGHT * containment(a, b))
     if score < THRESHOLD and cut_short(a, b) and lead_containment(a, b) >= LEAD_THRESHOLD:
         return THRESHOLD  # one story: the same opening, one copy cut shorter
     return score
