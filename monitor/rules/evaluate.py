@@ -24,7 +24,7 @@ def word_present(word: Word, case_sensitive: bool, view: FieldView) -> bool:
         return bool(view.matching_forms(word, case_sensitive))
     if word.folded not in view.vocabulary:
         return False  # the cheap test first, also for case-sensitive words
-    return not case_sensitive or word.key in view.exact_forms()
+    return not case_sensitive or bool(view.positions(word.key, case_sensitive=True))
 
 
 def word_positions(word: Word, case_sensitive: bool, view: FieldView) -> list[int]:

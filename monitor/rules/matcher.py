@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from monitor.rules.evaluate import compile_check
 from monitor.rules.hits import collect_hits
 from monitor.rules.index import STEM_HITS, RuleIndex
 from monitor.rules.meta import in_feeds, in_tags
@@ -19,25 +18,34 @@ class Matcher:
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules = tuple(rules)
-        self._checks = [compile_check(rule.tree) for rule in self.rules]
         self._index = RuleIndex([rule.tree for rule in self.rules])
 
     def match(self, doc: Document) -> list[RuleMatch]:
         view = DocView(doc)
-        vocabulary = view.field("title").vocabulary | view.field("text").vocabulary
-        if doc.author:
-            vocabulary |= view.field("author").vocabulary
         found = []
-        positions, stems = self._index.lookup(vocabulary)
-        for field in view.fields.values():
-            field.memo[STEM_HITS] = stems
-        for position in positions:
+        for position in self._candidates(view):
             rule = self.rules[position]
-            if admitted(rule, doc) and self._checks[position](view):
+            if admitted(rule, doc):
                 hits = rule_hits(rule, view)
                 if hits is not None:
                     found.append(RuleMatch(rule=rule.name, hits=hits))
         return found
+
+    def candidates(self, doc: Document) -> list[int]:
+        """The positions of the rules the index lets through for this article (the bench
+        counts them: each is a rule checked)."""
+        return self._candidates(DocView(doc))
+
+    def _candidates(self, view: DocView) -> list[int]:
+        doc = view.doc
+        vocabulary = view.field("title").vocabulary | view.field("text").vocabulary
+        if doc.author:
+            vocabulary |= view.field("author").vocabulary
+        written = f"{doc.title}\n{doc.text}\n{doc.author or ''}"
+        positions, stems = self._index.lookup(vocabulary, written)
+        for field in view.fields.values():
+            field.memo[STEM_HITS] = stems  # entity checks start from these words
+        return positions
 
 
 def admitted(rule: Rule, doc: Document) -> bool:

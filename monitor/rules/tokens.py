@@ -170,6 +170,12 @@ _WORD_RANGES = sorted(_TABLES.bmp_word + _TABLES.astral_word)
 _WORD_STARTS = [first for first, _ in _WORD_RANGES]
 
 
+def joins_word(char: str) -> bool:
+    """Whether this character continues a word beside it (a letter, digit or mark; not
+    CJK, whose characters are words each): what tells a word's edge in text as written."""
+    return _in_ranges(ord(char), _WORD_STARTS, _WORD_RANGES)
+
+
 def _in_ranges(code: int, starts: list[int], ranges: list[tuple[int, int]]) -> bool:
     at = bisect_right(starts, code) - 1
     return at >= 0 and code <= ranges[at][1]

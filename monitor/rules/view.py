@@ -17,6 +17,7 @@ from monitor.rules.syntax import Word
 from monitor.rules.tokens import (
     exact,
     has_non_ascii_letters,
+    normal,
     normal_all,
     split_words,
     word_offsets,
@@ -30,14 +31,15 @@ class FieldView:
     """One text field of an article as words."""
 
     __slots__ = ("text", "vocabulary", "_parts", "_lowered", "_unusual", "_normal", "_raw",
-                 "_exact", "_positions", "_index", "_offsets", "_sorted", "_wildcards",
-                 "memo")  # fmt: skip
+                 "_exact", "_exact_set", "_positions", "_index", "_offsets", "_sorted",
+                 "_wildcards", "memo")  # fmt: skip
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._raw: list[str] | None = None
         self._normal: list[str] | None = None
         self._exact: list[str] | None = None
+        self._exact_set: set[str] | None = None
         self._positions: dict[tuple[bool, str], list[int]] = {}
         # What matching worked out about this field, so nothing is worked out twice: spans,
         # pairs and hits per node (evaluate.memo_key), what entity matching found (entities/).
@@ -87,13 +89,19 @@ class FieldView:
             self._exact = self.raw if self.text.isascii() else [exact(w) for w in self.raw]
         return self._exact
 
+    def exact_vocabulary(self) -> set[str]:
+        """The distinct exact forms: a case-sensitive word is looked up here, not in the list."""
+        if self._exact_set is None:
+            self._exact_set = set(self.exact_forms())
+        return self._exact_set
+
     def matching_forms(self, word: Word, case_sensitive: bool) -> list[str]:
         """The distinct word forms a wildcard word matches: those with its prefix, then the rest."""
         found = self._wildcards.get((case_sensitive, word.key))
         if found is None:
             ordered = self._sorted.get(case_sensitive)
             if ordered is None:
-                forms = set(self.exact_forms()) if case_sensitive else self.vocabulary
+                forms = self.exact_vocabulary() if case_sensitive else self.vocabulary
                 ordered = self._sorted[case_sensitive] = sorted(forms)
             prefix, pattern = word.prefix, compile_glob(word.key)
             found = []
@@ -108,17 +116,30 @@ class FieldView:
     def positions(self, key: str, case_sensitive: bool = False) -> list[int]:
         """Indices of the words whose normal (or exact) form is ``key``; found once, kept."""
         found = self._positions.get((case_sensitive, key))
-        if found is None:
-            index = self._index.get(case_sensitive)
-            if index is not None:
-                return index.get(key, [])
-            forms = self.exact_forms() if case_sensitive else self.normal
-            if len(self._positions) < _SCANS_BEFORE_INDEX:
-                found = self._positions[case_sensitive, key] = _indices(forms, key)
-            else:  # many words looked up (a wildcard's forms, a long OR): one pass for all
-                index = self._index[case_sensitive] = _positions_of_all(forms)
-                return index.get(key, [])
-        return found
+        if found is not None:
+            return found
+        if case_sensitive:
+            # A word written as the key has the key's normal form: among those few words,
+            # keep the ones written so (no exact form of every word of the text is needed).
+            found = [i for i in self.positions(normal(key)) if exact(self.written(i)) == key]
+            self._positions[True, key] = found
+            return found
+        index = self._index.get(False)
+        if index is not None:
+            return index.get(key, [])
+        if len(self._positions) < _SCANS_BEFORE_INDEX:
+            found = self._positions[False, key] = _indices(self.normal, key)
+            return found
+        # many words looked up (a wildcard's forms, a long OR): one pass for all
+        index = self._index[False] = _positions_of_all(self.normal)
+        return index.get(key, [])
+
+    def written(self, at: int) -> str:
+        """Word ``at`` as written."""
+        if self._lowered is None:
+            return self._parts[2 * at + 1]
+        start, end = self.offsets((at, at + 1))
+        return self.text[start:end]
 
     def offsets(self, span: Span) -> tuple[int, int]:
         """Character offsets of a run of words."""
