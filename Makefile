@@ -49,6 +49,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.scale
 	$(BIN)/python -m bench.web
 	$(BIN)/python -m bench.workers
+	$(BIN)/python -m bench.watchlist
 	$(BIN)/python -m bench.latency --out bench/latency_results.json
 
 eval: $(STAMP)

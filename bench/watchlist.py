@@ -176,7 +176,9 @@ def main() -> None:
     parser.add_argument("--out", default="bench/watchlist_results.json")
     args = parser.parse_args()
     docs, words = articles(), other_news_words()
-    print(f"{len(docs)} articles, {sum(len(d.text) for d in docs) // len(docs)} chars each on average")
+    print(
+        f"{len(docs)} articles, {sum(len(d.text) for d in docs) // len(docs)} chars each on average"
+    )
     rows = []
     for n in (int(s) for s in args.sizes.split(",")):
         figures = measure(n, docs, words, args.seconds)

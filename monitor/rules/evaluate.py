@@ -7,11 +7,10 @@ when a phrase, NEAR or a hit needs them.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from itertools import islice
 
-from monitor.rules.meta import meta_holds
-from monitor.rules.syntax import And, EntityRef, Meta, Near, Node, Not, Or, Term, Word
+from monitor.rules.syntax import EntityRef, Near, Node, Or, Term, Word
 from monitor.rules.view import DocView, FieldView, Span
 
 # -- words and terms ----------------------------------------------------------------------------
@@ -142,10 +141,6 @@ def near_pairs(node: Near, view: DocView, field: str) -> list[tuple[Span, Span]]
     return found
 
 
-def near_holds(node: Near, view: DocView, field: str) -> bool:
-    return next(_pairs(node, view, field), None) is not None
-
-
 def _pairs(node: Near, view: DocView, field: str) -> Iterator[tuple[Span, Span]]:
     left = spans(node.left, view, field)
     right = spans(node.right, view, field) if left else []
@@ -179,44 +174,3 @@ def positional_fields(node: Node) -> tuple[str, ...]:
                 dict.fromkeys(positional_fields(node.left) + positional_fields(node.right))
             )
     return ()
-
-
-# -- truth -------------------------------------------------------------------------------------
-
-Check = Callable[[DocView], bool]
-
-
-def compile_check(node: Node) -> Check:
-    """A function telling whether ``node`` holds for an article (no offsets worked out)."""
-    match node:
-        case Term():
-            return _term_check(node)
-        case Meta():
-            return lambda view: meta_holds(node, view.doc)
-        case Not():
-            inner = compile_check(node.child)
-            return lambda view: not inner(view)
-        case And():
-            parts = tuple(compile_check(c) for c in node.children)
-            return lambda view: all(p(view) for p in parts)
-        case Or():
-            parts = tuple(compile_check(c) for c in node.children)
-            return lambda view: any(p(view) for p in parts)
-        case Near():
-            fields = positional_fields(node)
-            return lambda view: any(near_holds(node, view, f) for f in fields)
-        case EntityRef():
-            entity, fields = node.entity, node.fields
-            return lambda view: any(entity.present(view.field(f), term_spans) for f in fields)
-    raise TypeError(node)  # pragma: no cover
-
-
-def _term_check(term: Term) -> Check:
-    fields = term.fields
-    if len(term.words) > 1:
-        return lambda view: any(term_spans(term, view.field(f)) for f in fields)
-    word, case_sensitive = term.words[0], term.case_sensitive
-    if case_sensitive or word.wildcard:
-        return lambda view: any(word_present(word, case_sensitive, view.field(f)) for f in fields)
-    key = word.key  # the common case: a set look-up per field
-    return lambda view: any(key in view.field(f).vocabulary for f in fields)

@@ -34,7 +34,12 @@ _MAX_ALTERNATIVES = 16
 
 def requirements(node: Node) -> list[Requirement] | None:
     """Alternatives, one of which holds in every article the node holds for; None if the node
-    can hold with none of its words present."""
+    can hold with none of its words present (or nothing is known of what it needs)."""
+    found = _requirements(node)
+    return found if found and all(found) else None
+
+
+def _requirements(node: Node) -> list[Requirement] | None:
     match node:
         case Term():
             return _term_requirement(node)
@@ -51,8 +56,7 @@ def requirements(node: Node) -> list[Requirement] | None:
         case Near():
             return _all_of([requirements(node.left), requirements(node.right)])
         case EntityRef():  # any one of its forms
-            found_anchors = node.entity.anchors()
-            return None if found_anchors is None else [frozenset({a}) for a in found_anchors]
+            return [frozenset({a}) for a in node.entity.anchors() or ()]
     return None  # Not, Meta
 
 
@@ -68,8 +72,9 @@ def _all_of(parts: list[list[Requirement] | None]) -> list[Requirement] | None:
     known = [p for p in parts if p is not None]
     if not known:
         return None
-    combined: list[Requirement] = [frozenset()]
-    for part in sorted(known, key=_cost):
+    cheapest, *others = sorted(known, key=_cost)
+    combined = cheapest
+    for part in others:
         product = [a | b for a in combined for b in part]
         if len(product) > _MAX_ALTERNATIVES:
             break
@@ -137,8 +142,9 @@ class RuleIndex:
     """Key -> (rule position, the other keys it needs), with the rules checked for every article."""
 
     def __init__(self, trees: Sequence[Node]) -> None:
+        # stems are filed with their tests in stemindex.PrefixIndex
         self._filed: dict[str, dict[str, list[tuple[int, Requirement]]]] = {
-            kind: {} for kind in _KINDS
+            kind: {} for kind in _KINDS if kind != "stem"
         }
         self.always: list[int] = []
         self._needs_prefixes = False  # a rule filed under a word may still need a prefix
@@ -159,9 +165,7 @@ class RuleIndex:
                 if stem is not None:  # an entity's word: its stem and test decide (stemindex)
                     by_stem.setdefault(stem[1], []).append((position, stem[2]))  # type: ignore[misc]
                     continue
-                primary = min(
-                    requirement, key=lambda a: (_KINDS.index(a[0]), uses[a], _rarity(a))
-                )
+                primary = min(requirement, key=lambda a: (_KINDS.index(a[0]), uses[a], _rarity(a)))
                 self._filed[primary[0]].setdefault(primary[1], []).append(
                     (position, requirement - {primary})
                 )

@@ -59,15 +59,6 @@ class EntityWord:
             view.memo[key] = found
         return found  # type: ignore[return-value]
 
-    def present(self, view: FieldView) -> bool:
-        """Whether the word stands in the field, without working out where."""
-        found = view.memo.get(id(self))
-        if found is not None:
-            return bool(found)
-        if self._candidates(view):
-            return True
-        return any(self.accepts(joined) for _, joined in apostrophe_joins(view))
-
     def _candidates(self, view: FieldView) -> list[str]:
         """The field's words that are this one. Only words that start one of its stems are
         folded and tried: those the rule index found (most articles have none), or in a
@@ -171,16 +162,6 @@ class Entity:
                 ):
                     best[span[0]] = (span, form)
         return [best[s] for s in sorted(best)]
-
-    def present(self, view: FieldView, term_spans: Callable[[Term, FieldView], list[Span]]) -> bool:
-        """Whether any form stands in the field (no spans compared, no offsets)."""
-        for form in self.forms:
-            if len(form.words) == 1:  # a single word: no positions needed to know it is there
-                if form.words[0].present(view):
-                    return True
-            elif form.spans(view, term_spans):
-                return True
-        return False
 
     def search_terms(self, fields: tuple[str, ...]) -> Node:
         """The entity as terms a search index understands: each form as written, or each of
