@@ -35,6 +35,7 @@ class PrefixIndex:
         self.by_stem = dict(by_stem)
         self._prefixes = set(self.by_prefix)
         self._heads = {stem[:PREFIX_LETTERS] for stem in self.by_stem}
+        self._firsts = self._prefixes | self._heads
         self._cut = itemgetter(slice(0, PREFIX_LETTERS))
         # word -> the entity rules it makes candidates, or None if it is no entity's word
         self._verdicts: dict[str, tuple[int, ...] | None] = {}
@@ -46,16 +47,23 @@ class PrefixIndex:
     def lookup(self, vocabulary: set[str], found: set[int]) -> frozenset[str]:
         """Add the positions of the rules the words make candidates to ``found``; returns the
         words that are some entity's word (entity checks start from them)."""
-        words = list(vocabulary)
-        cuts = list(map(self._cut, words))
-        for prefix in self._prefixes.intersection(cuts):
+        if not self._heads:  # no entity: the look-up wildcards always had
+            for prefix in self._prefixes.intersection(map(self._cut, vocabulary)):
+                found.update(self.by_prefix[prefix])
+            return frozenset()
+        cuts = list(map(self._cut, vocabulary))  # in the set's order, which holds while unchanged
+        hits = self._firsts.intersection(cuts)  # one pass for wildcards' prefixes and stems' heads
+        if not hits:
+            return frozenset()
+        for prefix in hits & self._prefixes:
             found.update(self.by_prefix[prefix])
-        heads = self._heads.intersection(cuts)
+        heads = hits & self._heads
         if not heads:
             return frozenset()
+        words = compress(vocabulary, map(heads.__contains__, cuts))
         entity_words = []
         verdicts = self._verdicts
-        for word in compress(words, map(heads.__contains__, cuts)):
+        for word in words:
             positions = verdicts[word] if word in verdicts else self._verdict(word)
             if positions is not None:
                 found.update(positions)
