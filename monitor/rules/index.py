@@ -189,7 +189,9 @@ class RuleIndex:
         """Positions of the rules worth checking for an article with these normal-form words,
         `written` being its text as written (title, text and author); and the words that start
         an entity's stem: entity checks start from those rather than reading every word again."""
-        prefixes = set(map(self._cut, vocabulary)) if self._needs_prefixes else set()
+        # one cut of every word serves the wildcards' prefixes and the entities' stems
+        cuts = list(map(self._cut, vocabulary)) if self._needs_prefixes or self._stems else []
+        prefixes = set(cuts) if self._needs_prefixes else set()
         have = {"exact": self._written(written), "word": vocabulary, "prefix": prefixes}
         found = set(self.always)
         for kind, filed in self._filed.items():
@@ -198,7 +200,7 @@ class RuleIndex:
                 for position, rest in filed[key]:
                     if not rest or _present(rest, have):
                         found.add(position)
-        stems = self._stems.lookup(vocabulary, found) if self._stems else frozenset()
+        stems = self._stems.lookup(vocabulary, found, cuts) if self._stems else frozenset()
         return sorted(found), stems
 
     def _written(self, text: str) -> set[str]:

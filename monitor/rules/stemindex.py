@@ -44,14 +44,18 @@ class PrefixIndex:
     def __bool__(self) -> bool:
         return bool(self._prefixes or self._heads)
 
-    def lookup(self, vocabulary: set[str], found: set[int]) -> frozenset[str]:
+    def lookup(
+        self, vocabulary: set[str], found: set[int], cuts: list[str] | None = None
+    ) -> frozenset[str]:
         """Add the positions of the rules the words make candidates to ``found``; returns the
-        words that are some entity's word (entity checks start from them)."""
+        words that are some entity's word (entity checks start from them). ``cuts``: the
+        words' first letters in the set's order, when the caller cut them already."""
         if not self._heads:  # no entity: the look-up wildcards always had
             for prefix in self._prefixes.intersection(map(self._cut, vocabulary)):
                 found.update(self.by_prefix[prefix])
             return frozenset()
-        cuts = list(map(self._cut, vocabulary))  # in the set's order, which holds while unchanged
+        if cuts is None:  # in the set's order, which holds while the set is unchanged
+            cuts = list(map(self._cut, vocabulary))
         hits = self._firsts.intersection(cuts)  # one pass for wildcards' prefixes and stems' heads
         if not hits:
             return frozenset()
