@@ -4,6 +4,7 @@ or warning, memory stays bounded, and the good feeds in the same run are stored 
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -26,30 +27,51 @@ def news_monitor() -> list[str]:
 def run_once_measured(config: Path, *, timeout: float = 120) -> tuple[int, str, float]:
     """Run the real CLI; returns (exit code, stderr, the child's own peak RSS in MB).
 
-    os.wait4 reports this child's rusage alone, where RUSAGE_CHILDREN would be the largest
-    child the test process ever reaped.
+    The CLI runs as the grandchild of a small launcher: a process forked (or vforked) from
+    this one starts its peak RSS at the size of this test process, which a long suite makes
+    hundreds of MB; forked from the launcher it counts only its own. The launcher reports the
+    CLI's rusage from os.wait4 (its alone, where RUSAGE_CHILDREN would be the largest child
+    ever reaped) and exits with its code.
     """
+    report = config.parent / "maxrss.txt"
     with open(config.parent / "stderr.log", "w+b") as err:
         proc = subprocess.Popen(
-            [*news_monitor(), "run", "--once", "--config", str(config)],
+            [sys.executable, "-c", _LAUNCHER, str(report), *news_monitor(), "run", "--once",
+             "--config", str(config)],
             stdout=subprocess.DEVNULL,
             stderr=err,
             env={**os.environ, "NEWS_MONITOR_CONFIG": ""},
-        )
+            start_new_session=True,  # a hung run is killed with its launcher, as a group
+        )  # fmt: skip
         try:
-            _, status, usage = _wait4(proc, timeout)
+            _, status, _usage = _wait4(proc, timeout)
         finally:
             if proc.returncode is None and proc.poll() is None:
                 proc.kill()
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
-    return os.waitstatus_to_exitcode(status), stderr, usage.ru_maxrss / 1024
+    return os.waitstatus_to_exitcode(status), stderr, int(report.read_text()) / 1024
+
+
+_LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+open(sys.argv[1], "w").write(str(usage.ru_maxrss))
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)
+"""
 
 
 def _wait4(proc: subprocess.Popen, timeout: float) -> tuple[int, int, object]:
     import threading
 
-    timer = threading.Timer(timeout, proc.kill)  # a hung run fails the test instead of hanging it
+    def kill() -> None:  # a hung run fails the test instead of hanging it
+        os.killpg(proc.pid, signal.SIGKILL)
+
+    timer = threading.Timer(timeout, kill)
     timer.start()
     try:
         result = os.wait4(proc.pid, 0)
