@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -27,11 +28,12 @@ def feeds(ctx: click.Context, config_file: str | None) -> None:
         return
     from monitor.service.websub import push_state
     from monitor.store.backend import open_database
+    from monitor.store.records import FeedHealth
     from monitor.store.store import Store
 
     config = load_config(config_path(config_file), delivering=False)
     store = Store(open_database(config.database))
-    rows = {r["url"]: r for r in store.feed_health()}
+    rows = {r.url: r for r in store.feed_health()}
     subscriptions = {s.feed: s for s in store.subscriptions()}
     width = max([len("FEED"), *(len(f.name) for f in config.feeds)])
     width = min(width, 40)
@@ -40,22 +42,22 @@ def feeds(ctx: click.Context, config_file: str | None) -> None:
         f"{'NEXT POLL':20} ERROR"
     )
     for feed in config.feeds:
-        r = rows.get(feed.url, {})
-        status = r.get("last_outcome") or "never polled"
-        if r.get("last_status"):
-            status += f" {r['last_status']}"
+        r = rows.get(feed.url) or FeedHealth.unpolled(feed.url)
+        status = r.last_outcome or "never polled"
+        if r.last_status:
+            status += f" {r.last_status}"
         if feed.paused:  # `paused: true`: listed, not polled
             status = "paused"
         say(
             f"{_cut(feed.name, width):{width}} {feed.type:11} "
-            f"{_when(r.get('last_polled_at'), '-'):20} {status[:14]:14} "
-            f"{r.get('articles', 0):>5} {_when(r.get('next_check_at'), 'now'):20} "
-            f"{(r.get('last_error') or r.get('last_warning') or '')[:80]}"
+            f"{_when(r.last_polled_at, '-'):20} {status[:14]:14} "
+            f"{r.articles:>5} {_when(r.next_check_at, 'now'):20} "
+            f"{(r.last_error or r.last_warning or '')[:80]}"
         )
         if feed.name != feed.url:
             say(f"{'':{width}} {feed.url}")
-        if r.get("redirect_to"):
-            say(f"{'':{width}} moved permanently to {r['redirect_to']}")
+        if r.redirect_to:
+            say(f"{'':{width}} moved permanently to {r.redirect_to}")
         pushed = push_state(subscriptions.get(feed.url))
         if pushed:
             say(f"{'':{width}} {pushed}")
@@ -65,11 +67,11 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _when(stamp: str | None, empty: str) -> str:
-    """A stored UTC time as `2026-12-08 09:15 UTC`: every time shown says its zone."""
-    if not stamp:
+def _when(moment: datetime | None, empty: str) -> str:
+    """A stored time as `2026-12-08 09:15 UTC`: every time shown says its zone."""
+    if moment is None:
         return empty
-    return f"{stamp[:16].replace('T', ' ')} UTC"
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 @feeds.command("import")

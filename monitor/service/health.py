@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
@@ -17,6 +17,7 @@ from monitor import metrics
 from monitor.errors import ListenError
 from monitor.secrets import mask
 from monitor.store.outbox import backlog
+from monitor.store.records import FeedHealth
 
 log = logging.getLogger("monitor.health")
 
@@ -30,15 +31,15 @@ class ServiceView(Protocol):
     def healthy(self) -> bool: ...
 
 
-def feed_counts(configured: Iterable[str], states: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+def feed_counts(configured: Iterable[str], states: Iterable[FeedHealth]) -> dict[str, int]:
     """Configured feeds by health: ok, failing (last poll an error, or gone), never polled yet."""
-    by_url = {s["url"]: s for s in states}
+    by_url = {s.url: s for s in states}
     counts = {"ok": 0, "failing": 0, "never_polled": 0}
     for url in configured:
         state = by_url.get(url)
-        if state is None or not state.get("last_polled_at"):
+        if state is None or state.last_polled_at is None:
             counts["never_polled"] += 1
-        elif state.get("last_outcome") == "error" or state.get("gone"):
+        elif state.failing:
             counts["failing"] += 1
         else:
             counts["ok"] += 1

@@ -2,15 +2,27 @@
 
 Only reads, in portable SQL (`?` placeholders, no SQLite-only functions), so a PostgreSQL
 backend can answer the same statements (full-text search stays `Store.fts_candidates`, which
-each backend answers with its own engine). Rows come back as dicts.
+each backend answers with its own engine). Rows come back as records.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from monitor.store.records import MatchedRow, StoredArticle, iso, matched_row, stored_article
+from monitor.store.outbox import Delivery, recent_deliveries
+from monitor.store.records import (
+    ArticleSource,
+    MatchedRow,
+    StoredArticle,
+    StoredMatch,
+    decoded,
+    from_iso,
+    iso,
+    matched_row,
+    stored_article,
+)
 from monitor.store.runs import MATCH_COLUMNS
 from monitor.store.sql import CHUNK, chunks, marks
 from monitor.store.store import Store
@@ -120,56 +132,69 @@ class Browse(Store):
         }
         return {rule: found.get(rule, [0] * (len(stamps) - 1)) for rule in rules}
 
-    def article(self, article_id: str) -> dict | None:
+    def article(self, article_id: str) -> StoredArticle | None:
         rows = self.db.query("SELECT * FROM articles WHERE id = ?", (article_id,))
-        return dict(rows[0]) if rows else None
+        return stored_article(rows[0]) if rows else None
 
-    def story_articles(self, article: dict) -> list[dict]:
+    def story_articles(self, article: StoredArticle) -> list[StoredArticle]:
         """The article and the near duplicates folded into its story, first seen first."""
-        if not article.get("cluster_id"):
+        if not article.cluster_id:
             return [article]
         rows = self.db.query(
             "SELECT * FROM articles WHERE cluster_id = ? OR id = ? ORDER BY first_seen, id",
-            (article["cluster_id"], article["id"]),
+            (article.cluster_id, article.id),
         )
-        return [dict(r) for r in rows]
+        return [stored_article(r) for r in rows]
 
-    def sources(self, article_ids: Sequence[str]) -> list[dict]:
+    def sources(self, article_ids: Sequence[str]) -> list[ArticleSource]:
         """Every (feed, guid, url) that delivered these articles, with the feed's stored name."""
-        return self._rows_for(
-            article_ids,
-            """SELECT s.article_id, s.feed, s.guid, s.url, s.first_seen, f.name AS feed_name
-               FROM article_sources s LEFT JOIN feeds f ON f.url = s.feed
-               WHERE s.article_id IN ({marks}) ORDER BY s.first_seen, s.feed""",
-        )
+        return [
+            ArticleSource(
+                article_id=r["article_id"],
+                feed=r["feed"],
+                guid=r["guid"] or "",
+                url=r["url"] or "",
+                first_seen=from_iso(r["first_seen"]),
+                feed_name=r["feed_name"],
+            )
+            for r in self._rows_for(
+                article_ids,
+                """SELECT s.article_id, s.feed, s.guid, s.url, s.first_seen, f.name AS feed_name
+                   FROM article_sources s LEFT JOIN feeds f ON f.url = s.feed
+                   WHERE s.article_id IN ({marks}) ORDER BY s.first_seen, s.feed""",
+            )
+        ]
 
-    def matches_of(self, article_ids: Sequence[str]) -> list[dict]:
+    def matches_of(self, article_ids: Sequence[str]) -> list[StoredMatch]:
         """The rules these articles matched, with their terms and hits."""
-        return self._rows_for(
-            article_ids,
-            """SELECT article_id, rule, digest, terms, hits, matched_at, run_id FROM matches
-               WHERE article_id IN ({marks}) ORDER BY matched_at""",
-        )
+        return [
+            StoredMatch(
+                article_id=r["article_id"],
+                rule=r["rule"],
+                digest=r["digest"],
+                terms=decoded(r["terms"]),
+                hits=decoded(r["hits"]),
+                matched_at=from_iso(r["matched_at"]),
+                run_id=r["run_id"],
+            )
+            for r in self._rows_for(
+                article_ids,
+                """SELECT article_id, rule, digest, terms, hits, matched_at, run_id FROM matches
+                   WHERE article_id IN ({marks}) ORDER BY matched_at""",
+            )
+        ]
 
-    def _rows_for(self, article_ids: Sequence[str], sql: str) -> list[dict]:
+    def _rows_for(self, article_ids: Sequence[str], sql: str) -> list[Any]:
         """``sql`` run over the ids in chunks of CHUNK (``{marks}`` is the IN list)."""
         return [
-            dict(r)
+            r
             for chunk in chunks(list(article_ids), CHUNK)
             for r in self.db.query(sql.format(marks=marks(chunk)), tuple(chunk))
         ]
 
-    def deliveries(self, *, limit: int, offset: int = 0) -> list[dict]:
+    def deliveries(self, *, limit: int, offset: int = 0) -> list[Delivery]:
         """Outbox rows newest first (their payload left out: it is the whole digest)."""
-        return [
-            dict(r)
-            for r in self.db.query(
-                """SELECT id, digest, channel, status, attempts, created_at, next_attempt_at,
-                          sent_at, last_error
-                   FROM deliveries ORDER BY created_at DESC, id LIMIT ? OFFSET ?""",
-                (int(limit), int(offset)),
-            )
-        ]
+        return recent_deliveries(self.db, limit=limit, offset=offset)
 
     def article_count(self) -> int:
         return int(self.db.query("SELECT COUNT(*) FROM articles")[0][0])

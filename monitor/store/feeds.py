@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from monitor.store.db import Database
 from monitor.store.dialect import Connection
-from monitor.store.records import FeedPoll, FeedState, from_iso, iso
+from monitor.store.records import FeedHealth, FeedPoll, FeedState, from_iso, iso
 from monitor.store.sql import insert_rows, marks
 
 MAX_RECENT_ITEMS = 500  # a window's rate is read from its newest items at most
@@ -151,9 +151,22 @@ class FeedsMixin:
             items=tuple((p, seen) for p, seen in items if seen is not None), older=bool(older)
         )
 
-    def feed_health(self) -> list[dict]:
+    def feed_health(self) -> list[FeedHealth]:
         return [
-            dict(r)
+            FeedHealth(
+                url=r["url"],
+                name=r["name"],
+                last_polled_at=from_iso(r["last_polled_at"]),
+                last_status=r["last_status"],
+                last_outcome=r["last_outcome"],
+                last_error=r["last_error"],
+                last_warning=r["last_warning"],
+                consecutive_failures=int(r["consecutive_failures"] or 0),
+                next_check_at=from_iso(r["next_check_at"]),
+                redirect_to=r["redirect_to"],
+                gone=bool(r["gone"]),
+                articles=int(r["articles"]),
+            )
             for r in self.db.query(
                 """SELECT f.*, COALESCE(c.articles, 0) AS articles
                    FROM feeds f LEFT JOIN feed_counts c ON c.feed = f.url ORDER BY f.url"""

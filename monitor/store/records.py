@@ -167,8 +167,8 @@ def matched_row(row: Any) -> MatchedRow:
         article_id=row["article_id"],
         rule=row["rule"],
         digest=row["digest"],
-        terms=tuple(json.loads(row["terms"] or "[]")),
-        hits=tuple(json.loads(row["hits"] or "[]")),
+        terms=decoded(row["terms"]),
+        hits=decoded(row["hits"]),
         matched_at=from_iso(row["matched_at"]),
         run_id=row["run_id"],
         title=row["title"] or "",
@@ -182,3 +182,77 @@ def matched_row(row: Any) -> MatchedRow:
         cluster_id=row["acluster"],
         language=row["language"] or "",
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArticleSource:
+    """One feed that delivered an article: its guid and link there, and the feed's stored name."""
+
+    article_id: str
+    feed: str
+    guid: str
+    url: str
+    first_seen: datetime | None
+    feed_name: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredMatch:
+    """A stored match, its JSON columns decoded; ``run_id``: the digest run that took it."""
+
+    article_id: str
+    rule: str
+    digest: str | None
+    terms: tuple[str, ...]
+    hits: tuple[dict, ...]
+    matched_at: datetime | None
+    run_id: str | None
+
+
+def decoded(text: str | None) -> tuple:
+    """A JSON list column as a tuple; a row that holds none (or garbage) as ()."""
+    try:
+        found = json.loads(text or "[]")
+    except ValueError:
+        return ()
+    return tuple(found) if isinstance(found, list) else ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedHealth:
+    """A feed's row as `news-monitor feeds`, /healthz and the web page show it."""
+
+    url: str
+    name: str | None
+    last_polled_at: datetime | None
+    last_status: int | None
+    last_outcome: str | None  # ok, not_modified, unchanged, error, gone; None: never polled
+    last_error: str | None
+    last_warning: str | None
+    consecutive_failures: int
+    next_check_at: datetime | None
+    redirect_to: str | None
+    gone: bool
+    articles: int  # stored articles it delivered
+
+    @property
+    def failing(self) -> bool:
+        return self.last_outcome == "error" or self.gone
+
+    @classmethod
+    def unpolled(cls, url: str) -> FeedHealth:
+        """A configured feed the store has no row of yet."""
+        return cls(
+            url=url,
+            name=None,
+            last_polled_at=None,
+            last_status=None,
+            last_outcome=None,
+            last_error=None,
+            last_warning=None,
+            consecutive_failures=0,
+            next_check_at=None,
+            redirect_to=None,
+            gone=False,
+            articles=0,
+        )

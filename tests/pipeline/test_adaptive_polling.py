@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from conftest import Clock, FeedServer, rss, write_config
 
 from monitor.config.load import load_config
 from monitor.service.app import build_app, due_feeds, poll_feeds
+from monitor.store.records import FeedHealth
 
 CONFIG = """
 database: {db}
@@ -81,17 +82,16 @@ def test_a_busy_feed_is_polled_often_and_a_quiet_one_rarely(
     assert asked["/busy.xml"] >= 3 * asked["/quiet.xml"]
     assert asked["/busy.xml"] >= 40  # about every 2-4 minutes once its rate is known
     assert asked["/fixed.xml"] >= 11  # a fixed interval is kept as written
-    rows = {r["url"]: r for r in app.store.feed_health()}
+    rows = {r.url: r for r in app.store.feed_health()}
     # after its last poll the quiet feed waits max_interval; the busy one a few minutes
     assert gap(rows[quiet]) >= timedelta(hours=6)
     assert gap(rows[busy]) <= timedelta(minutes=4)
     assert clock.now - start == timedelta(hours=3)
 
 
-def gap(row: dict) -> timedelta:
-    return datetime.fromisoformat(row["next_check_at"]) - datetime.fromisoformat(
-        row["last_polled_at"]
-    )
+def gap(row: FeedHealth) -> timedelta:
+    assert row.next_check_at is not None and row.last_polled_at is not None
+    return row.next_check_at - row.last_polled_at
 
 
 def test_backoff_and_retry_after_still_apply_to_an_adaptive_feed(
@@ -106,4 +106,4 @@ def test_backoff_and_retry_after_still_apply_to_an_adaptive_feed(
     app = build_app(load_config(config), clock=clock)
     poll_feeds(app, due_feeds(app))
     row = app.store.feed_health()[0]
-    assert row["next_check_at"] >= (clock.now + timedelta(hours=2)).isoformat()
+    assert row.next_check_at is not None and row.next_check_at >= clock.now + timedelta(hours=2)

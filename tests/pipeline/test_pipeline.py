@@ -10,6 +10,7 @@ from loopback_guard import loopback_session
 
 from monitor.config.load import load_config
 from monitor.service.app import build_app, due_feeds, poll_feeds, run_once
+from monitor.store.records import FeedHealth
 
 RULES = """
 rules:
@@ -158,8 +159,8 @@ def test_a_failing_feed_is_recorded_and_the_others_still_poll(
     assert outcomes[good].outcome == "ok" and outcomes[good].new_articles == 1
     assert outcomes[bad].outcome == "error" and "500" in outcomes[bad].error
     assert outcomes[garbage].outcome == "error"
-    health = {r["url"]: r for r in app.store.feed_health()}
-    assert health[bad]["consecutive_failures"] == 1 and health[bad]["last_error"]
+    health = {r.url: r for r in app.store.feed_health()}
+    assert health[bad].consecutive_failures == 1 and health[bad].last_error
 
 
 def test_a_restart_polls_only_what_is_due_and_realerts_nothing(
@@ -200,8 +201,8 @@ def test_an_unexpected_crash_in_one_feed_is_recorded_and_backs_off(
     outcomes = {o.url: o for o in run_once(app)}
     assert outcomes[good].new_articles == 1
     assert outcomes[cursed].outcome == "error" and "bug triggered" in outcomes[cursed].error
-    row = {r["url"]: r for r in app.store.feed_health()}[cursed]
-    assert row["consecutive_failures"] == 1 and row["next_check_at"] > clock.now.isoformat()
+    row = {r.url: r for r in app.store.feed_health()}[cursed]
+    assert row.consecutive_failures == 1 and row.next_check_at and row.next_check_at > clock.now
 
 
 def test_a_permanent_redirect_moves_the_stored_url(
@@ -216,7 +217,7 @@ def test_a_permanent_redirect_moves_the_stored_url(
     app.ctx.session = loopback_session()  # the redirect goes through the guard
     assert run_once(app)[0].new_articles == 1
     row = app.store.feed_health()[0]
-    assert row["redirect_to"] == new
+    assert row.redirect_to == new
     clock.advance(minutes=20)
     run_once(app)
     assert feeds.requests["/new.xml"] == 2
@@ -239,12 +240,17 @@ def test_retry_after_and_exponential_backoff_set_the_next_poll(
     broken = feeds.fail("/broken.xml", 503)
     app = build_app(load_config(make_config(tmp_path, [limited, broken])), clock=clock)
     run_once(app)
-    rows = {r["url"]: r for r in app.store.feed_health()}
-    wait = datetime.fromisoformat(rows[limited]["next_check_at"]) - clock.now
+    rows = {r.url: r for r in app.store.feed_health()}
+    wait = next_check(rows[limited]) - clock.now
     assert timedelta(hours=2) <= wait <= timedelta(hours=2.2)
-    first = datetime.fromisoformat(rows[broken]["next_check_at"]) - clock.now
+    first = next_check(rows[broken]) - clock.now
     clock.advance(hours=1)
     poll_feeds(app, app.config.feeds[1:])
-    row = {r["url"]: r for r in app.store.feed_health()}[broken]
-    second = datetime.fromisoformat(row["next_check_at"]) - clock.now
-    assert row["consecutive_failures"] == 2 and second > first * 1.5
+    row = {r.url: r for r in app.store.feed_health()}[broken]
+    second = next_check(row) - clock.now
+    assert row.consecutive_failures == 2 and second > first * 1.5
+
+
+def next_check(row: FeedHealth) -> datetime:
+    assert row.next_check_at is not None
+    return row.next_check_at

@@ -7,6 +7,8 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from monitor.config.load import load_config
 from monitor.service.app import poll_feeds
 from monitor.service.health import feed_counts, serve_health
 from monitor.service.scheduler import Service
+from monitor.store.records import FeedHealth
 
 
 def get_health(port: int) -> tuple[int, dict]:
@@ -86,25 +89,15 @@ def test_a_stopped_service_is_unhealthy(running: tuple[Service, int]) -> None:
 
 
 def test_feed_counts_only_count_configured_feeds() -> None:
-    states = [
-        {
-            "url": "a",
-            "last_polled_at": "2026-11-02T09:00:00+00:00",
-            "last_outcome": "ok",
-            "gone": 0,
-        },
-        {
-            "url": "b",
-            "last_polled_at": "2026-11-02T09:00:00+00:00",
-            "last_outcome": "error",
-            "gone": 0,
-        },
-        {
-            "url": "c",
-            "last_polled_at": "2026-11-02T09:00:00+00:00",
-            "last_outcome": "gone",
-            "gone": 1,
-        },
-        {"url": "removed", "last_polled_at": "2026-11-02T09:00:00+00:00", "last_outcome": "error"},
-    ]
+    polled = datetime(2026, 11, 2, 9, tzinfo=UTC)
+
+    def state(url: str, outcome: str) -> FeedHealth:
+        return replace(
+            FeedHealth.unpolled(url),
+            last_polled_at=polled,
+            last_outcome=outcome,
+            gone=outcome == "gone",
+        )
+
+    states = [state("a", "ok"), state("b", "error"), state("c", "gone"), state("removed", "error")]
     assert feed_counts(["a", "b", "c", "new"], states) == {"ok": 1, "failing": 2, "never_polled": 1}

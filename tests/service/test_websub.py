@@ -173,11 +173,9 @@ def test_subscribes_and_a_pushed_item_is_alerted_once_across_push_and_poll(world
     world.clock.advance(minutes=10)
     world.poll()  # the feed lists the pushed item too: stored and alerted once
     assert len(world.hook.deliveries) == 1
-    row = next(r for r in world.store.feed_health() if r["url"] == world.topic)
-    polled, next_check = (
-        datetime.fromisoformat(row[k]) for k in ("last_polled_at", "next_check_at")
-    )
-    assert next_check - polled >= timedelta(hours=6)  # push_poll while the hub pushes
+    row = next(r for r in world.store.feed_health() if r.url == world.topic)
+    assert row.next_check_at is not None and row.last_polled_at is not None
+    assert row.next_check_at - row.last_polled_at >= timedelta(hours=6)  # push_poll while the hub pushes
 
 
 def test_a_forged_push_is_dropped_and_counted(world: World) -> None:

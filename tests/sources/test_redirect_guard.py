@@ -70,7 +70,7 @@ def test_a_configured_feed_redirected_inside_is_an_error_and_never_its_new_url(
     assert "not a public address" in outcome.error
     assert inside.log == []
     row = app.store.feed_health()[0]
-    assert row["redirect_to"] is None
+    assert row.redirect_to is None
     # the next poll asks the configured URL again, not the internal one
     clock.advance(hours=3)
     run_once(app)
@@ -87,7 +87,7 @@ def test_a_redirect_between_public_addresses_still_moves_the_feed(
     app = source_app(tmp_path, f"{{url: {old}}}", clock)
     app.ctx.session = loopback_session()  # 127.0.0.1 plays a public address
     assert run_once(app)[0].outcome == "ok"
-    assert app.store.feed_health()[0]["redirect_to"] == new
+    assert app.store.feed_health()[0].redirect_to == new
 
 
 def test_a_page_source_redirected_inside_stores_nothing(

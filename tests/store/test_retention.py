@@ -358,7 +358,7 @@ def poll(feed: str, now: datetime = NOW) -> FeedPoll:
 
 def shown(store: Store) -> dict[str, int]:
     """Articles per feed as `news-monitor feeds` shows them."""
-    return {row["url"]: row["articles"] for row in store.feed_health()}
+    return {row.url: row.articles for row in store.feed_health()}
 
 
 def counted(store: Store) -> dict[str, int]:

@@ -29,7 +29,7 @@ from monitor.service.web.doors import install_doors
 from monitor.service.websub import push_state
 from monitor.store.browse import Browse
 from monitor.store.db import Database
-from monitor.store.records import MatchedRow
+from monitor.store.records import FeedHealth, MatchedRow
 from monitor.store.store import from_iso
 from monitor.units import parse_duration
 
@@ -329,47 +329,47 @@ def make_app(
         if article is None:
             abort(404)
         members = store.story_articles(article)
-        ids = [a["id"] for a in members]
+        ids = [a.id for a in members]
         sources = store.sources(ids)
         matches = store.matches_of(ids)
         own_hits = [
-            h for m in matches if m["article_id"] == article_id for h in pages.hit_dicts(m["hits"])
+            h for m in matches if m.article_id == article_id for h in pages.hit_dicts(m.hits)
         ]
-        text = "\n\n".join(p for p in (article["summary"], article["text"]) if p)
+        text = "\n\n".join(p for p in (article.summary, article.text) if p)
         return render_template(
             "story.html",
             article=article,
-            href=pages.link(article["link"] or article["url"]),
-            when=from_iso(article["published"]) or from_iso(article["first_seen"]),
-            first_seen=from_iso(article["first_seen"]),
+            href=pages.link(article.link or article.url),
+            when=article.published or article.first_seen,
+            first_seen=article.first_seen,
             members=[
                 {
-                    "id": a["id"],
-                    "title": a["title"] or "(no title)",
-                    "when": from_iso(a["published"]) or from_iso(a["first_seen"]),
+                    "id": a.id,
+                    "title": a.title or "(no title)",
+                    "when": a.published or a.first_seen,
                     "sources": [
                         {
-                            "name": c.feed_names.get(s["feed"]) or s["feed_name"] or s["feed"],
-                            "href": pages.link(s["url"]),
-                            "url": s["url"],
+                            "name": c.feed_names.get(s.feed) or s.feed_name or s.feed,
+                            "href": pages.link(s.url),
+                            "url": s.url,
                         }
                         for s in sources
-                        if s["article_id"] == a["id"]
+                        if s.article_id == a.id
                     ],
                 }
                 for a in members
             ],
             matches=[
                 {
-                    "rule": m["rule"],
-                    "terms": ", ".join(json.loads(m["terms"] or "[]")),
-                    "at": from_iso(m["matched_at"]),
-                    "sent": bool(m["run_id"]),
-                    "own": m["article_id"] == article_id,
+                    "rule": m.rule,
+                    "terms": ", ".join(m.terms),
+                    "at": m.matched_at,
+                    "sent": bool(m.run_id),
+                    "own": m.article_id == article_id,
                 }
                 for m in matches
             ],
-            title_marked=pages.paragraphs(article["title"] or "", own_hits, field="title"),
+            title_marked=pages.paragraphs(article.title, own_hits, field="title"),
             text_marked=pages.paragraphs(text, own_hits),
         )
 
@@ -377,7 +377,7 @@ def make_app(
     def feeds() -> str:
         c = current()
         page = pages.page_number(request.args.get("page"))
-        health = {r["url"]: r for r in store.feed_health()}
+        health = {r.url: r for r in store.feed_health()}
         subscriptions = {s.feed: s for s in store.subscriptions()}
         shown = c.config.feeds[(page - 1) * pages.PAGE_SIZE : page * pages.PAGE_SIZE]
         return render_template(
@@ -387,7 +387,7 @@ def make_app(
                     "name": f.name,
                     "url": f.url,
                     "paused": f.paused,
-                    **_feed_state(health.get(f.url, {})),
+                    **_feed_state(health.get(f.url) or FeedHealth.unpolled(f.url)),
                     "push": push_state(subscriptions.get(f.url)),
                 }
                 for f in shown
@@ -404,12 +404,15 @@ def make_app(
         return render_template(
             "deliveries.html",
             rows=[
-                r
-                | {
-                    "created": from_iso(r["created_at"]),
-                    "when": from_iso(
-                        r["sent_at"] if r["status"] == "sent" else r["next_attempt_at"]
-                    ),
+                {
+                    "id": r.id,
+                    "digest": r.digest,
+                    "channel": r.channel,
+                    "status": r.status,
+                    "attempts": r.attempts,
+                    "last_error": r.last_error,
+                    "created": r.created_at,
+                    "when": r.sent_at if r.status == "sent" else r.next_attempt_at,
                 }
                 for r in rows[: pages.PAGE_SIZE]
             ],
@@ -523,18 +526,17 @@ def _args(*names: str) -> dict[str, str]:
     return {n: request.args[n] for n in names if request.args.get(n)}
 
 
-def _feed_state(row: dict) -> dict:
-    status = row.get("last_outcome") or "never polled"
-    if row.get("last_status"):
-        status += f" {row['last_status']}"
-    failing = row.get("last_outcome") == "error" or bool(row.get("gone"))
+def _feed_state(row: FeedHealth) -> dict:
+    status = row.last_outcome or "never polled"
+    if row.last_status:
+        status += f" {row.last_status}"
     return {
         "status": status,
-        "failing": failing,
-        "articles": row.get("articles", 0),
-        "last_polled": from_iso(row.get("last_polled_at")),
-        "next_check": from_iso(row.get("next_check_at")),
-        "failures": row.get("consecutive_failures", 0),
-        "problem": mask(row.get("last_error") or row.get("last_warning") or ""),
-        "redirect_to": row.get("redirect_to"),
+        "failing": row.failing,
+        "articles": row.articles,
+        "last_polled": row.last_polled_at,
+        "next_check": row.next_check_at,
+        "failures": row.consecutive_failures,
+        "problem": mask(row.last_error or row.last_warning or ""),
+        "redirect_to": row.redirect_to,
     }

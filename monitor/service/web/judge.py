@@ -14,6 +14,7 @@ from monitor.rules import Rule
 from monitor.service.explore import search_page
 from monitor.service.refine import distinguishing_terms, refined
 from monitor.store.browse import Browse
+from monitor.store.records import StoredArticle
 from monitor.store.workbench import Workbench
 
 KEPT_SAMPLE = 500  # the rule's recent matches the rejected stories are compared with
@@ -39,8 +40,8 @@ def judge_routes(
         return redirect(url_for("editor.refine_rule", name=rule), code=303)  # type: ignore[return-value]
 
 
-def _text(row: Any) -> str:
-    return "\n".join(p for p in (row["title"], row["summary"], row["text"]) if p)
+def _text(article: StoredArticle) -> str:
+    return "\n".join(p for p in (article.title, article.summary, article.text) if p)
 
 
 def proposal(
@@ -78,7 +79,7 @@ def judged_view(store: Browse, workbench: Workbench, rule: str) -> dict[str, Any
         items.append(
             {
                 "id": j.article_id,
-                "title": (article["title"] if article else None) or "(no longer stored)",
+                "title": (article.title if article else None) or "(no longer stored)",
                 "relevant": j.relevant,
                 "at": j.at,
             }

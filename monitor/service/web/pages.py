@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -103,13 +102,9 @@ def paragraphs(text: str, hits: Iterable[Mapping], field: str = "text") -> list[
     return out
 
 
-def hit_dicts(raw: str | None) -> list[dict]:
-    """Hits as stored in a match row (JSON), tolerating a row that holds none."""
-    try:
-        found = json.loads(raw or "[]")
-    except ValueError:
-        return []
-    return [h for h in found if isinstance(h, dict) and {"start", "end"} <= h.keys()]
+def hit_dicts(hits: Iterable[object]) -> list[dict]:
+    """A match's hits as stored, leaving out any that is not whole."""
+    return [h for h in hits if isinstance(h, dict) and {"start", "end"} <= h.keys()]
 
 
 def day_bounds(now: datetime, tz: ZoneInfo, days: int) -> tuple[list[date], list[datetime]]:
