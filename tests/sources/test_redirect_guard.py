@@ -224,7 +224,7 @@ def test_a_move_inside_stored_before_the_guard_is_passed_over_for_the_configured
     url = feeds.fail("/feed.xml", 301, {"Location": f"http://127.0.0.1:{inside.port}/secret"})
     before = source_app(tmp_path, f"{{url: {url}}}", clock, extra="allow_private_networks: true")
     run_once(before)
-    assert before.store.feed_health()[0]["redirect_to"] == f"http://127.0.0.1:{inside.port}/secret"
+    assert before.store.feed_health()[0].redirect_to == f"http://127.0.0.1:{inside.port}/secret"
     assert len(inside.log) == 1
 
     feeds.http.clear()  # the publisher serves its feed at the configured URL again
