@@ -19,7 +19,7 @@ from monitor.store.records import (
     stored_article,
 )
 from monitor.store.sql import CHUNK, chunks, insert_rows, marks
-from monitor.store.stories import BatchPlan, decide, decoded, plan_batch, rename_stories
+from monitor.store.stories import BatchPlan, decide, plan_batch, rename_stories
 from monitor.store.tombstones import mark_listed, tombstone_keys, tombstoned
 from monitor.stories.folding import Newcomer
 from monitor.stories.identity import article_id as key_of
@@ -145,8 +145,9 @@ class ArticlesMixin:
                     (cluster, a.id),
                 ).fetchone()
                 placed.append((a, first_seen))
-                fp = decoded(a.fingerprint)
-                batch.append(Newcomer(id=a.id, fingerprint=fp, story=None if alone else cluster))
+                batch.append(
+                    Newcomer(id=a.id, fingerprint=a.fingerprint, story=None if alone else cluster)
+                )
             folding, _ = decide(conn, batch, fold_since)
             rename_stories(conn, dict(folding.renamed))
             for (a, first_seen), joined in zip(placed, folding.joined, strict=True):

@@ -93,7 +93,7 @@ def plan_batch(
         if a.id not in seen:
             seen.add(a.id)
             fresh.append(a)
-    batch = [Newcomer(id=a.id, fingerprint=decoded(a.fingerprint)) for a in fresh]
+    batch = [Newcomer(id=a.id, fingerprint=a.fingerprint) for a in fresh]
     if since is None:  # not folded: each its own story, filed under the keys it came with
         inserted = [replace(a, cluster_id=a.cluster_id or a.id) for a in fresh]
         folding, read = Folding(joined=(), renamed={}), set[str]()
@@ -132,13 +132,13 @@ def decide(
                 (*chunk, iso(since)),
             )
         ]
-    fingerprints: dict[str, Fingerprint] = {}
+    fingerprints: dict[str, Fingerprint | bytes] = {}
     for chunk in chunks(sorted(members_to_compare(filed, batch)), CHUNK):
         for article_id, blob in conn.execute(
             f"SELECT id, fingerprint FROM articles WHERE id IN ({marks(chunk)})", chunk
         ):
-            if (fp := decoded(blob)) is not None:
-                fingerprints[article_id] = fp
+            if blob:
+                fingerprints[article_id] = blob
     folding = fold(filed, fingerprints, batch)
     stored = {row.story for row in filed}
     read = {j.story for j in folding.joined if j.story in stored} | set(folding.renamed)
@@ -158,16 +158,6 @@ def rename_stories(conn: Connection, renamed: dict[str, str]) -> None:
 
 def newest_key(conn: Connection) -> int:
     return conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM story_keys").fetchone()[0]
-
-
-def decoded(blob: bytes | None) -> Fingerprint | None:
-    """A stored fingerprint, or None for none or one of a format this version does not know."""
-    if not blob:
-        return None
-    try:
-        return Fingerprint.from_bytes(blob)
-    except ValueError:  # a format this version does not know: it folds nothing
-        return None
 
 
 def article_row(a: StoredArticle) -> tuple:

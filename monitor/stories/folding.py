@@ -43,7 +43,8 @@ class Newcomer:
     when it has one already (an article whose page text arrived later keeps its story)."""
 
     id: str
-    fingerprint: Fingerprint | None
+    # bytes are decoded when used: a batch of 10,000 articles decoded at once held ~100 MB
+    fingerprint: Fingerprint | bytes | None
     story: str | None = None
 
 
@@ -64,7 +65,7 @@ class Folding:
 
 def lookup_keys(batch: Iterable[Newcomer]) -> list[int]:
     """The keys whose rows the snapshot must hold: every key the batch looks copies up by."""
-    return sorted({key for n in batch if n.fingerprint for key in n.fingerprint.probe_keys()})
+    return sorted({key for n in batch if (fp := _fp(n.fingerprint)) for key in fp.probe_keys()})
 
 
 def members_to_compare(filed: Iterable[Filed], batch: Sequence[Newcomer]) -> set[str]:
@@ -72,22 +73,25 @@ def members_to_compare(filed: Iterable[Filed], batch: Sequence[Newcomer]) -> set
     index = _Index(filed)
     wanted: set[str] = set()
     for n in batch:
-        if n.fingerprint and n.fingerprint.foldable:
-            for members in index.candidates(n.fingerprint.probe_keys(), n.id)[0].values():
+        fp = _fp(n.fingerprint)
+        if fp and fp.foldable:
+            for members in index.candidates(fp.probe_keys(), n.id)[0].values():
                 wanted.update(members)
     return wanted
 
 
 def fold(
-    filed: Iterable[Filed], fingerprints: Mapping[str, Fingerprint], batch: Sequence[Newcomer]
+    filed: Iterable[Filed],
+    fingerprints: Mapping[str, Fingerprint | bytes],
+    batch: Sequence[Newcomer],
 ) -> Folding:
     """Place each article of ``batch``, in turn (an article is a candidate for those after it),
     given the index rows ``filed`` and the ``fingerprints`` of the members to compare."""
     index = _Index(filed)
-    known = dict(fingerprints)
+    known: dict[str, Fingerprint | bytes | None] = dict(fingerprints)
     placed: list[tuple[str, str, tuple[int, ...]]] = []
     for n in batch:
-        fp = n.fingerprint
+        fp = _fp(n.fingerprint)
         stories = [index.resolve(n.story)] if n.story else []
         if not stories and fp is not None and fp.foldable:
             stories = _repeated(index, known, n.id, fp)
@@ -99,14 +103,14 @@ def fold(
                 index.rename(other, story)
         keys = index.file(n.id, story, fp.index_keys() if fp else ())
         if fp is not None:
-            known[n.id] = fp
+            known[n.id] = n.fingerprint  # as given: bytes stay bytes
         placed.append((n.id, story, keys))
     joined = tuple(Joined(article_id=a, story=index.resolve(s), keys=k) for a, s, k in placed)
     return Folding(joined=joined, renamed=index.renamed())
 
 
 def _repeated(
-    index: _Index, known: Mapping[str, Fingerprint], own: str, fp: Fingerprint
+    index: _Index, known: Mapping[str, Fingerprint | bytes | None], own: str, fp: Fingerprint
 ) -> list[str]:
     """The candidate stories ``fp`` belongs to: every one it resembles as a whole (Jaccard
     resemblance at or above THRESHOLD) or holds a copy of (it is the longer text: a full story
@@ -118,7 +122,7 @@ def _repeated(
     resembling: list[str] = []
     best: tuple[float, str] | None = None
     for story, members in stories.items():
-        compared = [without(known[m], hot) for m in members if m in known]
+        compared = [without(f, hot) for m in members if (f := _fp(known.get(m)))]
         resembled = [resemblance(fp, other) for other in compared]
         scores = [similarity(fp, o, r) for o, r in zip(compared, resembled, strict=True)]
         # evidence enough to merge: the texts resemble, or this one holds the other whole
@@ -133,6 +137,16 @@ def _repeated(
     if resembling:
         return resembling
     return [best[1]] if best else []
+
+
+def _fp(value: Fingerprint | bytes | None) -> Fingerprint | None:
+    """A fingerprint, decoded from its bytes if need be (None: none, or a format unknown)."""
+    if value is None or isinstance(value, Fingerprint):
+        return value
+    try:
+        return Fingerprint.from_bytes(value) if value else None
+    except ValueError:
+        return None
 
 
 class _Index:
