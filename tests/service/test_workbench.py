@@ -310,6 +310,8 @@ def test_a_rules_other_keys_are_kept_and_count_in_its_backtest(site: Site) -> No
     page = site.get("/rules/Rogun/edit").text
     assert "<code>mentions: 3</code>" in page
     assert "Last 30 days: 0 matches" in page  # no story says Rogun three times
+    live = site.get("/rules/preview?original=Rogun&name=Rogun&any=Rogun").text
+    assert "Last 30 days: 0 matches" in live  # the live preview keeps them too
     hidden = site.form("/rules/Rogun/edit")
     site.post(
         "/rules/Rogun/edit",

@@ -69,7 +69,10 @@ def editor_routes(
     @bp.get("/rules/preview")
     def preview() -> str:
         """The backtest beside the form, as an HTML fragment (the live preview's script)."""
-        form = rule_form(request.args, version="", existing=None, entities=current().entities)
+        # the rule being edited keeps its other keys (mentions, tags...) in the live preview too
+        original = request.args.get("original")
+        existing = edit.rule_entry(changes.current().text, original) if original else None
+        form = rule_form(request.args, version="", existing=existing, entities=current().entities)
         view = backtest_view(current(), store, form.rule, now=clock()) if form.rule else None
         return render_template("_preview.html", form=form, preview=view)
 

@@ -14,6 +14,7 @@
       var input = form.elements.namedItem(key);
       if (input) { fields.set(key, input.value); }
     });
+    if (form.dataset.original) { fields.set("original", form.dataset.original); }
     var mine = ++asked;
     fetch(form.dataset.preview + "?" + fields.toString(), { credentials: "same-origin" })
       .then(function (answer) { return answer.ok ? answer.text() : null; })
