@@ -298,3 +298,22 @@ def test_a_story_page_leads_back_to_the_stories_and_its_rules(site: str) -> None
     page = get(f"{site}/stories/rogun-1").text
     assert 'aria-label="Breadcrumb"' in page and '<a href="/">← Recent stories</a>' in page
     assert '<a href="/?rule=Rogun">Rogun</a>' in page
+
+
+def test_a_story_page_takes_its_headline_from_the_original_copy(tmp_path: Path) -> None:
+    config = world_config(tmp_path)
+    store_items(
+        config,
+        [
+            Item(id="orig", title="Rogun dam talks open in Dushanbe", summary="Rogun talks.",
+                 age=timedelta(hours=5), cluster="orig"),
+            Item(id="copy", title="WIRE: Rogun talks (updated)", summary="Rogun talks.",
+                 feed=DESK, age=timedelta(hours=1), cluster="orig"),
+        ],
+    )  # fmt: skip
+    for site in serve(config):
+        page = get(f"{site}/stories/copy").text
+        assert re.search(r"<h1>Rogun dam talks open in Dushanbe</h1>", page)
+        assert "This copy:" in page and '<a href="/stories/orig">the original</a>' in page
+        original = get(f"{site}/stories/orig").text
+        assert "This copy:" not in original

@@ -336,9 +336,13 @@ def make_app(
             h for m in matches if m.article_id == article_id for h in pages.hit_dicts(m.hits)
         ]
         text = "\n\n".join(p for p in (article.summary, article.text) if p)
+        # the story's headline is its original's (the copy published first), whichever copy
+        # of it the reader came through
+        original = min(members or [article], key=lambda a: (a.published or a.first_seen, a.id))
         return render_template(
             "story.html",
             article=article,
+            original=original if original.id != article.id else None,
             href=pages.link(article.link or article.url),
             when=article.published or article.first_seen,
             first_seen=article.first_seen,
