@@ -56,8 +56,31 @@ WATCH_RULES = (
 )
 
 
-def write_config(workdir: Path, urls: list[str]) -> Path:
-    """The monitor's config for the world: every feed, the default rules, a file channel."""
+CYCLE_RULES = 1000  # a watch list the size of a busy desk's
+
+
+def watch_list(rules: int) -> str:
+    """The three watch rules, then more (up to ``rules`` in all) over words of the cycle world's
+    real paragraphs: names and rarer words, as watch terms are, some matching, most not."""
+    from bench.world import paragraph_words  # the cycle world's text, read from the corpus
+
+    words = paragraph_words()
+    extra = []
+    for i in range(max(0, rules - 3)):
+        a, b, c = (words[(i * k * 7919 + k) % len(words)] for k in (1, 2, 3))
+        shape = i % 3
+        if shape == 0:
+            line = f"    any: [{a}, {b}]\n"
+        elif shape == 1:
+            line = f"    query: '\"{a} {b}\" OR {c}*'\n"
+        else:
+            line = f"    query: '({a} OR {b}) NOT title:{c}'\n"
+        extra.append(f"  - name: watch-{i}\n{line}    digest: instant\n")
+    return WATCH_RULES + "".join(extra)
+
+
+def write_config(workdir: Path, urls: list[str], rules: int = 3) -> Path:
+    """The monitor's config for the world: every feed, ``rules`` watch rules, a file channel."""
     feeds = "".join(f"  - url: {url}\n    name: Bench feed {i}\n" for i, url in enumerate(urls))
     path = workdir / "monitor.yaml"
     path.write_text(
@@ -65,7 +88,7 @@ def write_config(workdir: Path, urls: list[str]) -> Path:
         'user_agent: "news-monitor-bench/1.0"\n'
         "defaults: {interval: 15m, timeout: 60s, max_age: 7d}\n"
         f"feeds:\n{feeds}"
-        f"{WATCH_RULES}"
+        f"{watch_list(rules)}"
         "digests:\n"
         "  instant: {schedule: instant, channels: [archive]}\n"
         "channels:\n"

@@ -57,11 +57,13 @@ def run_bench(options: Options, workdir: Path) -> dict[str, Any]:
         runs["floor"] = _measured(server, workdir, "floor", common)
         etags = {"etags": server.validators()}
         runs["bare_get"] = _measured(server, workdir, "bare_get", common | etags)
-        config = write_config(workdir, urls)
+        config = write_config(workdir, urls, options.rules)
         poll = common | {"config": str(config), "in_process_parse": options.in_process_parse}
         cold = poll | {"label": "cold", "profile": _profile(options, "cold")}
         runs["cold"] = _measured(server, workdir, "poll", cold)
         runs["warm"] = _measured(server, workdir, "poll", poll | {"label": "warm"})
+        command = common | {"config": str(config), "label": "warm command"}
+        runs["warm_command"] = _measured(server, workdir, "command", command)
         runs["rss2email"] = _measured(
             server, workdir, "rss2email", common | {"workdir": str(workdir)}
         )

@@ -276,6 +276,13 @@ def _paragraph_pool() -> tuple[str, ...]:
     )
 
 
+@cache
+def paragraph_words() -> tuple[str, ...]:
+    """The distinct longer words (7+ letters) of the paragraph pool, sorted: watch terms."""
+    words = {w.lower() for p in _paragraph_pool() for w in p.split() if w.isalpha() and len(w) > 6}
+    return tuple(sorted(words))
+
+
 def story_paragraphs(seed: int, key: str) -> tuple[str, ...]:
     """A story's real paragraphs, drawn from the pool: each is reused by about
     (stories x PARAGRAPHS_PER_ITEM / pool size) unrelated stories."""

@@ -179,3 +179,22 @@ def test_the_round_server_moves_every_feed_to_the_round_asked_for() -> None:
         assert requests.get(server.round_url(1), timeout=10).status_code == 200
         later = requests.get(url, headers={"If-None-Match": etag}, timeout=10)
         assert later.status_code == 200 and later.content.count(b"<item>") == 10
+
+
+def test_at_300_feeds_a_paragraph_is_reused_in_about_twenty_unrelated_articles() -> None:
+    world = World(feeds=300, items=50)
+    originals = {k for k in story_keys(world) if not k.endswith("~cut")}
+    uses = Counter(p for key in originals for p in story_paragraphs(world.seed, key))
+    per_paragraph = sum(uses.values()) / len(uses)  # the Russian sixth uses none: 5/6 of this
+    assert 15 <= per_paragraph * 5 / 6 <= 30
+    # spread over the whole pool, not piled on a few
+    assert sum(n >= 5 for n in uses.values()) > 0.9 * len(uses)
+
+
+def test_the_cycle_config_carries_a_thousand_rules_over_the_worlds_words(tmp_path: Path) -> None:
+    from bench.harness import write_config
+    from monitor.config.load import load_config
+
+    config = load_config(write_config(tmp_path, ["http://127.0.0.1:9/feed.xml"], 1000))
+    assert len(config.rules) == 1000
+    assert {"SCO", "Rogun", "NATO"} <= {r.name for r in config.rules}
