@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.profile import profiled_command, stage_seconds
+from bench.world import paragraph_words
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -62,8 +63,6 @@ CYCLE_RULES = 1000  # a watch list the size of a busy desk's
 def watch_list(rules: int) -> str:
     """The three watch rules, then more (up to ``rules`` in all) over words of the cycle world's
     real paragraphs: names and rarer words, as watch terms are, some matching, most not."""
-    from bench.world import paragraph_words  # the cycle world's text, read from the corpus
-
     words = paragraph_words()
     extra = []
     for i in range(max(0, rules - 3)):
