@@ -61,19 +61,20 @@ CYCLE_RULES = 1000  # a watch list the size of a busy desk's
 
 
 def watch_list(rules: int) -> str:
-    """The three watch rules, then more (up to ``rules`` in all) over words of the cycle world's
-    real paragraphs: names and rarer words, as watch terms are, some matching, most not."""
+    """The three watch rules, then more (up to ``rules`` in all) over rare words of the cycle
+    world's real paragraphs: a third match the items one word is in, the rest ask for two
+    words together (an AND, a NEAR) and match seldom, as most of a real watch list does."""
     words = paragraph_words()
     extra = []
     for i in range(max(0, rules - 3)):
         a, b, c = (words[(i * k * 7919 + k) % len(words)] for k in (1, 2, 3))
         shape = i % 3
         if shape == 0:
-            line = f"    any: [{a}, {b}]\n"
+            line = f"    query: '{a} {b}'\n"
         elif shape == 1:
             line = f"    query: '\"{a} {b}\" OR {c}*'\n"
         else:
-            line = f"    query: '({a} OR {b}) NOT title:{c}'\n"
+            line = f"    query: '({a} OR {b}) NEAR/5 {c}'\n"
         extra.append(f"  - name: watch-{i}\n{line}    digest: instant\n")
     return WATCH_RULES + "".join(extra)
 

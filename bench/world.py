@@ -278,9 +278,13 @@ def _paragraph_pool() -> tuple[str, ...]:
 
 @cache
 def paragraph_words() -> tuple[str, ...]:
-    """The distinct longer words (7+ letters) of the paragraph pool, sorted: watch terms."""
-    words = {w.lower() for p in _paragraph_pool() for w in p.split() if w.isalpha() and len(w) > 6}
-    return tuple(sorted(words))
+    """Words of 7+ letters found in only one or two paragraphs of the pool, sorted: watch terms
+    are names and specific words, so each matches the few dozen items its paragraphs are in."""
+    seen: dict[str, int] = {}
+    for paragraph in _paragraph_pool():
+        for word in {w.lower() for w in paragraph.split() if w.isalpha() and len(w) > 6}:
+            seen[word] = seen.get(word, 0) + 1
+    return tuple(sorted(w for w, n in seen.items() if n <= 2))
 
 
 def story_paragraphs(seed: int, key: str) -> tuple[str, ...]:
