@@ -99,7 +99,7 @@ def test_a_quick_run_measures_every_scenario_and_writes_the_results(tmp_path: Pa
 
     results = json.loads(out.read_text())
     runs, world = results["runs"], results["world"]
-    for name in ("floor", "bare_get", "cold", "warm", "changed", "rules"):
+    for name in ("floor", "bare_get", "cold", "warm", "warm_command", "changed", "rules"):
         assert runs[name]["wall_s"] > 0, name
         assert 20 < runs[name]["peak_rss_mb"] < 4000, name
     assert runs["floor"]["items"] == 40
@@ -109,6 +109,7 @@ def test_a_quick_run_measures_every_scenario_and_writes_the_results(tmp_path: Pa
     assert runs["cold"]["items_per_s"] > 0
     assert runs["warm"]["outcomes"] == {"not_modified": 4}
     assert runs["warm"]["served"] == {"304": 4}
+    assert runs["warm_command"]["served"] == {"304": 4}  # the whole command, start-up included
     assert runs["changed"]["outcomes"] == {"ok": 4}
     assert runs["changed"]["new_articles"] == world["changed_new_articles"] > 0
     assert runs["rules"]["rules"] == 1000 and runs["rules"]["articles_per_s"] > 0
@@ -122,7 +123,7 @@ def test_a_quick_run_measures_every_scenario_and_writes_the_results(tmp_path: Pa
     rss2email = runs["rss2email"]  # a bench-only extra: measured when installed
     assert rss2email.get("skipped") or (rss2email["exit"] == 0 and rss2email["feeds"] == 4)
     targets = {t["name"]: t for t in results["targets"]}
-    assert len(targets) == (9 if rss2email.get("skipped") else 10)
+    assert len(targets) == (10 if rss2email.get("skipped") else 11)
     assert all(isinstance(t["pass"], bool) and t["value"] > 0 for t in targets.values())
     assert targets["cold / floor"]["value"] == round(
         runs["cold"]["wall_s"] / runs["floor"]["wall_s"], 3
