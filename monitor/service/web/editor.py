@@ -17,6 +17,7 @@ from monitor.config.load import Config
 from monitor.service.web import pages
 from monitor.service.web.auth import CSRF_FIELD, csrf_ok
 from monitor.service.web.changes import Changes, Outcome, diff
+from monitor.service.web.deleting import delete_page
 from monitor.service.web.entities_edit import entity_routes
 from monitor.service.web.feeds_edit import feed_routes
 from monitor.service.web.judge import judge_routes, judged_view, proposal
@@ -146,28 +147,16 @@ def editor_routes(
         fields = edit.rule_fields(snapshot.text, name)
         if fields is None:
             abort(404)
-        if request.method == "GET":
-            body = render_template(
-                "rule_delete.html", name=name, fields=_as_yaml(fields), version=snapshot.version
-            )
-            return Response(body, mimetype="text/html")
-        outcome = changes.apply(
-            version=request.form.get("version", ""),
-            route=request.path,
+        return delete_page(
+            changes,
+            snapshot,
+            template="rule_delete.html",
+            name=name,
+            fields=_as_yaml(fields),
             subject=f"rule {name}",
             change=lambda text: edit.delete_rule(text, name),
+            done="/rules",
         )
-        if outcome.saved is None:
-            body = render_template(
-                "rule_delete.html",
-                name=name,
-                fields=_as_yaml(fields),
-                version=(outcome.conflict or snapshot).version,
-                problems=outcome.problems,
-                conflict=outcome.conflict is not None,
-            )
-            return Response(body, status=409 if outcome.conflict else 422, mimetype="text/html")
-        return redirect("/rules", code=303)  # type: ignore[return-value]
 
     @bp.get("/history")
     def history() -> str:

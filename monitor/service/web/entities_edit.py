@@ -17,6 +17,7 @@ from monitor.rules import RuleSyntaxError, build_rule
 from monitor.rules.entities.declare import EntitySpec, declare, describe
 from monitor.service.web import pages
 from monitor.service.web.changes import Changes
+from monitor.service.web.deleting import delete_page
 from monitor.service.web.preview import backtest_view, split_terms
 from monitor.store.browse import Browse
 
@@ -151,25 +152,13 @@ def entity_routes(
         fields = edit_entities.entity_fields(snapshot.text, name)
         if fields is None:
             abort(404)
-        if request.method == "GET":
-            body = render_template(
-                "entity_delete.html", name=name, fields=fields, version=snapshot.version
-            )
-            return Response(body, mimetype="text/html")
-        outcome = changes.apply(
-            version=request.form.get("version", ""),
-            route=request.path,
+        return delete_page(
+            changes,
+            snapshot,
+            template="entity_delete.html",
+            name=name,
+            fields=fields,
             subject=f"entity {name}",
             change=lambda text: edit_entities.delete_entity(text, name),
+            done="/entities",
         )
-        if outcome.saved is None:
-            body = render_template(
-                "entity_delete.html",
-                name=name,
-                fields=fields,
-                version=(outcome.conflict or snapshot).version,
-                problems=outcome.problems,
-                conflict=outcome.conflict is not None,
-            )
-            return Response(body, status=409 if outcome.conflict else 422, mimetype="text/html")
-        return redirect("/entities", code=303)  # type: ignore[return-value]
