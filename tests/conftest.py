@@ -101,3 +101,11 @@ def hook():  # noqa: ANN201
     receiver = WebhookReceiver(WEBHOOK_SECRET)
     yield receiver
     receiver.close()
+
+
+@pytest.fixture(scope="session")
+def browser():  # noqa: ANN201
+    """One Chromium for every browser test of the run (their modules skip first without one)."""
+    from testsupport.browser import launched
+
+    yield from launched()

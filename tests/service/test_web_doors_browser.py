@@ -4,7 +4,6 @@ image on another site cannot run a search."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,18 +14,11 @@ from monitor.service.web.app import make_app
 from monitor.service.web.auth import COOKIE
 from monitor.service.web.server import WebServer
 from monitor.store.backend import open_database
+from testsupport.browser import require_chromium
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--headless"]  # fmt: skip
 TOKEN = "correct horse battery staple"
 
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-if not Path(CHROMIUM).exists():
-    pytest.skip(
-        "Chromium is not installed (apt-get install chromium; `make test` does it where apt works)",
-        allow_module_level=True,
-    )
+require_chromium()  # skips this module, saying what to install, without a browser
 
 
 @pytest.fixture(scope="module")
@@ -38,14 +30,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = WebServer(app, "127.0.0.1", 0, token=TOKEN).start()
     yield server.url.rstrip("/")
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield launched
-        launched.close()
 
 
 @pytest.mark.parametrize("lure", ["/%09/evil.example", "/%0a/evil.example", "/%5Cevil.example"])

@@ -7,7 +7,6 @@ The rule editor's screenshot in the README is the one this module takes.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,19 +20,12 @@ from monitor.service.app import run_once
 from monitor.service.scheduler import Service
 from monitor.service.web.app import make_app
 from monitor.service.web.server import WebServer
+from testsupport.browser import require_chromium
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--headless"]  # fmt: skip
 SCREENSHOT = REPO / "docs" / "web-rule-editor.png"
 READER, EDITOR = "reader token for the desk", "editor token for the desk"
 
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-if not Path(CHROMIUM).exists():
-    pytest.skip(
-        "Chromium is not installed (apt-get install chromium; `make test` does it where apt works)",
-        allow_module_level=True,
-    )
+require_chromium()  # skips this module, saying what to install, without a browser
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 BACKLOG = [
@@ -118,14 +110,6 @@ def world(tmp_path: Path, feeds: FeedServer) -> Iterator[World]:
         digests=tmp_path / "digests",
     )
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
